@@ -1,0 +1,63 @@
+# Payment tracker: every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+TSX := node_modules/.bin/tsx
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help install up down run-app migrate test typecheck lint format check bench api-key api-key-revoke logs clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+# pnpm itself: installed once with npm (corepack cannot verify this registry's signatures).
+node_modules/.modules.yaml: package.json pnpm-lock.yaml pnpm-workspace.yaml apps/*/package.json packages/*/package.json
+	@command -v pnpm >/dev/null || npm install -g pnpm@10.34.9
+	pnpm install --frozen-lockfile
+	@touch $@
+
+install: node_modules/.modules.yaml ## install dependencies (pnpm, frozen lockfile)
+
+up: install ## start the infrastructure alone (embedded Postgres + gateway-mock) in the background
+	@mkdir -p .data
+	@if [ -f .data/up.pid ] && kill -0 $$(cat .data/up.pid) 2>/dev/null; then echo "already up (pid $$(cat .data/up.pid))"; \
+	else nohup $(TSX) scripts/up.ts > .data/up.log 2>&1 & echo $$! > .data/up.pid; \
+	  for i in $$(seq 1 100); do grep -q GATEWAY_URL .data/up.log 2>/dev/null && break; sleep 0.2; done; cat .data/up.log; fi
+
+down: ## stop what `make up` started
+	@if [ -f .data/up.pid ] && kill -0 $$(cat .data/up.pid) 2>/dev/null; then kill $$(cat .data/up.pid); \
+	  while kill -0 $$(cat .data/up.pid) 2>/dev/null; do sleep 0.1; done; echo "stopped"; else echo "not running"; fi
+	@rm -f .data/up.pid
+
+run-app: install ## run the whole service (api :8000, syncer, gateway-mock :8001) until Ctrl-C
+	@$(TSX) scripts/run-app.ts
+
+migrate: install ## apply database migrations (idempotent)
+	@$(TSX) scripts/migrate.ts
+
+api-key: install ## create an API client and print its key: make api-key NAME=acme [ADMIN=1]
+	@$(TSX) scripts/api-key.ts create "$(NAME)"
+
+api-key-revoke: install ## revoke a client's keys: make api-key-revoke NAME=acme
+	@$(TSX) scripts/api-key.ts revoke "$(NAME)"
+
+test: install ## run the whole test suite (starts its own Postgres and gateway-mock)
+	vitest run
+
+typecheck: install ## strict TypeScript check
+	tsc --noEmit -p tsconfig.json
+
+lint: install ## formatter + linter (Biome)
+	biome check .
+
+format: install ## apply Biome's formatting and safe fixes
+	biome check --write .
+
+check: typecheck lint test ## what CI runs
+
+bench: install ## benchmarks against their floors; writes bench/results/
+	$(TSX) bench/run.ts
+
+logs: ## follow the background infrastructure's log (make up)
+	@tail -f .data/up.log
+
+clean: down ## remove local data (embedded Postgres, dev key) and installed modules
+	rm -rf .data node_modules apps/*/node_modules packages/*/node_modules

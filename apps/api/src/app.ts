@@ -1,0 +1,47 @@
+import sensible from '@fastify/sensible';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { uuidv7 } from 'uuidv7';
+import type { ApiDeps } from './deps.js';
+import { authPlugin } from './plugins/auth.js';
+import { openapiPlugin } from './plugins/openapi.js';
+import { problemPlugin } from './plugins/problem.js';
+import { refreshPlugin } from './plugins/refresh.js';
+import { healthRoutes } from './routes/health.js';
+import { paymentsRoutes } from './routes/payments.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: ApiDeps;
+  }
+}
+
+/** buildApp(deps) → the API, not yet listening. Tests build it with real parts and inject. */
+export async function buildApp(deps: ApiDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : uuidv7();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', deps);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(sensible);
+  await app.register(problemPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin);
+  await app.register(refreshPlugin);
+  await app.register(healthRoutes);
+  await app.register(paymentsRoutes);
+  return app;
+}

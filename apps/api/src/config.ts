@@ -1,0 +1,27 @@
+import { envInt, parseEnv, requiredUrl, sharedEnvSchema, toCents } from '@pt/core';
+import { z } from 'zod';
+
+export const apiEnvSchema = sharedEnvSchema.extend({
+  DATABASE_URL: requiredUrl(),
+  GATEWAY_URL: requiredUrl(),
+  API_PORT: envInt(8000, 0, 65_535),
+  API_HOST: z.string().default('127.0.0.1'),
+  /** Largest amount one payment may carry, a decimal string. */
+  MAX_PAYMENT_AMOUNT: z
+    .string()
+    .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a decimal such as 1000000.00')
+    .default('1000000.00'),
+  /** How long a verified API key is remembered in memory (revocation takes up to this long). */
+  AUTH_CACHE_TTL_MS: envInt(10_000, 0, 600_000),
+  /** Largest request body accepted, in bytes. */
+  BODY_LIMIT_BYTES: envInt(16_384, 1024, 1_048_576),
+  /** How long ?refresh=true waits for a fresher sync. */
+  REFRESH_WAIT_MS: envInt(3000, 0, 30_000),
+});
+export type ApiConfig = z.output<typeof apiEnvSchema> & { maxAmountCents: bigint };
+
+/** Reads the API's configuration; throws a ConfigError naming every bad variable. */
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = parseEnv(apiEnvSchema, env);
+  return { ...parsed, maxAmountCents: toCents(parsed.MAX_PAYMENT_AMOUNT) };
+}

@@ -1,0 +1,76 @@
+import {
+  type ApiClientsRepository,
+  attemptLeaseMs,
+  createApiClientsRepository,
+  createDb,
+  createDelivery,
+  createGatewayClient,
+  createIdempotencyRepository,
+  createPaymentsRepository,
+  createSyncRepository,
+  type Delivery,
+  type GatewayClient,
+  type IdempotencyRepository,
+  type Logger,
+  type PaymentsRepository,
+  type SqlClient,
+  type SyncRepository,
+} from '@pt/core';
+import type { ApiConfig } from './config.js';
+
+export interface ApiDeps {
+  config: ApiConfig;
+  logger: Logger;
+  sql: SqlClient;
+  payments: PaymentsRepository;
+  clients: ApiClientsRepository;
+  idempotency: IdempotencyRepository;
+  sync: SyncRepository;
+  gateway: GatewayClient;
+  deliver: Delivery;
+  leaseMs: number;
+  close(): Promise<void>;
+}
+
+/** The API's composition root: every long-lived part, built once from the configuration. */
+export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
+  const {
+    db,
+    sql,
+    close: closeDb,
+  } = createDb(config.DATABASE_URL, {
+    max: config.DB_POOL_SIZE,
+    connectTimeoutSeconds: 2,
+    applicationName: 'payment-tracker-api',
+  });
+  const payments = createPaymentsRepository(sql);
+  const gateway = createGatewayClient({
+    baseUrl: config.GATEWAY_URL,
+    submitTimeoutMs: config.GATEWAY_SUBMIT_TIMEOUT_MS,
+    statusTimeoutMs: config.GATEWAY_STATUS_TIMEOUT_MS,
+    logger,
+  });
+  const deliver = createDelivery({
+    gateway,
+    payments,
+    logger,
+    maxAttempts: config.RESUBMIT_MAX_ATTEMPTS,
+    backoff: { baseMs: config.RESUBMIT_BASE_MS, capMs: config.RESUBMIT_CAP_MS },
+  });
+  return {
+    config,
+    logger,
+    sql,
+    payments,
+    clients: createApiClientsRepository(db),
+    idempotency: createIdempotencyRepository(sql),
+    sync: createSyncRepository(sql),
+    gateway,
+    deliver,
+    leaseMs: attemptLeaseMs(config),
+    async close() {
+      await gateway.close();
+      await closeDb();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { type ApiClient, ForbiddenError, UnauthorizedError } from '@pt/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated API client, set by `authenticate`. */
+    client: ApiClient | null;
+  }
+}
+
+interface CacheEntry {
+  client: ApiClient | null;
+  expiresAt: number;
+}
+
+const MAX_CACHE = 10_000;
+
+/**
+ * Bearer API keys. Verified keys (and unknown ones, so a flood of bad keys cannot hammer the
+ * database) are remembered for AUTH_CACHE_TTL_MS. Routes opt in with `onRequest: app.authenticate`.
+ */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  const { clients, config } = app.deps;
+  const cache = new Map<string, CacheEntry>();
+
+  async function lookup(key: string): Promise<ApiClient | null> {
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && hit.expiresAt > now) return hit.client;
+    const client = await clients.authenticate(key);
+    if (config.AUTH_CACHE_TTL_MS > 0) {
+      if (cache.size >= MAX_CACHE) cache.clear();
+      cache.set(key, { client, expiresAt: now + config.AUTH_CACHE_TTL_MS });
+    }
+    return client;
+  }
+
+  app.decorateRequest('client', null);
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match?.[1]) throw new UnauthorizedError();
+    const client = await lookup(match[1]);
+    if (!client) throw new UnauthorizedError('The API key is unknown or revoked.');
+    request.client = client;
+  });
+  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+    if (!request.client?.isAdmin) throw new ForbiddenError('This operation needs an admin API key.');
+  });
+});
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate(request: FastifyRequest): Promise<void>;
+    requireAdmin(request: FastifyRequest): Promise<void>;
+  }
+}
+
+/** The authenticated client; routes behind `authenticate` always have one. */
+export function clientOf(request: FastifyRequest): ApiClient {
+  if (!request.client) throw new UnauthorizedError();
+  return request.client;
+}

@@ -1,0 +1,148 @@
+import { AppError, type FieldError } from '@pt/core';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  request_id: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Fastify's own client errors, each with a message safe and useful to show. */
+const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; type: string; detail: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, type: 'unsupported-media-type', detail: 'Send the body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, type: 'bad-request', detail: 'Content-Length does not match the body.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, type: 'body-too-large', detail: 'The request body is too large.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, type: 'invalid-json', detail: 'The body is empty; send a JSON object.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, type: 'invalid-json', detail: 'The body is not valid JSON.' },
+};
+
+/** postgres.js and socket codes that mean "the database is not reachable right now". */
+const DATABASE_DOWN = new Set([
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P03',
+  '53300',
+]);
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: Omit<Problem, 'request_id' | 'title'> & { title?: string },
+  headers?: Record<string, string>,
+) {
+  const body: Problem = {
+    type: `https://payment-tracker.dev/problems/${problem.type}`,
+    title: problem.title ?? TITLES[problem.status] ?? 'Error',
+    status: problem.status,
+    detail: problem.detail,
+    request_id: request.id,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+  if (headers) reply.headers(headers);
+  // Serialized here, not by a route's response schema: error answers must never fail to serialize.
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(body);
+}
+
+/** Zod issues → one entry per bad field, unknown keys named one by one. */
+export function toFieldErrors(
+  validation: ReadonlyArray<{ instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }>,
+  context: string,
+): FieldError[] {
+  return validation.flatMap((issue) => {
+    const base = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    const prefix = base ? `${context}.${base}` : context;
+    if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
+      return issue.params.keys.map((key) => ({ field: `${prefix}.${String(key)}`, message: 'is not a known field' }));
+    }
+    return [{ field: prefix, message: issue.message ?? 'is invalid' }];
+  });
+}
+
+/** One error handler for the whole API: every failure leaves as RFC 9457 problem+json. */
+export const problemPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(
+        request,
+        reply,
+        {
+          status: error.status,
+          type: error.type,
+          title: error.title,
+          detail: error.detail,
+          ...(error.errors ? { errors: error.errors } : {}),
+        },
+        error.headers,
+      );
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = error.validationContext === 'querystring' ? 'query' : (error.validationContext ?? 'body');
+      return sendProblem(request, reply, {
+        status: 422,
+        type: 'validation-error',
+        detail: 'The request has invalid fields; see errors.',
+        errors: toFieldErrors(error.validation, context),
+      });
+    }
+    const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
+    if (known) return sendProblem(request, reply, known);
+    if (error.code && DATABASE_DOWN.has(error.code)) {
+      request.log.error({ code: error.code }, 'database unavailable');
+      return sendProblem(
+        request,
+        reply,
+        { status: 503, type: 'service-unavailable', detail: 'The service is temporarily unavailable; try again shortly.' },
+        { 'retry-after': '1' },
+      );
+    }
+    if (isResponseSerializationError(error)) request.log.error({ err: error }, 'response did not match its schema');
+    else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendProblem(request, reply, {
+        status: error.statusCode,
+        type: 'bad-request',
+        detail: 'The request could not be processed.',
+      });
+    } else request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, {
+      status: 500,
+      type: 'internal-error',
+      detail: 'An unexpected error occurred; it has been logged.',
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      status: 404,
+      type: 'not-found',
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+});

@@ -1,0 +1,40 @@
+import { type Payment, SYNC_REQUEST_CHANNEL } from '@pt/core';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Asks for a sync now and waits (bounded) for one newer than the request; returns the re-read payment. */
+    refresh(clientId: string, payment: Payment): Promise<Payment | null>;
+  }
+}
+
+/**
+ * `?refresh=true`: the API never fetches the gateway's status list itself. It wakes the syncer
+ * through Postgres NOTIFY and waits for `last_synced_at` to pass the moment it asked. Concurrent
+ * refreshes share one request and one wait, so a burst causes one gateway fetch.
+ */
+export const refreshPlugin = fp(async (app: FastifyInstance) => {
+  const { sql, sync, payments, config } = app.deps;
+  let shared: Promise<void> | null = null;
+
+  async function requestAndWait(): Promise<void> {
+    const askedAt = Date.now();
+    await sql`SELECT pg_notify(${SYNC_REQUEST_CHANNEL}, '')`;
+    const deadline = askedAt + config.REFRESH_WAIT_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const state = await sync.readSyncState();
+      if (state?.lastSyncedAt && state.lastSyncedAt.getTime() >= askedAt) return;
+    }
+  }
+
+  app.decorate('refresh', async (clientId: string, payment: Payment) => {
+    if (payment.status !== 'pending' && payment.status !== 'unconfirmed') return payment;
+    shared ??= requestAndWait().finally(() => {
+      shared = null;
+    });
+    await shared;
+    return payments.findForClient(clientId, payment.id);
+  });
+});

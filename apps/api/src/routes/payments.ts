@@ -1,0 +1,124 @@
+import {
+  createPaymentBodySchema,
+  getPaymentQuerySchema,
+  listPaymentsQuerySchema,
+  NotFoundError,
+  paymentEventListSchema,
+  paymentIdParamsSchema,
+  paymentListSchema,
+  paymentSchema,
+  problemSchema,
+  toEventResponse,
+  toPaymentResponse,
+  ValidationError,
+} from '@pt/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { clientOf } from '../plugins/auth.js';
+import { createPaymentsService } from '../services/payments-service.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const security = [{ bearerAuth: [] }];
+const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemSchema]));
+
+const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[\x21-\x7e]+$/, 'must be 1-255 visible ASCII characters')
+    .optional()
+    .meta({ description: 'Makes retries safe: the same key and body return the original answer.' }),
+});
+
+/** /payments: submit, read, list, history. Every route is the caller's own data only. */
+export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { payments, config } = app.deps;
+  const service = createPaymentsService(app.deps);
+  app.addHook('onRequest', app.authenticate);
+
+  app.post(
+    '/payments',
+    {
+      schema: {
+        operationId: 'createPayment',
+        tags: ['payments'],
+        summary: 'Submit a payment',
+        security,
+        headers: idempotencyHeaders,
+        body: createPaymentBodySchema(config.maxAmountCents),
+        response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 409, 413, 415, 422, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const result = await service.submit(clientOf(request), request.body, request.headers['idempotency-key']);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      if (result.paymentId) reply.header('location', `/payments/${result.paymentId}`);
+      return reply.code(result.statusCode).send(result.body);
+    },
+  );
+
+  app.get(
+    '/payments/:id',
+    {
+      schema: {
+        operationId: 'getPayment',
+        tags: ['payments'],
+        summary: 'Read a payment',
+        security,
+        params: paymentIdParamsSchema,
+        querystring: getPaymentQuerySchema,
+        response: { 200: paymentSchema, ...problems(401, 404, 422, 503) },
+      },
+    },
+    async (request) => {
+      const client = clientOf(request);
+      let payment = await payments.findForClient(client.id, request.params.id);
+      if (!payment) throw new NotFoundError('No payment with this id.');
+      if (request.query.refresh) payment = (await app.refresh(client.id, payment)) ?? payment;
+      return toPaymentResponse(payment);
+    },
+  );
+
+  app.get(
+    '/payments',
+    {
+      schema: {
+        operationId: 'listPayments',
+        tags: ['payments'],
+        summary: 'List your payments, newest first',
+        security,
+        querystring: listPaymentsQuerySchema,
+        response: { 200: paymentListSchema, ...problems(401, 422, 503) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, status } = request.query;
+      const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
+      if (afterId === null)
+        throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page' }]);
+      const page = await payments.listForClient(clientOf(request).id, { limit, afterId, status });
+      const last = page.items.at(-1);
+      return { items: page.items.map(toPaymentResponse), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null };
+    },
+  );
+
+  app.get(
+    '/payments/:id/events',
+    {
+      schema: {
+        operationId: 'listPaymentEvents',
+        tags: ['payments'],
+        summary: "A payment's status history, oldest first",
+        security,
+        params: paymentIdParamsSchema,
+        response: { 200: paymentEventListSchema, ...problems(401, 404, 422, 503) },
+      },
+    },
+    async (request) => {
+      const payment = await payments.findForClient(clientOf(request).id, request.params.id);
+      if (!payment) throw new NotFoundError('No payment with this id.');
+      return { items: (await payments.listEvents(payment.id)).map(toEventResponse) };
+    },
+  );
+};

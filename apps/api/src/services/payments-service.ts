@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import {
+  type ApiClient,
+  ConflictError,
+  type CreatePaymentBody,
+  type Payment,
+  type PaymentResponse,
+  type PaymentStatus,
+  toPaymentResponse,
+  ValidationError,
+} from '@pt/core';
+import { uuidv7 } from 'uuidv7';
+import type { ApiDeps } from '../deps.js';
+
+export interface SubmissionResult {
+  statusCode: 201 | 202;
+  body: PaymentResponse;
+  paymentId: string;
+  replayed: boolean;
+}
+
+/** 201 once the gateway took it (or refused it for good); 202 while its fate is still open. */
+export function statusCodeFor(status: PaymentStatus): 201 | 202 {
+  return status === 'received' || status === 'unconfirmed' ? 202 : 201;
+}
+
+/** The request as the idempotency check compares it: normalised, so 100.5 and "100.50" match. */
+function requestHash(body: CreatePaymentBody): string {
+  const canonical = [body.sender_account, body.receiver_account, body.amount, body.memo ?? null];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/**
+ * Takes a payment: stores it as `received` (the outbox) before any network call, then makes
+ * the first delivery attempt inline. With an Idempotency-Key, the unique index on the key
+ * decides which of several identical requests creates the payment.
+ */
+export function createPaymentsService(deps: Pick<ApiDeps, 'sql' | 'payments' | 'idempotency' | 'deliver' | 'leaseMs'>) {
+  const { sql, payments, idempotency, deliver, leaseMs } = deps;
+
+  async function respond(payment: Payment, replayed = false): Promise<SubmissionResult> {
+    return { statusCode: statusCodeFor(payment.status), body: toPaymentResponse(payment), paymentId: payment.id, replayed };
+  }
+
+  return {
+    async submit(client: ApiClient, body: CreatePaymentBody, idempotencyKey?: string): Promise<SubmissionResult> {
+      const draft = {
+        id: uuidv7(),
+        clientId: client.id,
+        amount: body.amount,
+        senderAccount: body.sender_account,
+        receiverAccount: body.receiver_account,
+        memo: body.memo ?? null,
+      };
+      if (!idempotencyKey) return respond(await deliver(await payments.insertReceived(draft, leaseMs), 'api'));
+
+      const hash = requestHash(body);
+      const claimed = await sql.begin(async (tx) => {
+        const claim = await idempotency.claim(client.id, idempotencyKey, hash, tx);
+        if (claim.kind !== 'claimed') return claim;
+        const payment = await payments.insertReceived(draft, leaseMs, tx);
+        await idempotency.attachPayment(client.id, idempotencyKey, payment.id, tx);
+        return { kind: 'created' as const, payment };
+      });
+
+      switch (claimed.kind) {
+        case 'created': {
+          const result = await respond(await deliver(claimed.payment, 'api'));
+          await idempotency.saveResponse(client.id, idempotencyKey, result.statusCode, JSON.stringify(result.body));
+          return result;
+        }
+        case 'replay':
+          return {
+            statusCode: claimed.status as 201 | 202,
+            body: JSON.parse(claimed.body) as PaymentResponse,
+            paymentId: claimed.paymentId ?? '',
+            replayed: true,
+          };
+        case 'mismatch':
+          throw new ValidationError(
+            [{ field: 'header.idempotency-key', message: 'was already used with a different request body' }],
+            'This Idempotency-Key was used with different parameters; use a new key for a new payment.',
+          );
+        case 'in_flight': {
+          // The first request died before answering: once its lease is over, answer with what is stored.
+          const stale = Date.now() - claimed.createdAt.getTime() > leaseMs;
+          const payment = stale && claimed.paymentId ? await payments.findById(claimed.paymentId) : null;
+          if (!payment)
+            throw new ConflictError(
+              'A request with this Idempotency-Key is still in progress; retry shortly.',
+              'idempotency-in-progress',
+            );
+          const result = await respond(payment, true);
+          await idempotency.saveResponse(client.id, idempotencyKey, result.statusCode, JSON.stringify(result.body));
+          return result;
+        }
+      }
+    },
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;

@@ -1,0 +1,24 @@
+import { envInt, parseEnv, requiredUrl, sharedEnvSchema } from '@pt/core';
+import type { z } from 'zod';
+
+export const syncerEnvSchema = sharedEnvSchema.extend({
+  DATABASE_URL: requiredUrl(),
+  GATEWAY_URL: requiredUrl(),
+  /** Pause between the end of one cycle and the start of the next. */
+  SYNC_INTERVAL_MS: envInt(5000, 10, 3_600_000),
+  /** Gateway entries applied per bulk statement. */
+  SYNC_BATCH_SIZE: envInt(5000, 1, 100_000),
+  /** Queued payments claimed per cycle, and how many are sent at once. */
+  RESUBMIT_BATCH_SIZE: envInt(100, 1, 10_000),
+  RESUBMIT_CONCURRENCY: envInt(8, 1, 256),
+  /** Allowed difference between our clock and the gateway's when matching unconfirmed payments. */
+  GATEWAY_CLOCK_SKEW_MS: envInt(2000, 0, 600_000),
+  /** How long Idempotency-Key records are kept (at least 24 h, as promised to clients). */
+  IDEMPOTENCY_TTL_HOURS: envInt(24, 24, 24 * 365),
+});
+export type SyncerConfig = z.output<typeof syncerEnvSchema>;
+
+/** Reads the syncer's configuration; throws a ConfigError naming every bad variable. */
+export function loadSyncerConfig(env: NodeJS.ProcessEnv = process.env): SyncerConfig {
+  return parseEnv(syncerEnvSchema, env);
+}

@@ -1,0 +1,105 @@
+import {
+  decideGatewayUpdate,
+  type GatewayChange,
+  type StatusEntry,
+  type TrackedPayment,
+  type UnconfirmedPayment,
+} from '@pt/core';
+import type { SyncerDeps } from './deps.js';
+import { resolveUnconfirmed } from './unconfirmed.js';
+
+export interface ReconcileResult {
+  entries: number;
+  skipped: number;
+  duplicates: number;
+  changed: number;
+  orphans: number;
+  linked: number;
+  requeued: number;
+  ambiguous: number;
+  cycleMs: number;
+}
+
+interface Window {
+  from: number;
+  until: number;
+}
+
+/**
+ * One reconciliation: streams GET /status, keeps only entries that move a payment we track
+ * (pending here, different there), and applies them in bulk statements with their events.
+ * Entries created inside an unconfirmed payment's attempt window are kept aside to settle it.
+ * Memory is bounded by the tracked payments, not by the size of the gateway's history.
+ */
+export async function reconcile(
+  deps: Pick<SyncerDeps, 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
+): Promise<ReconcileResult> {
+  const { sync, gateway, logger, config } = deps;
+  const startedAt = new Date();
+  const tracked = await sync.loadTracked();
+  const unconfirmed = await sync.listUnconfirmed();
+  const span = windowSpan(unconfirmed, config.GATEWAY_CLOCK_SKEW_MS);
+
+  let candidates = new Map<string, StatusEntry>();
+  let seen = new Set<string>();
+  let duplicates = 0;
+  let changed = 0;
+
+  const stream = await gateway.streamStatus(
+    async (batch) => {
+      const changes: GatewayChange[] = [];
+      for (const entry of batch) {
+        const current = tracked.get(entry.confirmationId);
+        if (current) {
+          if (seen.has(entry.confirmationId)) {
+            duplicates++;
+            continue;
+          }
+          seen.add(entry.confirmationId);
+          collectChange(current, entry, changes);
+        } else if (span && entry.createdAt.getTime() >= span.from && entry.createdAt.getTime() <= span.until) {
+          candidates.set(entry.confirmationId, entry);
+        }
+      }
+      changed += await sync.applyGatewayChanges(changes, startedAt);
+    },
+    {
+      batchSize: config.SYNC_BATCH_SIZE,
+      // A retried read starts over: forget what the failed attempt saw (applying again is harmless).
+      onAttempt: () => {
+        seen = new Set();
+        candidates = new Map();
+      },
+    },
+  );
+  if (duplicates > 0) logger.warn({ duplicates }, 'gateway listed some confirmation_ids more than once; kept the first');
+
+  const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);
+  const orphans = Math.max(0, stream.entries - (await sync.countConfirmed()));
+  const cycleMs = Date.now() - startedAt.getTime();
+  await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans });
+  return { entries: stream.entries, skipped: stream.skipped, duplicates, changed, orphans, ...settled, cycleMs };
+}
+
+function collectChange(current: TrackedPayment, entry: StatusEntry, changes: GatewayChange[]) {
+  const next = decideGatewayUpdate(
+    { status: current.status, gatewayUpdatedAt: current.gatewayUpdatedAt === null ? null : new Date(current.gatewayUpdatedAt) },
+    { status: entry.status, updatedAt: entry.updatedAt },
+  );
+  if (!next || next === 'received' || next === 'unconfirmed' || next === 'rejected') return;
+  changes.push({ confirmationId: entry.confirmationId, status: entry.status, updatedAt: entry.updatedAt });
+  current.status = next;
+  current.gatewayUpdatedAt = entry.updatedAt.getTime();
+}
+
+/** The earliest and latest gateway created_at that could belong to an unconfirmed payment. */
+function windowSpan(unconfirmed: UnconfirmedPayment[], skewMs: number): Window | null {
+  if (unconfirmed.length === 0) return null;
+  let from = Number.POSITIVE_INFINITY;
+  let until = Number.NEGATIVE_INFINITY;
+  for (const u of unconfirmed) {
+    from = Math.min(from, u.from.getTime() - skewMs);
+    until = Math.max(until, u.until.getTime() + skewMs);
+  }
+  return { from, until };
+}

@@ -1,0 +1,48 @@
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import * as schema from './schema/index.js';
+
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; repository methods take one as their last, optional argument. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type Executor = Db | Tx;
+/** The raw postgres.js client type, for apps that do not depend on postgres themselves. */
+export type SqlClient = postgres.Sql;
+
+export interface DbHandle {
+  db: Db;
+  /** The raw postgres.js client, for LISTEN/NOTIFY and advisory locks. */
+  sql: postgres.Sql;
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  max?: number;
+  /** Seconds to wait for a connection before failing (so a database outage answers fast). */
+  connectTimeoutSeconds?: number;
+  applicationName?: string;
+}
+
+/**
+ * createDb(url) → a postgres.js pool for the repositories' SQL, and a drizzle database for the
+ * simple typed queries. They get separate clients: drizzle replaces the client's date parsers
+ * and serializers with pass-through strings, which would break Dates in raw postgres.js queries.
+ */
+export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
+  const common = {
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'payment-tracker' },
+  };
+  const sql = postgres(url, { ...common, max: options.max ?? 10 });
+  const drizzleClient = postgres(url, { ...common, max: 2 });
+  const db = drizzle(drizzleClient, { schema });
+  return {
+    db,
+    sql,
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+    },
+  };
+}

@@ -1,0 +1,238 @@
+import type postgres from 'postgres';
+import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
+import { canTransition, PAYMENT_STATUSES, type PaymentStatus, type TransitionSource } from '../payments/status.js';
+import { PAYMENT_COLUMNS, PAYMENT_FROM, TERMINAL_LIST } from './sql-fragments.js';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+type Row = Record<string, unknown>;
+
+export interface ListPaymentsQuery {
+  limit: number;
+  /** The id of the last payment of the previous page (ids are time-ordered UUIDv7). */
+  afterId?: string | undefined;
+  status?: PaymentStatus | undefined;
+}
+
+/**
+ * Every SQL statement about payments. Statements that change a status go through
+ * `transition()`, which only moves a row out of a status the machine allows and writes its
+ * event in the same statement. Methods take the executor (`tx`) last so callers own transactions.
+ */
+export function createPaymentsRepository(sql: postgres.Sql) {
+  /** Inserts a payment as `received` with its first attempt open, and its first event. */
+  async function insertReceived(payment: NewPayment, leaseMs: number, tx: Sql = sql): Promise<Payment> {
+    const [row] = await tx.unsafe(
+      `WITH p AS (
+         INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
+                               attempts, attempt_started_at, next_attempt_at)
+         VALUES ($1, $2, 'received', $3, $4, $5, $6, 1, now(), now() + $7 * interval '1 millisecond')
+         RETURNING *
+       ), ev AS (
+         INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'received', 'api' FROM p
+       )
+       SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
+      [payment.id, payment.clientId, payment.amount, payment.senderAccount, payment.receiverAccount, payment.memo, leaseMs],
+    );
+    return toPayment(row as Row);
+  }
+
+  /**
+   * Moves one payment to `to` if its current status may go there (and `extraWhere` holds),
+   * applying `set` (SQL assignments over p, with $4.. parameters). Returns the updated
+   * payment, or null when the guard did not hold (already moved on, or not allowed).
+   */
+  async function transition(
+    id: string,
+    to: PaymentStatus,
+    change: { source: TransitionSource; reason?: string | null; set?: string; params?: unknown[]; extraWhere?: string },
+    tx: Sql = sql,
+  ): Promise<Payment | null> {
+    const from = PAYMENT_STATUSES.filter((status) => canTransition(status, to));
+    const set = change.set ? `, ${change.set}` : '';
+    const rows = await tx.unsafe(
+      `WITH cur AS (
+         SELECT id, status FROM payments
+         WHERE id = $1 AND status = ANY($2::text[]) ${change.extraWhere ? `AND (${change.extraWhere})` : ''}
+         FOR UPDATE
+       ), p AS (
+         UPDATE payments p SET status = $3, updated_at = now(),
+           resolved_at = CASE WHEN $3 IN (${TERMINAL_LIST}) THEN now() ELSE p.resolved_at END ${set}
+         FROM cur WHERE p.id = cur.id
+         RETURNING p.*, cur.status AS from_status
+       ), ev AS (
+         INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
+         SELECT id, from_status, $3, '${change.source}', $${4 + (change.params?.length ?? 0)} FROM p
+       )
+       SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
+      [id, from, to, ...(change.params ?? []), change.reason ?? null] as never[],
+    );
+    return rows[0] ? toPayment(rows[0] as Row) : null;
+  }
+
+  return {
+    insertReceived,
+    transition,
+
+    /** The gateway accepted the submission. */
+    recordAccepted: (id: string, confirmationId: string, gatewayCreatedAt: Date, source: TransitionSource, tx?: Sql) =>
+      transition(
+        id,
+        'pending',
+        {
+          source,
+          set: `confirmation_id = $4, gateway_created_at = $5, gateway_updated_at = $5, submitted_at = now(),
+                attempt_started_at = NULL, next_attempt_at = NULL, last_error = NULL,
+                unconfirmed_from = NULL, unconfirmed_until = NULL`,
+          params: [confirmationId, gatewayCreatedAt],
+        },
+        tx,
+      ),
+
+    /** The submission provably never reached the gateway: close the attempt, retry at `nextAttemptAt`. */
+    async recordNotDelivered(id: string, reason: string, nextAttemptAt: Date, tx: Sql = sql): Promise<Payment | null> {
+      const rows = await tx.unsafe(
+        `WITH p AS (
+           UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = $2, last_error = $3, updated_at = now()
+           WHERE id = $1 AND status = 'received' RETURNING p.*
+         ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
+        [id, nextAttemptAt, reason] as never[],
+      );
+      return rows[0] ? toPayment(rows[0] as Row) : null;
+    },
+
+    /** The outcome is unknown: remember the window in which the gateway may have recorded it. */
+    recordAmbiguous: (id: string, reason: string, source: TransitionSource, tx?: Sql) =>
+      transition(
+        id,
+        'unconfirmed',
+        {
+          source,
+          reason,
+          set: `unconfirmed_from = p.attempt_started_at, unconfirmed_until = now(), attempt_started_at = NULL,
+                next_attempt_at = NULL, last_error = $4`,
+          params: [reason],
+          extraWhere: 'attempt_started_at IS NOT NULL',
+        },
+        tx,
+      ),
+
+    /** Refused for good (gateway 4xx, or out of attempts). */
+    recordRejected: (id: string, reason: string, source: TransitionSource, tx?: Sql) =>
+      transition(
+        id,
+        'rejected',
+        { source, reason, set: 'attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4', params: [reason] },
+        tx,
+      ),
+
+    /** Links an unconfirmed payment to the gateway entry found for it (status as the gateway says). */
+    linkUnconfirmed: (
+      id: string,
+      entry: { confirmationId: string; status: PaymentStatus; createdAt: Date; updatedAt: Date },
+      change: { source: TransitionSource; reason: string; syncedAt: Date | null },
+      tx?: Sql,
+    ) =>
+      transition(
+        id,
+        entry.status,
+        {
+          source: change.source,
+          reason: change.reason,
+          set: `confirmation_id = $4, gateway_created_at = $5, gateway_updated_at = $6,
+                submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), last_synced_at = $7,
+                unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = NULL`,
+          params: [entry.confirmationId, entry.createdAt, entry.updatedAt, change.syncedAt],
+          extraWhere: "status = 'unconfirmed'",
+        },
+        tx,
+      ),
+
+    /** The gateway provably never recorded an unconfirmed payment: queue it to be sent again. */
+    requeueUnconfirmed: (id: string, change: { source: TransitionSource; reason: string }, tx?: Sql) =>
+      transition(
+        id,
+        'received',
+        {
+          source: change.source,
+          reason: change.reason,
+          set: 'next_attempt_at = now(), attempt_started_at = NULL, unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = $4',
+          params: [change.reason],
+          extraWhere: "status = 'unconfirmed'",
+        },
+        tx,
+      ),
+
+    async findForClient(clientId: string, id: string, tx: Sql = sql): Promise<Payment | null> {
+      const rows = await tx.unsafe(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1 AND p.client_id = $2`, [
+        id,
+        clientId,
+      ]);
+      return rows[0] ? toPayment(rows[0] as Row) : null;
+    },
+
+    async findById(id: string, tx: Sql = sql): Promise<Payment | null> {
+      const rows = await tx.unsafe(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1`, [id]);
+      return rows[0] ? toPayment(rows[0] as Row) : null;
+    },
+
+    /** A page of a client's payments, newest first; fetches one extra row to know if more follow. */
+    async listForClient(
+      clientId: string,
+      query: ListPaymentsQuery,
+      tx: Sql = sql,
+    ): Promise<{ items: Payment[]; hasMore: boolean }> {
+      const params: unknown[] = [clientId, query.limit + 1];
+      let where = 'p.client_id = $1';
+      if (query.status) {
+        params.push(query.status);
+        where += ` AND p.status = $${params.length}`;
+      }
+      if (query.afterId) {
+        params.push(query.afterId);
+        where += ` AND p.id < $${params.length}`;
+      }
+      const rows = await tx.unsafe(
+        `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $2`,
+        params as never[],
+      );
+      const items = rows.slice(0, query.limit).map((row) => toPayment(row as Row));
+      return { items, hasMore: rows.length > query.limit };
+    },
+
+    async listEvents(paymentId: string, tx: Sql = sql): Promise<PaymentEvent[]> {
+      const rows = await tx`
+        SELECT id, from_status, to_status, source, reason, at FROM payment_events
+        WHERE payment_id = ${paymentId} ORDER BY id`;
+      return rows.map((row) => ({
+        id: Number(row.id),
+        fromStatus: row.from_status as PaymentStatus | null,
+        toStatus: row.to_status as PaymentStatus,
+        source: row.source as string,
+        reason: row.reason as string | null,
+        at: row.at as Date,
+      }));
+    },
+  };
+}
+
+export type PaymentsRepository = ReturnType<typeof createPaymentsRepository>;
+
+export function toPayment(row: Row): Payment {
+  return {
+    id: row.id as string,
+    clientId: row.client_id as string,
+    status: row.status as PaymentStatus,
+    amount: row.amount as string,
+    senderAccount: row.sender_account as string,
+    receiverAccount: row.receiver_account as string,
+    memo: (row.memo as string | null) ?? null,
+    confirmationId: (row.confirmation_id as string | null) ?? null,
+    attempts: row.attempts as number,
+    lastError: (row.last_error as string | null) ?? null,
+    createdAt: row.created_at as Date,
+    submittedAt: (row.submitted_at as Date | null) ?? null,
+    resolvedAt: (row.resolved_at as Date | null) ?? null,
+    updatedAt: row.updated_at as Date,
+    lastSyncedAt: (row.last_synced_at as Date | null) ?? null,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './api-clients.js';
+export * from './payments.js';

@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, check, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { PAYMENT_STATUSES } from '../../payments/status.js';
+import { apiClients } from './api-clients.js';
+
+const statusList = sql.raw(PAYMENT_STATUSES.map((s) => `'${s}'`).join(', '));
+
+/**
+ * A payment is its own outbox: it is stored as `received` before any call to the gateway.
+ * attempt_started_at is set (and committed) before each submission and cleared when its
+ * outcome is recorded, so a crash mid-attempt is visible as a `received` row whose lease
+ * (next_attempt_at) ran out with an attempt still open: its outcome is unknown.
+ */
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid('id').primaryKey(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => apiClients.id),
+    status: text('status').notNull(),
+    amount: numeric('amount', { precision: 14, scale: 2 }).notNull(),
+    senderAccount: text('sender_account').notNull(),
+    receiverAccount: text('receiver_account').notNull(),
+    memo: text('memo'),
+    confirmationId: text('confirmation_id'),
+    attempts: integer('attempts').notNull().default(0),
+    attemptStartedAt: timestamp('attempt_started_at', { withTimezone: true }),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    /** The window in which an unconfirmed submission may have reached the gateway. */
+    unconfirmedFrom: timestamp('unconfirmed_from', { withTimezone: true }),
+    unconfirmedUntil: timestamp('unconfirmed_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    gatewayCreatedAt: timestamp('gateway_created_at', { withTimezone: true }),
+    gatewayUpdatedAt: timestamp('gateway_updated_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+  },
+  (t) => [
+    check('payments_status_check', sql`${t.status} IN (${statusList})`),
+    check('payments_amount_positive', sql`${t.amount} > 0`),
+    uniqueIndex('payments_confirmation_id_key').on(t.confirmationId),
+    // GET /payments: a client's payments newest first (ids are UUIDv7, so id order is time order)
+    index('payments_client_id_idx').on(t.clientId, t.id.desc()),
+    index('payments_client_status_id_idx').on(t.clientId, t.status, t.id.desc()),
+    // the syncer's work queues stay small: only rows that still need something
+    index('payments_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'received'`),
+    index('payments_open_idx').on(t.status).where(sql`${t.status} IN ('pending', 'unconfirmed')`),
+  ],
+);
+
+/** Every status change, written in the same transaction as the change itself. */
+export const paymentEvents = pgTable(
+  'payment_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    source: text('source').notNull(),
+    reason: text('reason'),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('payment_events_payment_id_idx').on(t.paymentId, t.id)],
+);
+
+/**
+ * Idempotency-Key records, scoped per client (Stripe's semantics). response_status is null
+ * while the first request is in flight; afterwards the stored answer is replayed.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => apiClients.id),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    paymentId: uuid('payment_id').references(() => payments.id),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('idempotency_keys_pk').on(t.clientId, t.key), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+/** One row per sync stream (only 'gateway' today): the syncer's freshness and counters. */
+export const syncState = pgTable('sync_state', {
+  name: text('name').primaryKey(),
+  lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+  lastCycleMs: integer('last_cycle_ms'),
+  lastEntries: integer('last_entries'),
+  lastChanged: integer('last_changed'),
+  lastOrphans: integer('last_orphans'),
+  lastError: text('last_error'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

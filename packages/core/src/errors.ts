@@ -1,0 +1,60 @@
+/** One field-level problem, as listed in a problem+json `errors` array. */
+export interface FieldError {
+  /** JSON-pointer-like path, e.g. "body.amount" or "query.limit". */
+  field: string;
+  message: string;
+}
+
+/**
+ * The base of every error the apps turn into an RFC 9457 answer. `status` is the HTTP status;
+ * `type` is the problem type slug; `detail` is safe to show a client.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail = 'The resource does not exist.') {
+    super(404, 'not-found', 'Not Found', detail);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'A valid API key is required: Authorization: Bearer <key>.') {
+    super(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'www-authenticate': 'Bearer' });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'This API key may not use this operation.') {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(errors: FieldError[], detail = 'The request has invalid fields.') {
+    super(422, 'validation-error', 'Unprocessable Content', detail, errors);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail: string, type = 'conflict') {
+    super(409, type, 'Conflict', detail);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(detail = 'The service is temporarily unavailable; try again shortly.') {
+    super(503, 'service-unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': '1' });
+  }
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { GATEWAY_STATUSES, type GatewayStatus } from '../payments/status.js';
+
+/**
+ * The gateway's payloads. Lenient where the gateway is loose (timestamps without a zone and
+ * with microseconds mean UTC), strict where we depend on a value (a usable confirmation_id,
+ * a known status).
+ */
+
+const ISO_WITH_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Parses "2026-01-01T12:00:00.123456" (zone-less means UTC) or any ISO-8601 with a zone. */
+export function parseGatewayTime(value: string): Date | null {
+  const trimmed = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?/.test(trimmed)) return null;
+  // JavaScript keeps milliseconds only: drop sub-millisecond digits rather than reject them.
+  let normalised = trimmed.replace(' ', 'T').replace(/(\.\d{3})\d+/, '$1');
+  if (!ISO_WITH_ZONE.test(normalised)) normalised += 'Z';
+  const date = new Date(normalised);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+const gatewayTime = z.string().transform((value, ctx) => {
+  const date = parseGatewayTime(value);
+  if (!date) {
+    ctx.addIssue({ code: 'custom', message: `unreadable timestamp ${JSON.stringify(value.slice(0, 40))}` });
+    return z.NEVER;
+  }
+  return date;
+});
+
+const confirmationId = z.string().trim().min(1).max(200);
+
+export const submitResponseSchema = z.object({
+  confirmation_id: confirmationId,
+  status: z.string(),
+  created_at: gatewayTime,
+});
+export type SubmitResponse = z.output<typeof submitResponseSchema>;
+
+export const statusEntrySchema = z.object({
+  confirmation_id: confirmationId,
+  status: z.enum(GATEWAY_STATUSES),
+  created_at: gatewayTime,
+  updated_at: gatewayTime.nullish(),
+});
+
+export interface StatusEntry {
+  confirmationId: string;
+  status: GatewayStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Validates one raw /status element; null (to be logged and skipped) when unusable. */
+export function toStatusEntry(raw: unknown): StatusEntry | null {
+  const parsed = statusEntrySchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { confirmation_id, status, created_at, updated_at } = parsed.data;
+  return { confirmationId: confirmation_id, status, createdAt: created_at, updatedAt: updated_at ?? created_at };
+}
+
+/** The body we send to POST /submit. */
+export interface SubmitRequest {
+  sender_account: string;
+  receiver_account: string;
+  amount: number;
+  memo?: string | null;
+}

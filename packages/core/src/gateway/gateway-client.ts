@@ -1,0 +1,207 @@
+import { JSONParser } from '@streamparser/json';
+import pRetry from 'p-retry';
+import { Agent, request } from 'undici';
+import type { Logger } from '../logger.js';
+import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
+import { type StatusEntry, type SubmitRequest, submitResponseSchema, toStatusEntry } from './contract.js';
+
+export type SubmitOutcome =
+  | { kind: 'accepted'; confirmationId: string; gatewayCreatedAt: Date }
+  | { kind: SubmitFailureKind; reason: string; retryAfterMs?: number };
+
+export interface StatusStreamResult {
+  entries: number;
+  skipped: number;
+}
+
+export interface GatewayClientOptions {
+  baseUrl: string;
+  /** Time allowed for a submit answer; past it the outcome is unknown. */
+  submitTimeoutMs: number;
+  /** Time allowed between chunks of GET /status. */
+  statusTimeoutMs: number;
+  /** Retries of GET /status within one call (reading it is safe to repeat). */
+  statusRetries?: number;
+  logger: Logger;
+}
+
+export interface GatewayClient {
+  submit(payment: SubmitRequest): Promise<SubmitOutcome>;
+  /**
+   * Streams GET /status and hands valid entries to `onBatch` in batches of at most `batchSize`,
+   * waiting for each before reading on (backpressure). Retried from the start on failure, so
+   * `onBatch` must be idempotent. Resolves only when the whole list was read.
+   */
+  streamStatus(
+    onBatch: (entries: StatusEntry[]) => Promise<void>,
+    options?: { batchSize?: number; onAttempt?: () => void },
+  ): Promise<StatusStreamResult>;
+  close(): Promise<void>;
+}
+
+const MAX_SUBMIT_BODY = 64 * 1024;
+
+/** createGatewayClient({ baseUrl, timeouts, logger }) → a client for the gateway on undici. */
+export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const agent = new Agent({
+    connectTimeout: Math.min(options.submitTimeoutMs, 5000),
+    keepAliveTimeout: 4000,
+    connections: 64,
+  });
+  const log = options.logger;
+
+  async function submit(payment: SubmitRequest): Promise<SubmitOutcome> {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(`${base}/submit`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(payment),
+        headersTimeout: options.submitTimeoutMs,
+        bodyTimeout: options.submitTimeoutMs,
+        signal: AbortSignal.timeout(options.submitTimeoutMs),
+      });
+    } catch (error) {
+      const kind = classifyNetworkError(error);
+      return { kind, reason: `gateway unreachable (${errorCode(error) ?? describe(error)})` };
+    }
+    let text: string;
+    try {
+      text = await readLimited(response.body, MAX_SUBMIT_BODY);
+    } catch (error) {
+      // The answer started but never finished: the gateway may well have recorded it.
+      return { kind: 'ambiguous', reason: `gateway answer broke off (${errorCode(error) ?? describe(error)})` };
+    }
+    const kind = classifyStatusCode(response.statusCode);
+    if (kind !== 'ok') {
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      const reason = `gateway answered ${response.statusCode}${kind === 'rejected' ? `: ${summarise(text)}` : ''}`;
+      return retryAfterMs === undefined ? { kind, reason } : { kind, reason, retryAfterMs };
+    }
+    const parsed = safeJson(text);
+    const accepted = submitResponseSchema.safeParse(parsed);
+    if (!accepted.success) {
+      log.warn({ statusCode: response.statusCode }, 'gateway accepted a submit with an unusable body');
+      return { kind: 'ambiguous', reason: 'gateway answered 2xx with an unusable body' };
+    }
+    return { kind: 'accepted', confirmationId: accepted.data.confirmation_id, gatewayCreatedAt: accepted.data.created_at };
+  }
+
+  async function streamOnce(onBatch: (entries: StatusEntry[]) => Promise<void>, batchSize: number) {
+    const response = await request(`${base}/status`, {
+      method: 'GET',
+      dispatcher: agent,
+      headers: { accept: 'application/json' },
+      headersTimeout: options.statusTimeoutMs,
+      bodyTimeout: options.statusTimeoutMs,
+    });
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new Error(`GET /status answered ${response.statusCode}`);
+    }
+    const result: StatusStreamResult = { entries: 0, skipped: 0 };
+    let batch: StatusEntry[] = [];
+    let topLevelArray: boolean | undefined;
+    const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
+    parser.onValue = ({ value }) => {
+      const entry = toStatusEntry(value);
+      if (entry) batch.push(entry);
+      else {
+        result.skipped++;
+        if (result.skipped <= 5) log.warn({ entry: preview(value) }, 'skipped an unusable /status entry');
+      }
+    };
+    for await (const chunk of response.body) {
+      if (topLevelArray === undefined) topLevelArray = firstNonSpace(chunk as Buffer) === '[';
+      if (topLevelArray === false) throw new Error('GET /status did not answer a JSON array');
+      parser.write(chunk as Buffer);
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        result.entries += full.length;
+        await onBatch(full);
+      }
+    }
+    if (!parser.isEnded) parser.end(); // throws on a truncated array
+    if (topLevelArray !== true) throw new Error('GET /status answered an empty body');
+    if (batch.length > 0) {
+      result.entries += batch.length;
+      await onBatch(batch);
+    }
+    return result;
+  }
+
+  return {
+    submit,
+    streamStatus: (onBatch, { batchSize = 5000, onAttempt } = {}) =>
+      pRetry(
+        () => {
+          onAttempt?.();
+          return streamOnce(onBatch, batchSize);
+        },
+        {
+          retries: options.statusRetries ?? 3,
+          minTimeout: 200,
+          maxTimeout: 5000,
+          factor: 2,
+          randomize: true,
+          onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+            log.warn({ err: describe(error), attemptNumber, retriesLeft }, 'GET /status failed');
+          },
+        },
+      ),
+    close: () => agent.close(),
+  };
+}
+
+async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new Error('answer too large');
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function firstNonSpace(chunk: Buffer): string | undefined {
+  const text = chunk.toString('utf8', 0, Math.min(chunk.length, 64)).trimStart();
+  return text.length > 0 ? text[0] : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "Retry-After: 3" or an HTTP date → milliseconds; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The gateway's own words are for our logs and the stored reason, never echoed raw to users. */
+function summarise(text: string): string {
+  return text.replace(/\s+/g, ' ').slice(0, 200);
+}
+
+function preview(value: unknown): string {
+  try {
+    return JSON.stringify(value).slice(0, 200);
+  } catch {
+    return String(value).slice(0, 200);
+  }
+}

@@ -1,0 +1,60 @@
+import { type Logger, type LoggerOptions, pino } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may hold an account number or a secret. Account numbers are masked to their
+ * last four digits by the serializer below; secrets are removed outright.
+ */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers["idempotency-key"]',
+  'headers.authorization',
+  'authorization',
+  'apiKey',
+  'api_key',
+  'key',
+  'password',
+  'databaseUrl',
+  '*.apiKey',
+  '*.password',
+];
+
+const ACCOUNT_FIELDS = new Set(['sender_account', 'receiver_account', 'senderAccount', 'receiverAccount']);
+
+/** "1234567890" → "******7890". Anything shorter than five characters is fully masked. */
+export function maskAccount(account: string): string {
+  if (account.length <= 4) return '*'.repeat(account.length);
+  return `${'*'.repeat(account.length - 4)}${account.slice(-4)}`;
+}
+
+/** Deep-copies plain objects, masking account fields wherever they appear. */
+export function maskAccounts(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => maskAccounts(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = ACCOUNT_FIELDS.has(k) && typeof v === 'string' ? maskAccount(v) : maskAccounts(v, depth + 1);
+  }
+  return out;
+}
+
+export interface CreateLoggerOptions {
+  name: string;
+  level?: string;
+  /** A destination stream; tests pass one to capture every line. */
+  destination?: pino.DestinationStream;
+}
+
+/** createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts. */
+export function createLogger({ name, level = 'info', destination }: CreateLoggerOptions): Logger {
+  const options: LoggerOptions = {
+    name,
+    level,
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    formatters: {
+      log: (object) => maskAccounts(object) as Record<string, unknown>,
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { envInt, envUrl, logLevel } from './config.js';
+
+/**
+ * Variables both apps read. Each app extends this with its own (see each app's config.ts).
+ */
+export const sharedEnvSchema = z.object({
+  /** Postgres to use. Unset: `make run-app` / tests start an embedded one (data under .data/). */
+  DATABASE_URL: envUrl(),
+  /** The payment gateway. Unset: `make run-app` starts the gateway-mock on GATEWAY_PORT. */
+  GATEWAY_URL: envUrl(),
+  /** Past this many ms a submit's outcome is unknown and the payment becomes `unconfirmed`. */
+  GATEWAY_SUBMIT_TIMEOUT_MS: envInt(5000, 100, 120_000),
+  /** Longest silence allowed while reading GET /status. */
+  GATEWAY_STATUS_TIMEOUT_MS: envInt(30_000, 100, 600_000),
+  /** Total submission attempts (the API's inline one included) before a payment is rejected. */
+  RESUBMIT_MAX_ATTEMPTS: envInt(10, 1, 100),
+  /** Backoff between re-submissions: full jitter over base * 2^attempt, capped. */
+  RESUBMIT_BASE_MS: envInt(1000, 1, 3_600_000),
+  RESUBMIT_CAP_MS: envInt(64_000, 1, 86_400_000),
+  LOG_LEVEL: logLevel,
+  DB_POOL_SIZE: envInt(10, 1, 200),
+});
+export type SharedEnv = z.output<typeof sharedEnvSchema>;
+
+/**
+ * How long an open attempt is leased before the syncer may conclude its process died: longer
+ * than any submit can take, so a live attempt is never mistaken for an interrupted one.
+ */
+export function attemptLeaseMs(env: Pick<SharedEnv, 'GATEWAY_SUBMIT_TIMEOUT_MS'>): number {
+  return env.GATEWAY_SUBMIT_TIMEOUT_MS * 2 + 10_000;
+}
+
+/** The Postgres channel on which the API asks the syncer for a sync now (`?refresh=true`). */
+export const SYNC_REQUEST_CHANNEL = 'pt_sync_requested';
