@@ -1,0 +1,4 @@
+/** The API as a library, for tests and benchmarks that run it in-process. */
+export { buildApp } from './app.js';
+export { type ApiConfig, apiEnvSchema, loadApiConfig } from './config.js';
+export { type ApiDeps, createApiDeps } from './deps.js';
