@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { problemPlugin } from './plugins/problem.js';
 import { refreshPlugin } from './plugins/refresh.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentsRoutes } from './routes/payments.js';
 
@@ -43,5 +44,6 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(refreshPlugin);
   await app.register(healthRoutes);
   await app.register(paymentsRoutes);
+  await app.register(adminRoutes);
   return app;
 }

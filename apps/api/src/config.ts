@@ -15,6 +15,8 @@ export const apiEnvSchema = sharedEnvSchema.extend({
   AUTH_CACHE_TTL_MS: envInt(10_000, 0, 600_000),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT_BYTES: envInt(16_384, 1024, 1_048_576),
+  /** A pending payment older than this is listed for operators (the real gateway resolves in ~60 s). */
+  ADMIN_STALE_PENDING_MS: envInt(600_000, 1000, 30 * 86_400_000),
   /** How long ?refresh=true waits for a fresher sync. */
   REFRESH_WAIT_MS: envInt(3000, 0, 30_000),
 });

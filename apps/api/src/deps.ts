@@ -1,6 +1,8 @@
 import {
+  type AdminRepository,
   type ApiClientsRepository,
   attemptLeaseMs,
+  createAdminRepository,
   createApiClientsRepository,
   createDb,
   createDelivery,
@@ -23,6 +25,7 @@ export interface ApiDeps {
   logger: Logger;
   sql: SqlClient;
   payments: PaymentsRepository;
+  admin: AdminRepository;
   clients: ApiClientsRepository;
   idempotency: IdempotencyRepository;
   sync: SyncRepository;
@@ -62,6 +65,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     logger,
     sql,
     payments,
+    admin: createAdminRepository(sql),
     clients: createApiClientsRepository(db),
     idempotency: createIdempotencyRepository(sql),
     sync: createSyncRepository(sql),

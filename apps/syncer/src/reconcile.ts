@@ -74,6 +74,11 @@ export async function reconcile(
   );
   if (duplicates > 0) logger.warn({ duplicates }, 'gateway listed some confirmation_ids more than once; kept the first');
 
+  // The list was complete: tracked payments it did not hold are flagged for an operator.
+  await sync.markMissing(
+    [...tracked.keys()].filter((id) => !seen.has(id)),
+    startedAt,
+  );
   const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);
   const orphans = Math.max(0, stream.entries - (await sync.countConfirmed()));
   const cycleMs = Date.now() - startedAt.getTime();

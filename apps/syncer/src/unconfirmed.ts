@@ -24,7 +24,10 @@ export async function resolveUnconfirmed(
   fetchStartedAt: Date,
 ): Promise<UnconfirmedResult> {
   const result: UnconfirmedResult = { linked: 0, requeued: 0, ambiguous: 0 };
-  if (unconfirmed.length === 0) return result;
+  if (unconfirmed.length === 0) {
+    await deps.sync.saveOrphans([]);
+    return result;
+  }
   const { sync, payments, logger, config } = deps;
   const skew = config.GATEWAY_CLOCK_SKEW_MS;
 
@@ -66,5 +69,8 @@ export async function resolveUnconfirmed(
       log.warn({ candidates: matches.length }, 'unconfirmed payment is ambiguous; left for an operator');
     }
   }
+  // Orphans nobody could claim stay visible to operators until someone links them.
+  const linkedIds = new Set((await sync.knownConfirmationIds(orphans.map((o) => o.confirmationId))).keys());
+  await sync.saveOrphans(orphans.filter((o) => !linkedIds.has(o.confirmationId)));
   return result;
 }

@@ -1,5 +1,6 @@
 export * from './backoff.js';
 export * from './config.js';
+export * from './db/admin-repository.js';
 export * from './db/api-clients-repository.js';
 export * from './db/client.js';
 export * from './db/embedded.js';

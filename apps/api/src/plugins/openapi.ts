@@ -19,7 +19,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from `make api-key`.' } },
       },
-      tags: [{ name: 'payments' }, { name: 'health' }],
+      tags: [{ name: 'payments' }, { name: 'admin' }, { name: 'health' }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -147,6 +147,25 @@ export function createPaymentsRepository(sql: postgres.Sql) {
         tx,
       ),
 
+    /**
+     * An operator identified the gateway entry: the payment becomes pending with that id, and
+     * the next sync brings the gateway's status. Unconfirmed payments only.
+     */
+    linkByOperator: (id: string, confirmationId: string, reason: string, tx?: Sql) =>
+      transition(
+        id,
+        'pending',
+        {
+          source: 'operator',
+          reason,
+          set: `confirmation_id = $4, submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from),
+                unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = NULL`,
+          params: [confirmationId],
+          extraWhere: "status = 'unconfirmed'",
+        },
+        tx,
+      ),
+
     /** The gateway provably never recorded an unconfirmed payment: queue it to be sent again. */
     requeueUnconfirmed: (id: string, change: { source: TransitionSource; reason: string }, tx?: Sql) =>
       transition(

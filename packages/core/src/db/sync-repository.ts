@@ -141,6 +141,31 @@ export function createSyncRepository(sql: postgres.Sql) {
       return new Set(rows.map((row) => row.confirmation_id as string));
     },
 
+    /**
+     * After a complete status list: flags pending payments whose confirmation_id it did not
+     * hold (the gateway "lost" them), and clears the flag on those it held again.
+     */
+    async markMissing(missing: string[], listedAt: Date): Promise<void> {
+      await sql`
+        UPDATE payments SET gateway_missing_since = COALESCE(gateway_missing_since, ${listedAt})
+        WHERE status = 'pending' AND confirmation_id = ANY(${missing}::text[])`;
+      await sql`
+        UPDATE payments SET gateway_missing_since = NULL
+        WHERE gateway_missing_since IS NOT NULL AND NOT (confirmation_id = ANY(${missing}::text[]))`;
+    },
+
+    /** Keeps the gateway entries an operator must look at; forgets those now linked. */
+    async saveOrphans(orphans: Array<{ confirmationId: string; status: string; createdAt: Date }>): Promise<void> {
+      if (orphans.length > 0) {
+        await sql`
+          INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at)
+          SELECT * FROM unnest(${orphans.map((o) => o.confirmationId)}::text[], ${orphans.map((o) => o.status)}::text[],
+                               ${orphans.map((o) => o.createdAt.toISOString())}::timestamptz[])
+          ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now()`;
+      }
+      await sql`DELETE FROM gateway_orphans o USING payments p WHERE p.confirmation_id = o.confirmation_id`;
+    },
+
     /** How many payments hold a confirmation_id (orphans = gateway entries beyond this). */
     async countConfirmed(): Promise<number> {
       const [row] = await sql`SELECT count(*)::int AS n FROM payments WHERE confirmation_id IS NOT NULL`;

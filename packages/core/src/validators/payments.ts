@@ -47,11 +47,21 @@ export function createPaymentBodySchema(maxAmountCents: bigint) {
         }),
       memo: memo.nullish(),
     })
-    .superRefine((body, ctx) => {
-      if (body.sender_account === body.receiver_account) {
-        ctx.addIssue({ code: 'custom', path: ['receiver_account'], message: 'must differ from sender_account' });
-      }
-    });
+    .superRefine(
+      (body, ctx) => {
+        if (body.sender_account === body.receiver_account) {
+          ctx.addIssue({ code: 'custom', path: ['receiver_account'], message: 'must differ from sender_account' });
+        }
+      },
+      // Zod skips refinements once any field failed; run this one anyway (so one answer lists
+      // every field error), but only when both accounts themselves parsed.
+      { when: ({ value, issues }) => typeof value === 'object' && value !== null && !issues.some(isAccountIssue) },
+    );
+}
+
+function isAccountIssue(issue: { path?: PropertyKey[] | undefined }): boolean {
+  const field = issue.path?.[0];
+  return field === 'sender_account' || field === 'receiver_account';
 }
 export type CreatePaymentBody = z.output<ReturnType<typeof createPaymentBodySchema>>;
 
@@ -121,3 +131,46 @@ export const problemSchema = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
+
+export const reconciliationReportSchema = z
+  .object({
+    unconfirmed: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        created_at: z.string(),
+        window_from: z.string().nullable(),
+        window_until: z.string().nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
+    orphans: z.array(
+      z.object({ confirmation_id: z.string(), status: z.string(), gateway_created_at: z.string(), first_seen_at: z.string() }),
+    ),
+    stale_pending: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        confirmation_id: z.string().nullable(),
+        submitted_at: z.string().nullable(),
+      }),
+    ),
+    missing_at_gateway: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        confirmation_id: z.string().nullable(),
+        missing_since: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'ReconciliationReport' });
+
+const operatorReason = z.string().trim().min(3, 'must say why (at least 3 characters)').max(500);
+
+export const linkPaymentBodySchema = z.strictObject({
+  confirmation_id: z.string().trim().min(1).max(200),
+  reason: operatorReason,
+});
+
+export const requeuePaymentBodySchema = z.strictObject({ reason: operatorReason });

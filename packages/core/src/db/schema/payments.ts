@@ -38,6 +38,8 @@ export const payments = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
+    /** Set when a complete status list no longer held this pending payment's confirmation_id. */
+    gatewayMissingSince: timestamp('gateway_missing_since', { withTimezone: true }),
   },
   (t) => [
     check('payments_status_check', sql`${t.status} IN (${statusList})`),
@@ -88,6 +90,18 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [uniqueIndex('idempotency_keys_pk').on(t.clientId, t.key), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+/**
+ * Gateway entries no local payment holds, found inside an unconfirmed payment's submission
+ * window and not linked (ambiguous): what an operator needs to settle it by hand.
+ */
+export const gatewayOrphans = pgTable('gateway_orphans', {
+  confirmationId: text('confirmation_id').primaryKey(),
+  status: text('status').notNull(),
+  gatewayCreatedAt: timestamp('gateway_created_at', { withTimezone: true }).notNull(),
+  firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** One row per sync stream (only 'gateway' today): the syncer's freshness and counters. */
 export const syncState = pgTable('sync_state', {

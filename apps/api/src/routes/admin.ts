@@ -1,0 +1,89 @@
+import {
+  ConflictError,
+  linkPaymentBodySchema,
+  NotFoundError,
+  paymentIdParamsSchema,
+  paymentSchema,
+  problemSchema,
+  reconciliationReportSchema,
+  requeuePaymentBodySchema,
+  toPaymentResponse,
+} from '@pt/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+const security = [{ bearerAuth: [] }];
+const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemSchema]));
+
+/**
+ * /admin: the operator's view of what the syncer could not settle alone, and the two actions
+ * on an unconfirmed payment. Admin keys only (`make api-key NAME=ops ADMIN=1`).
+ */
+export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { admin, payments, config } = app.deps;
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', app.requireAdmin);
+
+  app.get(
+    '/admin/reconciliation',
+    {
+      schema: {
+        operationId: 'getReconciliation',
+        tags: ['admin'],
+        summary: 'Payments and gateway entries that need an operator',
+        security,
+        response: { 200: reconciliationReportSchema, ...problems(401, 403, 503) },
+      },
+    },
+    async () => admin.reconciliationReport({ stalePendingMs: config.ADMIN_STALE_PENDING_MS, limit: 500 }),
+  );
+
+  app.post(
+    '/admin/payments/:id/link',
+    {
+      schema: {
+        operationId: 'linkPayment',
+        tags: ['admin'],
+        summary: 'Link an unconfirmed payment to the gateway entry an operator identified',
+        security,
+        params: paymentIdParamsSchema,
+        body: linkPaymentBodySchema,
+        response: { 200: paymentSchema, ...problems(400, 401, 403, 404, 409, 415, 422, 503) },
+      },
+    },
+    async (request) => {
+      const { confirmation_id: confirmationId, reason } = request.body;
+      const payment = await payments.findById(request.params.id);
+      if (!payment) throw new NotFoundError('No payment with this id.');
+      const linked = await payments.linkByOperator(payment.id, confirmationId, reason).catch((error: { code?: string }) => {
+        if (error.code === '23505') throw new ConflictError('Another payment already holds this confirmation_id.');
+        throw error;
+      });
+      if (!linked) throw new ConflictError(`Only an unconfirmed payment can be linked; this one is ${payment.status}.`);
+      request.log.warn({ paymentId: payment.id, confirmationId, operator: request.client?.name }, 'operator linked payment');
+      return toPaymentResponse(linked);
+    },
+  );
+
+  app.post(
+    '/admin/payments/:id/requeue',
+    {
+      schema: {
+        operationId: 'requeuePayment',
+        tags: ['admin'],
+        summary: 'Queue an unconfirmed payment to be sent again (only when the gateway surely never recorded it)',
+        security,
+        params: paymentIdParamsSchema,
+        body: requeuePaymentBodySchema,
+        response: { 200: paymentSchema, ...problems(400, 401, 403, 404, 409, 415, 422, 503) },
+      },
+    },
+    async (request) => {
+      const payment = await payments.findById(request.params.id);
+      if (!payment) throw new NotFoundError('No payment with this id.');
+      const requeued = await payments.requeueUnconfirmed(payment.id, { source: 'operator', reason: request.body.reason });
+      if (!requeued) throw new ConflictError(`Only an unconfirmed payment can be re-queued; this one is ${payment.status}.`);
+      request.log.warn({ paymentId: payment.id, operator: request.client?.name }, 'operator re-queued payment');
+      return toPaymentResponse(requeued);
+    },
+  );
+};
