@@ -1,6 +1,6 @@
 /**
  * Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and
- * Jitter"): the delay before attempt n+1 is uniform in [0, min(cap, base * 2^n)).
+ * Jitter"): the delay after attempt n (1-based) is uniform in [0, min(cap, base * 2^(n-1))).
  */
 export interface BackoffOptions {
   baseMs: number;

@@ -28,10 +28,16 @@ export function maskAccount(account: string): string {
   return `${'*'.repeat(account.length - 4)}${account.slice(-4)}`;
 }
 
-/** Deep-copies plain objects, masking account fields wherever they appear. */
+/**
+ * Deep-copies plain objects and arrays, masking account fields wherever they appear. Anything
+ * else (Error, Date, Fastify's request and reply) is passed through untouched: this runs before
+ * pino's serializers, and a copy of own enumerable keys would turn those into `{}`.
+ */
 export function maskAccounts(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => maskAccounts(item, depth + 1));
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = ACCOUNT_FIELDS.has(k) && typeof v === 'string' ? maskAccount(v) : maskAccounts(v, depth + 1);

@@ -1,0 +1,125 @@
+import { describe, expect, test } from 'vitest';
+import { createLogger, maskAccount, maskAccounts } from './logger.js';
+import { createLogCapture } from './testing/log-capture.js';
+
+describe('maskAccount', () => {
+  test.each([
+    ['123456789012', '********9012'],
+    ['12345', '*2345'],
+    ['1234', '****'],
+    ['12', '**'],
+    ['', ''],
+  ])('%j → %j', (account, masked) => {
+    expect(maskAccount(account)).toBe(masked);
+  });
+});
+
+describe('maskAccounts', () => {
+  test('masks account fields at any depth, in objects and arrays', () => {
+    const input = {
+      sender_account: '111122223333',
+      payment: { receiver_account: '444455556666', memo: 'rent' },
+      batch: [{ senderAccount: '777788889999' }, { receiverAccount: '000011112222', amount: '1.00' }],
+    };
+    expect(maskAccounts(input)).toEqual({
+      sender_account: '********3333',
+      payment: { receiver_account: '********6666', memo: 'rent' },
+      batch: [{ senderAccount: '********9999' }, { receiverAccount: '********2222', amount: '1.00' }],
+    });
+  });
+
+  test('does not change its input', () => {
+    const input = { sender_account: '111122223333' };
+    maskAccounts(input);
+    expect(input.sender_account).toBe('111122223333');
+  });
+
+  test.each([
+    ['null', null],
+    ['a string', '111122223333'],
+    ['a number', 42],
+    ['undefined', undefined],
+  ])('returns %s as it is', (_label, value) => {
+    expect(maskAccounts(value)).toBe(value);
+  });
+
+  test('passes an Error through untouched so its serializer still sees it', () => {
+    const error = new Error('boom');
+    expect(maskAccounts({ err: error })).toEqual({ err: error });
+    expect((maskAccounts({ err: error }) as { err: unknown }).err).toBe(error);
+  });
+
+  test('passes a Date through untouched', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    expect((maskAccounts({ at }) as { at: unknown }).at).toBe(at);
+  });
+
+  test('masks inside objects without a prototype', () => {
+    const input = Object.assign(Object.create(null) as Record<string, unknown>, { sender_account: '111122223333' });
+    expect(maskAccounts(input)).toEqual({ sender_account: '********3333' });
+  });
+});
+
+async function logOnce(write: (logger: ReturnType<typeof createLogger>) => void) {
+  const capture = createLogCapture();
+  const logger = createLogger({ name: 'test', destination: capture.stream });
+  write(logger);
+  await new Promise((resolve) => setImmediate(resolve));
+  return capture;
+}
+
+describe('createLogger', () => {
+  test('leaves neither a full account nor an API key in the output', async () => {
+    const capture = await logOnce((logger) =>
+      logger.info({ sender_account: '123456789012', req: { headers: { authorization: 'Bearer pt_x' } } }, 'payment received'),
+    );
+    const text = capture.text();
+    expect(capture.lines).toHaveLength(1);
+    expect(text).not.toContain('123456789012');
+    expect(text).not.toContain('pt_x');
+    const line = JSON.parse(capture.lines[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({
+      msg: 'payment received',
+      sender_account: '********9012',
+      req: { headers: { authorization: '[redacted]' } },
+    });
+  });
+
+  test.each([
+    ['an idempotency key header', { req: { headers: { 'idempotency-key': 'secret-key-1' } } }, 'secret-key-1'],
+    ['an apiKey', { apiKey: 'pt_secret' }, 'pt_secret'],
+    ['a nested apiKey', { client: { apiKey: 'pt_secret' } }, 'pt_secret'],
+    ['a password', { password: 'hunter2' }, 'hunter2'],
+    ['a database URL', { databaseUrl: 'postgres://u:p@h/db' }, 'postgres://'],
+    ['a nested receiver account', { payment: { receiver_account: '999988887777' } }, '999988887777'],
+  ])('redacts %s', async (_label, fields, secret) => {
+    const capture = await logOnce((logger) => logger.info(fields, 'something'));
+    expect(capture.lines).toHaveLength(1);
+    expect(capture.text()).not.toContain(secret);
+  });
+
+  test('keeps an error message and stack', async () => {
+    const capture = await logOnce((logger) => {
+      logger.error({ err: new Error('boom in the cycle') }, 'cycle failed');
+      logger.error(new Error('thrown directly'));
+    });
+    const [first, second] = capture.lines.map((line) => JSON.parse(line) as { err?: { message?: string; stack?: string } });
+    expect(first?.err?.message).toBe('boom in the cycle');
+    expect(first?.err?.stack).toContain('boom in the cycle');
+    expect(second?.err?.message).toBe('thrown directly');
+  });
+
+  test('writes a Date as its ISO string', async () => {
+    const capture = await logOnce((logger) => logger.info({ at: new Date('2026-01-01T00:00:00Z') }, 'dated'));
+    expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({ at: '2026-01-01T00:00:00.000Z' });
+  });
+
+  test('honours the level', async () => {
+    const capture = createLogCapture();
+    const logger = createLogger({ name: 'quiet', level: 'warn', destination: capture.stream });
+    logger.info('hidden');
+    logger.warn('shown');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(capture.lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['shown']);
+  });
+});
