@@ -4,9 +4,11 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { uuidv7 } from 'uuidv7';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
 import { openapiPlugin } from './plugins/openapi.js';
-import { problemPlugin } from './plugins/problem.js';
+import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
 import { refreshPlugin } from './plugins/refresh.js';
+import { securityPlugin } from './plugins/security.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentsRoutes } from './routes/payments.js';
@@ -28,6 +30,7 @@ export async function buildApp(deps: ApiDeps) {
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -39,6 +42,8 @@ export async function buildApp(deps: ApiDeps) {
 
   await app.register(sensible);
   await app.register(problemPlugin);
+  await app.register(jsonBodyPlugin);
+  await app.register(securityPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin);
   await app.register(refreshPlugin);

@@ -39,6 +39,7 @@ export async function startSystem(options: SystemOptions = {}) {
     RESUBMIT_CAP_MS: '200',
     GATEWAY_SUBMIT_TIMEOUT_MS: '1000',
     AUTH_CACHE_TTL_MS: '0',
+    RATE_LIMIT_MAX: '0',
     GATEWAY_CLOCK_SKEW_MS: '200',
     ...options.env,
   };

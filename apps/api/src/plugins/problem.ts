@@ -22,6 +22,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
@@ -86,6 +87,27 @@ export function toFieldErrors(
   });
 }
 
+/**
+ * Fastify's `frameworkErrors`: the router's own failures (a bad percent-encoding, a path
+ * parameter past maxParamLength) happen before any route or error handler; without this they
+ * leave as Fastify's plain JSON, echoing the URL back. No hook runs for them, hence the header.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(request, reply, { status: 414, type: 'uri-too-long', detail: 'A path segment is too long.' });
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendProblem(request, reply, { status: 400, type: 'bad-request', detail: 'The URL is not validly encoded.' });
+  }
+  request.log.error({ err: error }, 'framework error');
+  return sendProblem(request, reply, {
+    status: 500,
+    type: 'internal-error',
+    detail: 'An unexpected error occurred; it has been logged.',
+  });
+}
+
 /** One error handler for the whole API: every failure leaves as RFC 9457 problem+json. */
 export const problemPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -138,11 +160,43 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      status: 404,
-      type: 'not-found',
-      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
-    }),
-  );
+  // Every route's path as a pattern, so an unknown method on a known path answers 405, not 404.
+  const routes: Array<{ pattern: RegExp; methods: Set<string> }> = [];
+  app.addHook('onRoute', (route) => {
+    const source = `^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const existing = routes.find((r) => r.pattern.source === source);
+    if (existing) for (const method of methods) existing.methods.add(method);
+    else routes.push({ pattern: new RegExp(source), methods: new Set(methods) });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routes.find((r) => r.pattern.test(path));
+    if (allowed && !allowed.methods.has(request.method)) {
+      const allow = [...allowed.methods].sort().join(', ');
+      return sendProblem(
+        request,
+        reply,
+        { status: 405, type: 'method-not-allowed', detail: `${request.method} is not allowed here; use ${allow}.` },
+        { allow },
+      );
+    }
+    return sendProblem(request, reply, { status: 404, type: 'not-found', detail: `No route ${request.method} ${path}.` });
+  });
+
+  // A body without a Content-Type would reach validation as "missing": say what is wrong instead.
+  app.addHook('preValidation', async (request) => {
+    if (
+      (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') &&
+      !request.headers['content-type']
+    ) {
+      throw new AppError(
+        415,
+        'unsupported-media-type',
+        'Unsupported Media Type',
+        'Send the body as application/json (Content-Type header missing).',
+      );
+    }
+  });
 });

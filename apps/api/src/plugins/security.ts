@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { AppError } from '@pt/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'rate-limited', 'Too Many Requests', `Too many requests; retry in ${retryAfterSeconds} s.`, undefined, {
+      'retry-after': String(retryAfterSeconds),
+    });
+  }
+}
+
+/** Who a request counts against: its API key (hashed, never kept in clear), else its address. */
+function rateLimitKey(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.length > 0) return `key:${createHash('sha256').update(header).digest('base64url')}`;
+  return `ip:${request.ip}`;
+}
+
+/**
+ * Security headers on every answer (helmet; its CSP still lets /docs load its own assets) and
+ * per-key rate limiting (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS; 0 turns it off).
+ */
+export const securityPlugin = fp(async (app: FastifyInstance) => {
+  const { config } = app.deps;
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        // Served over plain HTTP in development: do not rewrite /docs assets to https.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  if (config.RATE_LIMIT_MAX > 0) {
+    await app.register(rateLimit, {
+      max: config.RATE_LIMIT_MAX,
+      timeWindow: config.RATE_LIMIT_WINDOW_MS,
+      keyGenerator: rateLimitKey,
+      errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  }
+});
