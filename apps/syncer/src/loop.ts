@@ -27,8 +27,9 @@ export function createLoop(options: { intervalMs: number; logger: Logger; run: (
   function tick() {
     timer = undefined;
     wakeRequested = false;
-    running = options
-      .run()
+    // Through a promise so a run that throws before returning one is caught like a rejection.
+    running = Promise.resolve()
+      .then(() => options.run())
       .catch((error: unknown) => options.logger.error({ err: error }, 'cycle failed'))
       .finally(() => {
         running = undefined;
@@ -39,7 +40,9 @@ export function createLoop(options: { intervalMs: number; logger: Logger; run: (
   return {
     start() {
       stopped = false;
-      schedule(0);
+      // A run may still be in progress (stop() not yet settled): follow it, never overlap it.
+      if (running) wakeRequested = true;
+      else schedule(0);
     },
     wake() {
       if (running) wakeRequested = true;
