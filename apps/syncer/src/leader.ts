@@ -1,4 +1,5 @@
-import type { Logger, SqlClient } from '@pt/core';
+import type { Logger } from '@pt/core';
+import postgres from 'postgres';
 
 /** The advisory lock only the polling syncer holds ("pt-sync" as a 64-bit key). */
 export const SYNC_LOCK_KEY = 0x70742d73796e63n;
@@ -9,46 +10,62 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
+const CHECK_TIMEOUT_MS = 5000;
+
 /**
- * Leadership through a session-level Postgres advisory lock on a reserved connection: it is
- * held as long as that connection lives, so a syncer that dies (even by SIGKILL) lets another
- * take over at its next try. A broken connection is dropped and leadership retried.
+ * Leadership through a session-level Postgres advisory lock, on a client of its own with one
+ * connection: the lock lives as long as that session, so a syncer that dies (even by SIGKILL)
+ * lets another take over at its next try. Each check asks Postgres whether *this session*
+ * holds the lock, taking it if free; after a lost connection the new session simply competes
+ * again, so a syncer can never believe it leads on a lock that a reconnect silently dropped.
  */
-export function createLeadership(sql: SqlClient, logger: Logger): Leadership {
-  let reserved: Awaited<ReturnType<SqlClient['reserve']>> | null = null;
+export function createLeadership(databaseUrl: string, logger: Logger): Leadership {
+  const sql = postgres(databaseUrl, {
+    max: 1,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: 'payment-tracker-syncer-lock' },
+  });
+  const key = SYNC_LOCK_KEY.toString();
   let leader = false;
 
-  async function drop() {
-    const connection = reserved;
-    reserved = null;
-    leader = false;
-    connection?.release();
+  async function check(): Promise<boolean> {
+    const [row] = await sql`
+      SELECT CASE
+        WHEN EXISTS (
+          SELECT 1 FROM pg_locks
+          WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+            AND ((classid::bigint << 32) | objid::bigint) = ${key}::bigint
+        ) THEN true
+        ELSE pg_try_advisory_lock(${key}::bigint)
+      END AS held`;
+    return row?.held === true;
   }
 
   return {
     async acquire() {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        reserved ??= await sql.reserve();
-        if (leader) {
-          // Still ours? A check on the same connection fails if the connection was lost.
-          await reserved`SELECT 1`;
-          return true;
-        }
-        const [row] = await reserved`SELECT pg_try_advisory_lock(${SYNC_LOCK_KEY.toString()}::bigint) AS locked`;
-        leader = row?.locked === true;
-        if (leader) logger.info('took the sync lock: this syncer polls the gateway');
-        return leader;
+        // A check that cannot reach the database must not stall the cycle: give up and retry later.
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('lock check timed out')), CHECK_TIMEOUT_MS);
+        });
+        const held = await Promise.race([check(), timeout]);
+        if (held && !leader) logger.info('took the sync lock: this syncer polls the gateway');
+        if (!held && leader) logger.warn('lost the sync lock');
+        leader = held;
       } catch (error) {
-        logger.warn({ err: error }, 'lost the database connection holding the sync lock');
-        await drop();
-        return false;
+        if (leader) logger.warn({ err: error }, 'lost the database connection holding the sync lock');
+        leader = false;
+      } finally {
+        clearTimeout(timer);
       }
+      return leader;
     },
     async release() {
-      if (leader && reserved) {
-        await reserved`SELECT pg_advisory_unlock(${SYNC_LOCK_KEY.toString()}::bigint)`.catch(() => {});
-      }
-      await drop();
+      leader = false;
+      // Ending the session releases its locks.
+      await sql.end({ timeout: 5 }).catch(() => {});
     },
   };
 }

@@ -20,7 +20,7 @@ export interface Syncer {
  */
 export function createSyncer(deps: SyncerDeps): Syncer {
   const { sql, logger, config } = deps;
-  const leadership = createLeadership(sql, logger);
+  const leadership = createLeadership(config.DATABASE_URL, logger);
   let lastSweep = 0;
   let unlisten: (() => Promise<void>) | undefined;
 

@@ -4,6 +4,7 @@ import { createLogCapture, createTestDatabase, type TestDatabase } from '@pt/cor
 import { type FaultConfig, type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { createSyncer, createSyncerDeps, loadSyncerConfig, type Syncer, type SyncerDeps } from '@pt/syncer';
 import { request } from 'undici';
+import { startTcpProxy, viaProxy } from './tcp-proxy.js';
 
 export interface SystemOptions {
   /** Gateway resolution delay; short so tests see payments resolve. */
@@ -13,6 +14,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Start one syncer right away (default true). */
   startSyncer?: boolean;
+  /** Route api and syncer to Postgres through a TCP proxy the test can cut (system.dbProxy). */
+  proxyDatabase?: boolean;
 }
 
 export interface RunningSyncer {
@@ -29,10 +32,11 @@ export interface RunningSyncer {
 export async function startSystem(options: SystemOptions = {}) {
   const database: TestDatabase = await createTestDatabase();
   const mock: RunningGatewayMock = await startGatewayMock({ delaySeconds: options.delaySeconds ?? 0.5, faults: options.faults });
+  const dbProxy = options.proxyDatabase ? await startTcpProxy('127.0.0.1', Number(new URL(database.url).port)) : undefined;
   const logs = createLogCapture();
   const logger: Logger = createLogger({ name: 'test', level: 'debug', destination: logs.stream });
   const env: Record<string, string> = {
-    DATABASE_URL: database.url,
+    DATABASE_URL: dbProxy ? viaProxy(database.url, dbProxy) : database.url,
     GATEWAY_URL: mock.url,
     SYNC_INTERVAL_MS: '100',
     RESUBMIT_BASE_MS: '50',
@@ -77,6 +81,7 @@ export async function startSystem(options: SystemOptions = {}) {
     apiDeps,
     mock,
     database,
+    dbProxy,
     logs,
     /** The raw SQL client on the test database, for assertions. */
     sql: admin.sql,
@@ -94,6 +99,7 @@ export async function startSystem(options: SystemOptions = {}) {
       await apiDeps.close();
       await mock.close();
       await admin.close();
+      await dbProxy?.close();
       await database.drop();
     },
   };

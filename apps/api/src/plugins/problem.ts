@@ -1,4 +1,4 @@
-import { AppError, type FieldError } from '@pt/core';
+import { AppError, errorCode, type FieldError } from '@pt/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
@@ -136,8 +136,10 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
     }
     const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
     if (known) return sendProblem(request, reply, known);
-    if (error.code && DATABASE_DOWN.has(error.code)) {
-      request.log.error({ code: error.code }, 'database unavailable');
+    // drizzle wraps driver errors: the code may sit on a cause.
+    const code = errorCode(error);
+    if (code && DATABASE_DOWN.has(code)) {
+      request.log.error({ code }, 'database unavailable');
       return sendProblem(
         request,
         reply,
@@ -161,13 +163,14 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
   });
 
   // Every route's path as a pattern, so an unknown method on a known path answers 405, not 404.
-  const routes: Array<{ pattern: RegExp; methods: Set<string> }> = [];
+  // Keyed by the pattern's own text: RegExp#source escapes '/', so it never equals that text.
+  const routes: Array<{ key: string; pattern: RegExp; methods: Set<string> }> = [];
   app.addHook('onRoute', (route) => {
     const source = `^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const existing = routes.find((r) => r.pattern.source === source);
+    const existing = routes.find((r) => r.key === source);
     if (existing) for (const method of methods) existing.methods.add(method);
-    else routes.push({ pattern: new RegExp(source), methods: new Set(methods) });
+    else routes.push({ key: source, pattern: new RegExp(source), methods: new Set(methods) });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -186,8 +189,10 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
   });
 
   // A body without a Content-Type would reach validation as "missing": say what is wrong instead.
+  // Not on unknown routes or methods: those answer 404/405 whatever the body.
   app.addHook('preValidation', async (request) => {
     if (
+      !request.is404 &&
       (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') &&
       !request.headers['content-type']
     ) {

@@ -31,10 +31,15 @@ const gatewayTime = z.string().transform((value, ctx) => {
 
 const confirmationId = z.string().trim().min(1).max(200);
 
+/**
+ * The confirmation_id is what matters: with a usable one the payment is accepted even if the
+ * other fields are odd (an unreadable created_at becomes null and our clock stands in), since
+ * throwing the id away would leave an accepted payment unconfirmed for no reason.
+ */
 export const submitResponseSchema = z.object({
   confirmation_id: confirmationId,
-  status: z.string(),
-  created_at: gatewayTime,
+  status: z.string().optional(),
+  created_at: gatewayTime.nullish().catch(null),
 });
 export type SubmitResponse = z.output<typeof submitResponseSchema>;
 

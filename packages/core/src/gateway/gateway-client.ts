@@ -86,7 +86,11 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       log.warn({ statusCode: response.statusCode }, 'gateway accepted a submit with an unusable body');
       return { kind: 'ambiguous', reason: 'gateway answered 2xx with an unusable body' };
     }
-    return { kind: 'accepted', confirmationId: accepted.data.confirmation_id, gatewayCreatedAt: accepted.data.created_at };
+    return {
+      kind: 'accepted',
+      confirmationId: accepted.data.confirmation_id,
+      gatewayCreatedAt: accepted.data.created_at ?? new Date(),
+    };
   }
 
   async function streamOnce(onBatch: (entries: StatusEntry[]) => Promise<void>, batchSize: number) {
