@@ -14,7 +14,11 @@ try {
   await runMigrations(infra.databaseUrl);
   const clients = createApiClientsRepository(db);
   if (command === 'create') {
-    const { apiKey } = await clients.create(name, { isAdmin: process.env.ADMIN === '1' || process.env.ADMIN === 'true' });
+    const isAdmin = process.env.ADMIN === '1' || process.env.ADMIN === 'true';
+    const { apiKey, client, created } = await clients.create(name, { isAdmin });
+    if (!created) process.stderr.write(`added a key to the existing client ${name}${client.isAdmin ? ' (admin)' : ''}\n`);
+    if (!created && isAdmin && !client.isAdmin)
+      process.stderr.write(`note: ${name} is not an admin client; ADMIN=1 applies only when a client is created\n`);
     process.stdout.write(`${apiKey}\n`);
   } else {
     const revoked = await clients.revokeByName(name);

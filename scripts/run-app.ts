@@ -15,7 +15,11 @@ const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
 const say = (line: string) => process.stdout.write(`[run-app] ${line}\n`);
 
 const needsInfra = (!process.env.DATABASE_URL || !process.env.GATEWAY_URL) && !runningInfra();
-const infra = needsInfra ? await spawnInfra((line) => say(line.replace(/^\[up\] /, ''))) : await startInfra({ log: say });
+const infra = needsInfra
+  ? await spawnInfra((text) => {
+      for (const line of text.split('\n')) say(line.replace(/^\[up\] /, ''));
+    })
+  : await startInfra({ log: say });
 await runMigrations(infra.databaseUrl);
 say('database migrated');
 const apiKey = await ensureDevApiKey(infra.databaseUrl);

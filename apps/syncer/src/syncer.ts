@@ -28,7 +28,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     if (await leadership.acquire()) {
       try {
         const result = await reconcile(deps);
-        logger.info(result, 'reconciled with gateway');
+        // Quiet when nothing happened: a cycle every few seconds would drown the log.
+        const eventful = result.changed + result.linked + result.requeued + result.ambiguous + result.skipped > 0;
+        logger[eventful ? 'info' : 'debug'](result, 'reconciled with gateway');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         logger.error({ err: message }, 'reconciliation failed; will retry next cycle');

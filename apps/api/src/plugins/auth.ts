@@ -37,6 +37,11 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   }
 
   app.decorateRequest('client', null);
+  app.decorate('isKnownKey', (header: string) => {
+    const key = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const hit = key ? cache.get(key) : undefined;
+    return Boolean(hit?.client && hit.expiresAt > Date.now());
+  });
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
@@ -54,6 +59,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate(request: FastifyRequest): Promise<void>;
     requireAdmin(request: FastifyRequest): Promise<void>;
+    /** Whether this Authorization header carries a key verified recently (from the cache). */
+    isKnownKey(header: string): boolean;
   }
 }
 

@@ -13,10 +13,14 @@ class RateLimitedError extends AppError {
   }
 }
 
-/** Who a request counts against: its API key (hashed, never kept in clear), else its address. */
-function rateLimitKey(request: FastifyRequest): string {
+/**
+ * Who a request counts against: a key already proven valid counts against itself (hashed,
+ * never kept in clear); anything else against its address, so inventing fresh tokens does not
+ * buy fresh allowances.
+ */
+function rateLimitKey(request: FastifyRequest, isKnownKey: (header: string) => boolean): string {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && header.length > 0) return `key:${createHash('sha256').update(header).digest('base64url')}`;
+  if (typeof header === 'string' && isKnownKey(header)) return `key:${createHash('sha256').update(header).digest('base64url')}`;
   return `ip:${request.ip}`;
 }
 
@@ -43,7 +47,7 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     await app.register(rateLimit, {
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      keyGenerator: rateLimitKey,
+      keyGenerator: (request) => rateLimitKey(request, (header) => app.isKnownKey(header)),
       errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
     });
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Db } from './client.js';
-import { apiClients } from './schema/index.js';
+import { apiClients, apiKeys } from './schema/index.js';
 
 export interface ApiClient {
   id: string;
@@ -25,18 +25,31 @@ export function parseApiKey(key: string): { keyId: string; secret: string } | nu
 /** API clients and their keys. A key is shown once, at creation; only its hash is stored. */
 export function createApiClientsRepository(db: Db) {
   return {
-    async create(name: string, options: { isAdmin?: boolean } = {}): Promise<{ client: ApiClient; apiKey: string }> {
+    /**
+     * A new key for the client `name`, creating the client first if it does not exist (so
+     * rotating a key keeps the client's payments). `isAdmin` applies when the client is created.
+     */
+    async create(
+      name: string,
+      options: { isAdmin?: boolean } = {},
+    ): Promise<{ client: ApiClient; apiKey: string; created: boolean }> {
       const keyId = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
       const secret = randomBytes(32).toString('base64url');
-      const id = uuidv7();
-      await db.insert(apiClients).values({
-        id,
-        name,
-        keyId,
-        secretHash: hashSecret(secret).toString('hex'),
-        isAdmin: options.isAdmin ?? false,
+      return db.transaction(async (tx) => {
+        const inserted = await tx
+          .insert(apiClients)
+          .values({ id: uuidv7(), name, isAdmin: options.isAdmin ?? false })
+          .onConflictDoNothing({ target: apiClients.name })
+          .returning();
+        const [row] = inserted.length > 0 ? inserted : await tx.select().from(apiClients).where(eq(apiClients.name, name));
+        if (!row) throw new Error(`client ${name} vanished while creating its key`);
+        await tx.insert(apiKeys).values({ keyId, clientId: row.id, secretHash: hashSecret(secret).toString('hex') });
+        return {
+          client: { id: row.id, name: row.name, isAdmin: row.isAdmin },
+          apiKey: `pt_${keyId}_${secret}`,
+          created: inserted.length > 0,
+        };
       });
-      return { client: { id, name, isAdmin: options.isAdmin ?? false }, apiKey: `pt_${keyId}_${secret}` };
     },
 
     /** The client a key belongs to, or null (unknown, malformed or revoked). Constant-time compare. */
@@ -44,9 +57,10 @@ export function createApiClientsRepository(db: Db) {
       const parsed = parseApiKey(apiKey);
       if (!parsed) return null;
       const [row] = await db
-        .select()
-        .from(apiClients)
-        .where(and(eq(apiClients.keyId, parsed.keyId), isNull(apiClients.revokedAt)))
+        .select({ id: apiClients.id, name: apiClients.name, isAdmin: apiClients.isAdmin, secretHash: apiKeys.secretHash })
+        .from(apiKeys)
+        .innerJoin(apiClients, eq(apiClients.id, apiKeys.clientId))
+        .where(and(eq(apiKeys.keyId, parsed.keyId), isNull(apiKeys.revokedAt)))
         .limit(1);
       if (!row) return null;
       const expected = Buffer.from(row.secretHash, 'hex');
@@ -55,18 +69,15 @@ export function createApiClientsRepository(db: Db) {
       return { id: row.id, name: row.name, isAdmin: row.isAdmin };
     },
 
-    /** Revokes every live key of the named client; returns how many. */
+    /** Revokes every live key of the named client; returns how many. The client and its payments stay. */
     async revokeByName(name: string): Promise<number> {
+      const [client] = await db.select({ id: apiClients.id }).from(apiClients).where(eq(apiClients.name, name));
+      if (!client) return 0;
       const rows = await db
-        .update(apiClients)
+        .update(apiKeys)
         .set({ revokedAt: new Date() })
-        .where(and(eq(apiClients.name, name), isNull(apiClients.revokedAt)))
-        .returning({ id: apiClients.id });
-      return rows.length;
-    },
-
-    async countActive(): Promise<number> {
-      const rows = await db.select({ id: apiClients.id }).from(apiClients).where(isNull(apiClients.revokedAt)).limit(1);
+        .where(and(eq(apiKeys.clientId, client.id), isNull(apiKeys.revokedAt)))
+        .returning({ keyId: apiKeys.keyId });
       return rows.length;
     },
   };

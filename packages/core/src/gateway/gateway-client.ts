@@ -65,7 +65,12 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       });
     } catch (error) {
       const kind = classifyNetworkError(error);
-      return { kind, reason: `gateway unreachable (${errorCode(error) ?? describe(error)})` };
+      const cause = errorCode(error) ?? describe(error);
+      return {
+        kind,
+        reason:
+          kind === 'not_delivered' ? `gateway unreachable (${cause})` : `no answer from the gateway after sending (${cause})`,
+      };
     }
     let text: string;
     try {
