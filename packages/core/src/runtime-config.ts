@@ -18,6 +18,12 @@ export const sharedEnvSchema = z.object({
   /** Backoff between re-submissions: full jitter over base * 2^attempt, capped. */
   RESUBMIT_BASE_MS: envInt(1000, 1, 3_600_000),
   RESUBMIT_CAP_MS: envInt(64_000, 1, 86_400_000),
+  /**
+   * How long an open submission attempt is presumed alive before the syncer concludes its
+   * process died mid-attempt. Unset: twice the submit timeout plus 10 s. Never below twice the
+   * submit timeout, or a live attempt could be mistaken for a dead one.
+   */
+  ATTEMPT_LEASE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(3_600_000).optional()),
   LOG_LEVEL: logLevel,
   DB_POOL_SIZE: envInt(10, 1, 200),
 });
@@ -27,8 +33,9 @@ export type SharedEnv = z.output<typeof sharedEnvSchema>;
  * How long an open attempt is leased before the syncer may conclude its process died: longer
  * than any submit can take, so a live attempt is never mistaken for an interrupted one.
  */
-export function attemptLeaseMs(env: Pick<SharedEnv, 'GATEWAY_SUBMIT_TIMEOUT_MS'>): number {
-  return env.GATEWAY_SUBMIT_TIMEOUT_MS * 2 + 10_000;
+export function attemptLeaseMs(env: Pick<SharedEnv, 'GATEWAY_SUBMIT_TIMEOUT_MS' | 'ATTEMPT_LEASE_MS'>): number {
+  const floor = env.GATEWAY_SUBMIT_TIMEOUT_MS * 2;
+  return Math.max(floor, env.ATTEMPT_LEASE_MS ?? floor + 10_000);
 }
 
 /** The Postgres channel on which the API asks the syncer for a sync now (`?refresh=true`). */

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const ENTRIES = { api: 'apps/api/src/main.ts', syncer: 'apps/syncer/src/main.ts' } as const;
+
+export interface AppProcess {
+  child: ChildProcess;
+  /** Every line the process wrote to stdout (its JSON logs). */
+  lines: string[];
+  /** SIGKILL: no handler runs, nothing is flushed. */
+  kill(): Promise<void>;
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Runs api or syncer as a real process (as `make run-app` does), so a test can SIGKILL it at
+ * any moment. The tsx wrapper is bypassed: node runs the entry with tsx's loader directly, so
+ * a signal reaches the app itself.
+ */
+export async function spawnApp(kind: keyof typeof ENTRIES, env: Record<string, string>, readyUrl?: string): Promise<AppProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[kind])], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = partial + chunk.toString('utf8');
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  child.stderr?.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (readyUrl) await waitForOk(readyUrl, child);
+  return {
+    child,
+    lines,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+async function waitForOk(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ${url} answered`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
