@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const ENTRIES = { api: 'apps/api/src/main.ts', syncer: 'apps/syncer/src/main.ts' } as const;
 
 export interface AppProcess {
