@@ -17,6 +17,7 @@ export interface ReconcileResult {
   linked: number;
   requeued: number;
   ambiguous: number;
+  deferred: number;
   cycleMs: number;
 }
 
@@ -32,7 +33,7 @@ interface Window {
  * Memory is bounded by the tracked payments, not by the size of the gateway's history.
  */
 export async function reconcile(
-  deps: Pick<SyncerDeps, 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
+  deps: Pick<SyncerDeps, 'sql' | 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
 ): Promise<ReconcileResult> {
   const { sync, gateway, logger, config } = deps;
   const startedAt = new Date();

@@ -1,0 +1,95 @@
+import type { PaymentResponse } from '@pt/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  clearFaults,
+  FINAL_STATUSES,
+  logLines,
+  mockPayments,
+  mockStats,
+  postPayment,
+  storedEvents,
+  storedPayment,
+  uniqueMemo,
+  waitForStatus,
+  waitForSyncAfter,
+} from './delivery-helpers.js';
+import { eventually, type System, startSystem } from './harness.js';
+
+describe('a gateway that never takes the payment', () => {
+  let system: System;
+  afterAll(() => system?.stop());
+
+  it('rejects it after RESUBMIT_MAX_ATTEMPTS attempts, with the reason, and never sends it again', async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      faults: { submit: [{ kind: 'error', status_code: 503 }] },
+      env: { RESUBMIT_MAX_ATTEMPTS: '3' },
+    });
+    const client = system.as(await system.createClient('acme'));
+    const answer = await postPayment(client, uniqueMemo('always 503'), 1);
+    expect(answer.status).toBe(202);
+
+    const rejected = await waitForStatus(system, answer.body.id, ['rejected']);
+    expect(rejected.attempts).toBe(3);
+    expect(rejected.last_error).toMatch(/after 3 attempts/);
+    const read = await client.get<PaymentResponse>(`/payments/${answer.body.id}`);
+    expect(read.body.status).toBe('rejected');
+    expect(read.body.failure_reason).toMatch(/gateway unavailable after 3 attempts \(last: gateway answered 503\)/);
+    expect((await storedEvents(system, answer.body.id)).map((e) => [e.to_status, e.source])).toEqual([
+      ['received', 'api'],
+      ['rejected', 'syncer'],
+    ]);
+    expect(logLines(system, 'giving up on payment', answer.body.id)).toHaveLength(1);
+
+    // Later cycles leave it alone: still exactly three submissions, none recorded.
+    await waitForSyncAfter(system, new Date());
+    await waitForSyncAfter(system, new Date());
+    const stats = await mockStats(system);
+    expect(stats.submits_received).toBe(3);
+    expect(stats.faults_injected.submit.error).toBe(3);
+    expect(stats.payments).toBe(0);
+  });
+});
+
+describe('a queue of payments shared by several syncers', () => {
+  let system: System;
+  afterAll(() => system?.stop());
+
+  it('submits each of 50 queued payments exactly once when the gateway comes back, with 3 syncers claiming', async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      startSyncer: false,
+      faults: { submit: [{ kind: 'error', status_code: 503 }] },
+      // Small claims so all three syncers take their share of the queue at once.
+      env: { RESUBMIT_MAX_ATTEMPTS: '100', RESUBMIT_BATCH_SIZE: '5' },
+    });
+    const client = system.as(await system.createClient('acme'));
+    const memos = Array.from({ length: 50 }, (_, i) => uniqueMemo(`queued ${i}`));
+    const answers = await Promise.all(memos.map((memo, i) => postPayment(client, memo, i % 10)));
+    for (const answer of answers) expect(answer.status).toBe(202);
+
+    await Promise.all([system.startSyncer(), system.startSyncer(), system.startSyncer()]);
+    // Let the syncers retry against the failing gateway for a while (every payment re-tried).
+    await eventually(
+      async () => {
+        const [row] = await system.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payments WHERE attempts >= 2`;
+        return row?.n === 50 ? true : undefined;
+      },
+      { what: 'every payment to have been re-tried' },
+    );
+    await clearFaults(system);
+
+    for (const answer of answers) await waitForStatus(system, answer.body.id, FINAL_STATUSES);
+    const recorded = await mockPayments(system);
+    expect(recorded).toHaveLength(50);
+    expect(new Set(recorded.map((p) => p.memo))).toEqual(new Set(memos));
+    expect((await mockStats(system)).submits_recorded).toBe(50);
+    for (const answer of answers) {
+      const row = await storedPayment(system, answer.body.id);
+      expect(recorded.filter((p) => p.confirmation_id === row.confirmation_id)).toHaveLength(1);
+      const trail = (await storedEvents(system, answer.body.id)).map((e) => e.to_status);
+      expect(trail.slice(0, 2)).toEqual(['received', 'pending']);
+      expect(trail).toHaveLength(3);
+    }
+  });
+});
