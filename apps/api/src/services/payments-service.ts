@@ -78,7 +78,7 @@ export function createPaymentsService(deps: Pick<ApiDeps, 'sql' | 'payments' | '
           };
         case 'mismatch':
           throw new ValidationError(
-            [{ field: 'header.idempotency-key', message: 'was already used with a different request body' }],
+            [{ field: 'headers.idempotency-key', message: 'was already used with a different request body' }],
             'This Idempotency-Key was used with different parameters; use a new key for a new payment.',
           );
         case 'in_flight': {

@@ -1,0 +1,112 @@
+import { createApiClientsRepository, createDb, type PaymentResponse } from '@pt/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type System, startSystem } from './harness.js';
+
+type Client = ReturnType<System['as']>;
+
+// Long, distinctive account numbers, so finding one in the logs cannot be a coincidence.
+const ACCOUNTS = ['904817263541', '713390264582', '620044918273', '588126037464', '467702315985', '350918274616'];
+const FINAL = new Set(['settled', 'returned', 'failed', 'rejected']);
+
+async function putFaults(system: System, submit: unknown[]) {
+  await fetch(`${system.mock.url}/__mock/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ submit, status: [] }),
+  });
+}
+
+describe('logs of a full flow', () => {
+  let system: System;
+  const keys: string[] = [];
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3 });
+  });
+  afterAll(() => system?.stop());
+
+  it('carry neither a full account number nor an API key, on api and syncer, through every path', async () => {
+    const acmeKey = await system.createClient('acme');
+    const revokedKey = await system.createClient('revoked');
+    keys.push(acmeKey, revokedKey);
+    const acme: Client = system.as(acmeKey);
+    const pay = (i: number, extra: Record<string, unknown> = {}) =>
+      acme.post<PaymentResponse>('/payments', {
+        sender_account: ACCOUNTS[i],
+        receiver_account: ACCOUNTS[(i + 1) % ACCOUNTS.length],
+        amount: '25.00',
+        ...extra,
+      });
+
+    // accepted at once; outcome unknown (the syncer links it); gateway down (the syncer re-submits it).
+    // One fault at a time, and the 503 last, so the syncer's re-submission cannot take another's fault.
+    const ids: string[] = [];
+    ids.push((await pay(0, { memo: `for ${ACCOUNTS[5]}` })).body.id);
+    await putFaults(system, [{ kind: 'accept_then_error', status_code: 500, count: 1 }]);
+    ids.push((await pay(1)).body.id);
+    await putFaults(system, [{ kind: 'error', status_code: 503, count: 1 }]);
+    ids.push((await pay(2)).body.id);
+
+    // idempotent replay, validation failures that carry account numbers, a refresh
+    const idem = await acme.post<PaymentResponse>(
+      '/payments',
+      { sender_account: ACCOUNTS[4], receiver_account: ACCOUNTS[5], amount: '1.00' },
+      { 'idempotency-key': 'log-test-key' },
+    );
+    ids.push(idem.body.id);
+    await acme.post(
+      '/payments',
+      { sender_account: ACCOUNTS[4], receiver_account: ACCOUNTS[5], amount: '1.00' },
+      {
+        'idempotency-key': 'log-test-key',
+      },
+    );
+    expect(
+      (await acme.post('/payments', { sender_account: ACCOUNTS[4], receiver_account: ACCOUNTS[4], amount: '1.00' })).status,
+    ).toBe(422);
+    expect((await acme.post('/payments', { sender_account: ACCOUNTS[5], receiver_account: 'x', amount: 'lots' })).status).toBe(
+      422,
+    );
+    await acme.get(`/payments/${ids[0]}?refresh=true`);
+
+    // bad credentials: unknown, wrong secret, revoked
+    const unknownKey = `pt_${'Q'.repeat(12)}_${'Z'.repeat(43)}`;
+    const wrongSecret = acmeKey.replace(/_[^_]+$/, `_${'W'.repeat(43)}`);
+    keys.push(unknownKey, wrongSecret);
+    expect((await system.as(unknownKey).get('/payments')).status).toBe(401);
+    expect((await system.as(wrongSecret).get('/payments')).status).toBe(401);
+    const admin = createDb(system.database.url, { max: 1 });
+    await createApiClientsRepository(admin.db).revokeByName('revoked');
+    await admin.close();
+    expect(
+      (await system.as(revokedKey).post('/payments', { sender_account: ACCOUNTS[0], receiver_account: ACCOUNTS[1], amount: 1 }))
+        .status,
+    ).toBe(401);
+
+    // let the syncer carry every payment to a final status
+    for (const id of ids) {
+      await eventually(
+        async () => (FINAL.has((await acme.get<PaymentResponse>(`/payments/${id}`)).body.status) ? true : undefined),
+        { what: `payment ${id} to resolve` },
+      );
+    }
+
+    const text = system.logs.text();
+    const lines = system.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    // the logs did see this flow: requests, deliveries and sync cycles from both apps
+    expect(lines.filter((l) => l.name === 'api').length).toBeGreaterThan(20);
+    expect(lines.filter((l) => l.name === 'syncer').length).toBeGreaterThan(0);
+    for (const id of ids) expect(text).toContain(id);
+
+    for (const account of ACCOUNTS) {
+      expect(text, `account ${account} appears in full`).not.toContain(account);
+    }
+    for (const key of keys) {
+      const secret = key.split('_').slice(2).join('_');
+      expect(text, 'an API key appears').not.toContain(key);
+      expect(text, 'an API key secret appears').not.toContain(secret);
+    }
+    expect(text).not.toMatch(/Bearer\s+pt_/i);
+    expect(text).not.toContain('log-test-key');
+  });
+});
