@@ -33,7 +33,7 @@ interface Window {
  * Memory is bounded by the tracked payments, not by the size of the gateway's history.
  */
 export async function reconcile(
-  deps: Pick<SyncerDeps, 'sql' | 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
+  deps: Pick<SyncerDeps, 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
 ): Promise<ReconcileResult> {
   const { sync, gateway, logger, config } = deps;
   const startedAt = new Date();

@@ -20,6 +20,9 @@ export async function resubmitDue(
       if (payment) await deliver(payment, 'syncer');
     }
   };
-  await Promise.all(Array.from({ length: Math.min(config.RESUBMIT_CONCURRENCY, due.length) }, worker));
+  // allSettled: one failing delivery must not end the cycle while other workers still send.
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(config.RESUBMIT_CONCURRENCY, due.length) }, worker));
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
   return { interrupted, sent: due.length };
 }

@@ -68,7 +68,7 @@ describe('chaos: faults everywhere, processes killed, nothing lost or doubled', 
       RESUBMIT_BASE_MS: '50',
       RESUBMIT_CAP_MS: '500',
       RESUBMIT_MAX_ATTEMPTS: '30',
-      GATEWAY_CLOCK_SKEW_MS: '100',
+      GATEWAY_CLOCK_SKEW_MS: '20', // one machine: the clocks are the same clock
       RATE_LIMIT_MAX: '0',
       AUTH_CACHE_TTL_MS: '0',
     };
@@ -202,6 +202,13 @@ describe('chaos: faults everywhere, processes killed, nothing lost or doubled', 
           ['settled', 'returned', 'failed', 'rejected', 'unconfirmed'].map((s) => [s, ours.filter((r) => r.status === s).length]),
         ),
       };
+      const windows = await sql.sql`
+        SELECT id, extract(epoch FROM unconfirmed_until - unconfirmed_from) * 1000 AS ms, last_error FROM payments WHERE status = 'unconfirmed'`;
+      const known = new Set(ours.map((row) => row.confirmation_id).filter(Boolean));
+      Object.assign(figures, {
+        unconfirmed_detail: windows.map((w) => ({ ms: Math.round(Number(w.ms)), error: w.last_error })),
+        orphans_at_end: recorded.filter((entry) => !known.has(entry.confirmation_id)).length,
+      });
       writeFileSync(process.env.CHAOS_REPORT ?? '/tmp/chaos-report.json', `${JSON.stringify(figures, null, 2)}\n`);
     } finally {
       await sql.close();

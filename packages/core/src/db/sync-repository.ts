@@ -134,6 +134,21 @@ export function createSyncRepository(sql: postgres.Sql) {
       }));
     },
 
+    /**
+     * Every payment that could own a gateway entry no local row holds: unconfirmed ones (with
+     * their attempt window) and those with an attempt open right now, in any process.
+     */
+    async listPossibleOwners(): Promise<Array<{ id: string; from: Date; until: Date | null }>> {
+      const rows = await sql`
+        SELECT id, status, unconfirmed_from, unconfirmed_until, attempt_started_at FROM payments
+        WHERE status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NOT NULL)`;
+      return rows.map((row) =>
+        row.status === 'unconfirmed'
+          ? { id: row.id as string, from: row.unconfirmed_from as Date, until: row.unconfirmed_until as Date }
+          : { id: row.id as string, from: row.attempt_started_at as Date, until: null },
+      );
+    },
+
     /** Which of these confirmation_ids some local payment already holds. */
     async knownConfirmationIds(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
