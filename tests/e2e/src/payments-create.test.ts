@@ -199,7 +199,8 @@ describe('POST /payments when the gateway answers 4xx', () => {
     const answer = await client.post<PaymentResponse>('/payments', body);
     expect(answer.status).toBe(201);
     expect(answer.body.status).toBe('rejected');
-    expect(answer.body.failure_reason).toMatch(/404/);
+    expect(answer.body.failure_reason).toBe('gateway refused the payment (HTTP 404)');
+    expect(answer.body.failure_reason).not.toMatch(/detail|Not Found/); // the gateway's raw words never reach users
     expect(answer.body.resolved_at).toEqual(expect.any(String));
 
     const read = await client.get<PaymentResponse>(`/payments/${answer.body.id}`);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { parseRetryAfter } from './gateway-client.js';
+import { parseRetryAfter, summarise } from './gateway-client.js';
 
 describe('parseRetryAfter', () => {
   beforeEach(() => {
@@ -29,5 +29,23 @@ describe('parseRetryAfter', () => {
     ['whitespace only', '   '],
   ])('gives undefined when %s', (_label, header) => {
     expect(parseRetryAfter(header)).toBeUndefined();
+  });
+});
+
+describe("summarise (the gateway's words, for logs only)", () => {
+  test.each([
+    [
+      'masks account-like digit runs to their last four',
+      '{"detail":[{"input":"12345678901"}]}',
+      '{"detail":[{"input":"*******8901"}]}',
+    ],
+    ['keeps short numbers', 'HTTP 422 at 12:30', 'HTTP 422 at 12:30'],
+    ['folds whitespace', 'a\n\n  b', 'a b'],
+  ])('%s', (_name, input, expected) => {
+    expect(summarise(input)).toBe(expected);
+  });
+
+  test('bounds the length', () => {
+    expect(summarise('x'.repeat(10_000)).length).toBe(300);
   });
 });

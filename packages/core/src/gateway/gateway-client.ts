@@ -82,7 +82,14 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     const kind = classifyStatusCode(response.statusCode);
     if (kind !== 'ok') {
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
-      const reason = `gateway answered ${response.statusCode}${kind === 'rejected' ? `: ${summarise(text)}` : ''}`;
+      // The stored reason is shown to users: our words only. The gateway's own (which may echo
+      // the request, accounts included) go to the log, with long digit runs masked.
+      const reason =
+        kind === 'rejected'
+          ? `gateway refused the payment (HTTP ${response.statusCode})`
+          : `gateway answered ${response.statusCode}`;
+      if (kind === 'rejected')
+        log.warn({ statusCode: response.statusCode, gatewayAnswer: summarise(text) }, 'gateway refused a submission');
       return retryAfterMs === undefined ? { kind, reason } : { kind, reason, retryAfterMs };
     }
     const parsed = safeJson(text);
@@ -202,9 +209,12 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The gateway's own words are for our logs and the stored reason, never echoed raw to users. */
-function summarise(text: string): string {
-  return text.replace(/\s+/g, ' ').slice(0, 200);
+/** The gateway's own words, for our logs only: bounded, and any account-like digit run masked. */
+export function summarise(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .slice(0, 300)
+    .replace(/\d{5,}/g, (digits) => `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`);
 }
 
 function preview(value: unknown): string {
