@@ -64,6 +64,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Puts every route of a plugin behind an API key (and the admin flag, if asked). The check runs
+ * at preParsing, after the onRequest hooks, so rate limiting counts a request before a bad key
+ * is refused, and before the body is read, so nobody unauthenticated learns what it should be.
+ */
+export function requireApiKey(app: FastifyInstance, options: { admin?: boolean } = {}): void {
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    await app.authenticate(request);
+    if (options.admin) await app.requireAdmin(request);
+    return payload;
+  });
+}
+
 /** The authenticated client; routes behind `authenticate` always have one. */
 export function clientOf(request: FastifyRequest): ApiClient {
   if (!request.client) throw new UnauthorizedError();

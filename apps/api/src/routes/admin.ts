@@ -10,6 +10,7 @@ import {
   toPaymentResponse,
 } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { requireApiKey } from '../plugins/auth.js';
 
 const security = [{ bearerAuth: [] }];
 const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemSchema]));
@@ -20,8 +21,7 @@ const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => 
  */
 export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { admin, payments, config } = app.deps;
-  app.addHook('onRequest', app.authenticate);
-  app.addHook('onRequest', app.requireAdmin);
+  requireApiKey(app, { admin: true });
 
   app.get(
     '/admin/reconciliation',

@@ -14,7 +14,7 @@ import {
 } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clientOf } from '../plugins/auth.js';
+import { clientOf, requireApiKey } from '../plugins/auth.js';
 import { createPaymentsService } from '../services/payments-service.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -35,7 +35,7 @@ const idempotencyHeaders = z.object({
 export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { payments, config } = app.deps;
   const service = createPaymentsService(app.deps);
-  app.addHook('onRequest', app.authenticate);
+  requireApiKey(app);
 
   app.post(
     '/payments',
