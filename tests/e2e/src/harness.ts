@@ -75,6 +75,20 @@ export async function startSystem(options: SystemOptions = {}) {
   }
   if (options.startSyncer !== false) await startSyncer();
 
+  const extraApis: Array<() => Promise<void>> = [];
+  /** Another API process's worth: its own pool, caches and listener, the same database. */
+  async function startApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
+    const deps = createApiDeps(loadApiConfig({ ...env, ...extraEnv }), logger.child({ name: 'api' }));
+    const other = await buildApp(deps);
+    const url = await other.listen({ port: 0, host: '127.0.0.1' });
+    const close = async () => {
+      await other.close();
+      await deps.close();
+    };
+    extraApis.push(close);
+    return { url, close };
+  }
+
   return {
     apiUrl,
     app,
@@ -86,6 +100,7 @@ export async function startSystem(options: SystemOptions = {}) {
     /** The raw SQL client on the test database, for assertions. */
     sql: admin.sql,
     startSyncer,
+    startApi,
     async createClient(name: string, isAdmin = false): Promise<string> {
       return (await clients.create(name, { isAdmin })).apiKey;
     },
@@ -95,6 +110,7 @@ export async function startSystem(options: SystemOptions = {}) {
     },
     async stop() {
       await Promise.all(syncers.map((s) => s.stop()));
+      await Promise.all(extraApis.map((close) => close()));
       await app.close();
       await apiDeps.close();
       await mock.close();

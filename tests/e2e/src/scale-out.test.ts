@@ -1,0 +1,70 @@
+import type { PaymentResponse } from '@pt/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, eventually, type System, startSystem } from './harness.js';
+
+/**
+ * Horizontal scale: API processes share nothing but Postgres, so any load balancer may send
+ * any request anywhere; syncers coordinate through Postgres too.
+ */
+describe('several API instances and syncers on one database', () => {
+  let system: System;
+  let key: string;
+  let apis: Array<ReturnType<typeof createHttpClient>>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3 });
+    await system.startSyncer();
+    key = await system.createClient('acme');
+    const second = await system.startApi();
+    const third = await system.startApi();
+    apis = [system.as(key), createHttpClient(second.url, key), createHttpClient(third.url, key)];
+  });
+  afterAll(() => system?.stop());
+
+  it('a payment created through one instance is read, listed and resolved through the others', async () => {
+    const created = await apis[0]?.post<PaymentResponse>('/payments', {
+      sender_account: '11112222',
+      receiver_account: '33334445',
+      amount: '7.00',
+    });
+    expect(created?.status).toBe(201);
+    const id = created?.body.id;
+    for (const api of apis.slice(1)) {
+      const read = await api.get<PaymentResponse>(`/payments/${id}`);
+      expect(read.status).toBe(200);
+      expect(read.body.amount).toBe('7.00');
+    }
+    const final = await eventually(async () => {
+      const read = await apis[2]?.get<PaymentResponse>(`/payments/${id}`);
+      return read?.body.status === 'returned' ? read.body : undefined;
+    });
+    expect(final.resolved_at).not.toBeNull();
+  });
+
+  it('the same Idempotency-Key sent to every instance at once makes one payment and one submission', async () => {
+    const body = { sender_account: '11112222', receiver_account: '33334440', amount: '8.00', memo: 'spread over instances' };
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        apis[i % apis.length]?.post<PaymentResponse>('/payments', body, { 'idempotency-key': 'spread-1' }),
+      ),
+    );
+    const created = answers.filter((a) => a?.status === 201 || a?.status === 202);
+    expect(created.length).toBeGreaterThan(0);
+    expect(answers.every((a) => a && [201, 202, 409].includes(a.status))).toBe(true);
+    expect(new Set(created.map((a) => a?.body.id)).size).toBe(1);
+    const rows = await system.sql`SELECT count(*)::int AS n FROM payments WHERE memo = 'spread over instances'`;
+    expect(rows[0]?.n).toBe(1);
+    const recorded = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{ memo: string | null }>;
+    expect(recorded.filter((p) => p.memo === 'spread over instances')).toHaveLength(1);
+  });
+
+  it('two syncers: exactly one holds the polling lock', async () => {
+    const held = await eventually(async () => {
+      const [row] = await system.sql`
+        SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`;
+      return row?.n === 1 ? row.n : undefined;
+    });
+    expect(held).toBe(1);
+  });
+});
