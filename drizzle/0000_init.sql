@@ -93,4 +93,5 @@ CREATE UNIQUE INDEX "payments_confirmation_id_key" ON "payments" USING btree ("c
 CREATE INDEX "payments_client_id_idx" ON "payments" USING btree ("client_id","id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "payments_client_status_id_idx" ON "payments" USING btree ("client_id","status","id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "payments_due_idx" ON "payments" USING btree ("next_attempt_at") WHERE "payments"."status" = 'received';--> statement-breakpoint
+CREATE INDEX "payments_missing_idx" ON "payments" USING btree ("gateway_missing_since") WHERE "payments"."gateway_missing_since" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "payments_open_idx" ON "payments" USING btree ("status") WHERE "payments"."status" IN ('pending', 'unconfirmed');

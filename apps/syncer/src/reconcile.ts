@@ -13,7 +13,6 @@ export interface ReconcileResult {
   skipped: number;
   duplicates: number;
   changed: number;
-  orphans: number;
   linked: number;
   requeued: number;
   ambiguous: number;
@@ -81,10 +80,9 @@ export async function reconcile(
     startedAt,
   );
   const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);
-  const orphans = Math.max(0, stream.entries - (await sync.countConfirmed()));
   const cycleMs = Date.now() - startedAt.getTime();
-  await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans });
-  return { entries: stream.entries, skipped: stream.skipped, duplicates, changed, orphans, ...settled, cycleMs };
+  await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
+  return { entries: stream.entries, skipped: stream.skipped, duplicates, changed, ...settled, cycleMs };
 }
 
 function collectChange(current: TrackedPayment, entry: StatusEntry, changes: GatewayChange[]) {

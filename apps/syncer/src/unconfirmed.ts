@@ -8,6 +8,8 @@ export interface UnconfirmedResult {
   ambiguous: number;
   /** Left for a later cycle: an attempt still in flight may own the candidate, or the window is still open. */
   deferred: number;
+  /** Gateway entries no local payment holds and none could be tied to: kept for an operator. */
+  orphans: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function resolveUnconfirmed(
   candidates: Map<string, StatusEntry>,
   listedAt: Date,
 ): Promise<UnconfirmedResult> {
-  const result: UnconfirmedResult = { linked: 0, requeued: 0, ambiguous: 0, deferred: 0 };
+  const result: UnconfirmedResult = { linked: 0, requeued: 0, ambiguous: 0, deferred: 0, orphans: 0 };
   const { sync, payments, logger, config } = deps;
   if (unconfirmed.length === 0) {
     await sync.saveOrphans([]);
@@ -78,6 +80,8 @@ export async function resolveUnconfirmed(
   result.deferred = decisions.deferred.length;
   // Entries nobody could claim stay visible to operators until someone links them.
   const unclaimed = new Set(decisions.unclaimed);
-  await sync.saveOrphans(orphans.filter((o) => unclaimed.has(o.confirmationId)));
+  const unclaimedOrphans = orphans.filter((o) => unclaimed.has(o.confirmationId));
+  await sync.saveOrphans(unclaimedOrphans);
+  result.orphans = unclaimedOrphans.length;
   return result;
 }

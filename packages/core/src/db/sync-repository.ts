@@ -161,7 +161,8 @@ export function createSyncRepository(sql: postgres.Sql) {
      * hold (the gateway "lost" them), and clears the flag on those it held again.
      */
     async markMissing(missing: string[], listedAt: Date): Promise<void> {
-      await sql`
+      if (missing.length > 0)
+        await sql`
         UPDATE payments SET gateway_missing_since = COALESCE(gateway_missing_since, ${listedAt})
         WHERE status = 'pending' AND confirmation_id = ANY(${missing}::text[])`;
       await sql`
@@ -179,12 +180,6 @@ export function createSyncRepository(sql: postgres.Sql) {
           ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now()`;
       }
       await sql`DELETE FROM gateway_orphans o USING payments p WHERE p.confirmation_id = o.confirmation_id`;
-    },
-
-    /** How many payments hold a confirmation_id (orphans = gateway entries beyond this). */
-    async countConfirmed(): Promise<number> {
-      const [row] = await sql`SELECT count(*)::int AS n FROM payments WHERE confirmation_id IS NOT NULL`;
-      return (row?.n as number) ?? 0;
     },
 
     async saveSyncStats(stats: SyncStats): Promise<void> {

@@ -50,6 +50,8 @@ export const payments = pgTable(
     index('payments_client_status_id_idx').on(t.clientId, t.status, t.id.desc()),
     // the syncer's work queues stay small: only rows that still need something
     index('payments_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'received'`),
+    // cleared each cycle, so kept small by a partial index
+    index('payments_missing_idx').on(t.gatewayMissingSince).where(sql`${t.gatewayMissingSince} IS NOT NULL`),
     index('payments_open_idx').on(t.status).where(sql`${t.status} IN ('pending', 'unconfirmed')`),
   ],
 );
