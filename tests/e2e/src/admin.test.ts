@@ -119,6 +119,22 @@ describe('the operator view and actions (/admin)', () => {
     expect(missingReason.body.errors.map((e) => e.field)).toContain('body.reason');
   });
 
+  it('reports the syncer freshness: last sync, lag and cycle time', async () => {
+    const before = (await ops.get<{ sync: { last_synced_at: string | null } }>('/admin/reconciliation')).body.sync;
+    const syncer = await system.startSyncer();
+    const after = await eventually(async () => {
+      const report = (
+        await ops.get<{ sync: { last_synced_at: string | null; lag_ms: number | null; last_cycle_ms: number | null } }>(
+          '/admin/reconciliation',
+        )
+      ).body;
+      return report.sync.last_synced_at && report.sync.last_synced_at !== before.last_synced_at ? report.sync : undefined;
+    });
+    await syncer.stop();
+    expect(after.lag_ms).toBeGreaterThanOrEqual(0);
+    expect(after.last_cycle_ms).toBeGreaterThanOrEqual(0);
+  });
+
   it('lists pending payments older than the stale threshold', async () => {
     const answer = await client.post<PaymentResponse>('/payments', {
       sender_account: '11112222',

@@ -1,6 +1,15 @@
 import type postgres from 'postgres';
 
 export interface ReconciliationReport {
+  sync: {
+    last_synced_at: string | null;
+    lag_ms: number | null;
+    last_cycle_ms: number | null;
+    last_entries: number | null;
+    last_changed: number | null;
+    last_orphans: number | null;
+    last_error: string | null;
+  };
   unconfirmed: Array<{
     id: string;
     client_id: string;
@@ -21,7 +30,10 @@ export function createAdminRepository(sql: postgres.Sql) {
   return {
     async reconciliationReport(options: { stalePendingMs: number; limit: number }): Promise<ReconciliationReport> {
       const { limit } = options;
-      const [unconfirmed, orphans, stale, missing] = await Promise.all([
+      const [state, unconfirmed, orphans, stale, missing] = await Promise.all([
+        sql`SELECT last_synced_at, last_cycle_ms, last_entries, last_changed, last_orphans, last_error,
+                   (extract(epoch FROM now() - last_synced_at) * 1000)::bigint AS lag_ms
+            FROM sync_state WHERE name = 'gateway'`,
         sql`SELECT id, client_id, created_at, unconfirmed_from, unconfirmed_until, last_error FROM payments
             WHERE status = 'unconfirmed' ORDER BY created_at LIMIT ${limit}`,
         sql`SELECT confirmation_id, status, gateway_created_at, first_seen_at FROM gateway_orphans
@@ -32,7 +44,17 @@ export function createAdminRepository(sql: postgres.Sql) {
         sql`SELECT id, client_id, confirmation_id, gateway_missing_since FROM payments
             WHERE status = 'pending' AND gateway_missing_since IS NOT NULL ORDER BY gateway_missing_since LIMIT ${limit}`,
       ]);
+      const [sync] = state;
       return {
+        sync: {
+          last_synced_at: iso(sync?.last_synced_at),
+          lag_ms: sync?.lag_ms == null ? null : Number(sync.lag_ms),
+          last_cycle_ms: (sync?.last_cycle_ms as number | null) ?? null,
+          last_entries: (sync?.last_entries as number | null) ?? null,
+          last_changed: (sync?.last_changed as number | null) ?? null,
+          last_orphans: (sync?.last_orphans as number | null) ?? null,
+          last_error: (sync?.last_error as string | null) ?? null,
+        },
         unconfirmed: unconfirmed.map((r) => ({
           id: r.id as string,
           client_id: r.client_id as string,

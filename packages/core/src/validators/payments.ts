@@ -134,6 +134,17 @@ export const problemSchema = z
 
 export const reconciliationReportSchema = z
   .object({
+    sync: z
+      .object({
+        last_synced_at: z.string().nullable(),
+        lag_ms: z.number().nullable(),
+        last_cycle_ms: z.number().nullable(),
+        last_entries: z.number().nullable(),
+        last_changed: z.number().nullable(),
+        last_orphans: z.number().nullable(),
+        last_error: z.string().nullable(),
+      })
+      .meta({ description: "The syncer's freshness: when the gateway's list was last read in full, how long a cycle takes." }),
     unconfirmed: z.array(
       z.object({
         id: z.uuid(),
