@@ -1,0 +1,60 @@
+import { loadSideBySide } from '../lib/compare.js';
+import type { BenchContext, CaseResult } from '../lib/context.js';
+import { truncatePayments } from '../lib/infra.js';
+import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
+
+const GOAL = 0.7;
+
+/**
+ * Case 2: POST /payments with the gateway-mock answering (its own process), against a bare
+ * route doing INSERT + POST /submit + UPDATE. Both write each payment's events, as ours must.
+ */
+export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
+  const { db, settings } = ctx;
+  ctx.log('case 2: POST /payments with the gateway-mock answering');
+  await truncatePayments(db.sql);
+  const gateway = await startGatewayMockProcess({ delaySeconds: 3600 });
+  const ours = await startApiProcess({ databaseUrl: db.url, gatewayUrl: gateway.url, profile: settings.profile });
+  const floor = await startFloorProcess({
+    databaseUrl: db.url,
+    gatewayUrl: gateway.url,
+    clientId: ctx.clientId,
+    profile: settings.profile,
+  });
+  const body = JSON.stringify({ sender_account: '123456789012', receiver_account: '987654321094', amount: '100.50' });
+  try {
+    const result = await loadSideBySide(
+      ctx,
+      { ours, floor },
+      {
+        method: 'POST',
+        paths: ['/payments'],
+        body,
+        headers: { authorization: `Bearer ${ctx.apiKey}`, 'content-type': 'application/json' },
+      },
+      'POST',
+    );
+    const { summary } = result;
+    const [row] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payments WHERE status <> 'pending'`;
+    return {
+      rows: [
+        {
+          case: '2 POST /payments',
+          metric: 'throughput',
+          unit: 'req/s',
+          ours: summary.ours.rps,
+          floor: summary.floor.rps,
+          ratio: summary.ratio,
+          goal: `>= ${GOAL}x floor`,
+          met: summary.ratio >= GOAL,
+        },
+        { case: '', metric: 'p50 latency', unit: 'ms', ours: summary.ours.p50Ms, floor: summary.floor.p50Ms },
+        { case: '', metric: 'p99 latency', unit: 'ms', ours: summary.ours.p99Ms, floor: summary.floor.p99Ms },
+      ],
+      details: { connections: settings.connections, notPendingAfterwards: row?.n ?? 0, ...result },
+    };
+  } finally {
+    await Promise.all([ours.stop(), floor.stop()]);
+    await gateway.stop();
+  }
+}

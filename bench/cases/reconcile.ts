@@ -1,0 +1,240 @@
+import type postgres from 'postgres';
+import { runForResult } from '../lib/children.js';
+import type { BenchContext, CaseResult, TableRow } from '../lib/context.js';
+import { truncatePayments } from '../lib/infra.js';
+import { type RunningServer, startGatewayMockProcess } from '../lib/servers.js';
+import { median } from '../lib/stats.js';
+
+const TIME_GOAL = 1.5;
+const RSS_GOAL_BYTES = 150 * 1024 * 1024;
+const RESOLVED = ['settled', 'returned', 'failed'] as const;
+const CHUNKS = 10;
+
+interface RunResult {
+  wallMs: number;
+  peakRssBytes: number;
+  baseRssBytes: number;
+  entries: number;
+  changed: number;
+}
+
+export interface ReconcilePoint {
+  payments: number;
+  tracked: number;
+  ours: Summary;
+  floor: Summary;
+}
+
+interface Summary {
+  wallMs: number;
+  peakRssBytes: number;
+  /** RSS once the process has loaded its code, before the cycle: runtime, tsx and modules. */
+  baseRssBytes: number;
+  rounds: RunResult[];
+}
+
+function summarise(rounds: RunResult[]): Summary {
+  return {
+    wallMs: median(rounds.map((r) => r.wallMs)),
+    peakRssBytes: median(rounds.map((r) => r.peakRssBytes)),
+    baseRssBytes: median(rounds.map((r) => r.baseRssBytes)),
+    rounds,
+  };
+}
+
+interface Seeded {
+  tracked: string[];
+  known: { ids: string[]; statuses: string[] };
+}
+
+/**
+ * Case 3: one reconciliation with N payments at the gateway, a tenth of them tracked here as
+ * `pending` and all of those resolved there; the other nine tenths are known here as resolved
+ * (as they would be: we submitted them). Ours is the syncer's reconcile() in a child process;
+ * the floor is a bare stream-parse + bulk UPDATE in a child process. Repeated for each N.
+ */
+export async function runReconcile(ctx: BenchContext): Promise<CaseResult & { points: ReconcilePoint[] }> {
+  const points: ReconcilePoint[] = [];
+  for (const payments of ctx.settings.reconcileSizes) points.push(await measurePoint(ctx, payments));
+
+  const rows: TableRow[] = [];
+  for (const point of points) {
+    const timeRatio = point.ours.wallMs / point.floor.wallMs;
+    const label = `3 reconcile ${formatCount(point.payments)} (${formatCount(point.tracked)} change)`;
+    const isGoalSize = point.payments === Math.max(...ctx.settings.reconcileSizes);
+    rows.push(
+      {
+        case: label,
+        metric: 'wall time',
+        unit: 's',
+        ours: point.ours.wallMs / 1000,
+        floor: point.floor.wallMs / 1000,
+        ratio: timeRatio,
+        ...(isGoalSize ? { goal: `<= ${TIME_GOAL}x floor`, met: timeRatio <= TIME_GOAL } : {}),
+      },
+      {
+        case: '',
+        metric: 'gateway rows/s',
+        unit: 'rows/s',
+        ours: point.payments / (point.ours.wallMs / 1000),
+        floor: point.payments / (point.floor.wallMs / 1000),
+        ratio: point.floor.wallMs / point.ours.wallMs,
+      },
+      {
+        case: '',
+        metric: 'peak RSS',
+        unit: 'MB',
+        ours: point.ours.peakRssBytes / 2 ** 20,
+        floor: point.floor.peakRssBytes / 2 ** 20,
+        ratio: point.ours.peakRssBytes / point.floor.peakRssBytes,
+        goal: '< 150 MB',
+        met: point.ours.peakRssBytes < RSS_GOAL_BYTES,
+      },
+    );
+    if (isGoalSize) {
+      rows.push({
+        case: '',
+        metric: 'RSS before the cycle (node+tsx+code)',
+        unit: 'MB',
+        ours: point.ours.baseRssBytes / 2 ** 20,
+        floor: point.floor.baseRssBytes / 2 ** 20,
+      });
+    }
+  }
+  rows.push(growthRow(points));
+  return { rows, details: { points }, points };
+}
+
+async function measurePoint(ctx: BenchContext, payments: number): Promise<ReconcilePoint> {
+  const { db, settings } = ctx;
+  const trackedCount = Math.round(payments * settings.trackedShare);
+  ctx.log(`case 3: reconcile with ${formatCount(payments)} payments at the gateway, ${formatCount(trackedCount)} tracked`);
+  const gateway = await startGatewayMockProcess({ delaySeconds: 86_400 });
+  try {
+    const seeded = await seedGateway(gateway, payments, trackedCount);
+    await truncatePayments(db.sql);
+    await insertKnown(db.sql, ctx.clientId, seeded.known);
+    const env = { DATABASE_URL: db.url, GATEWAY_URL: gateway.url };
+    const ours: RunResult[] = [];
+    const floor: RunResult[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = round % 2 === 0 ? (['ours', 'floor'] as const) : (['floor', 'ours'] as const);
+      for (const side of order) {
+        await resetTracked(db.sql, ctx.clientId, seeded.tracked);
+        const file = side === 'ours' ? 'bench/processes/reconcile-ours.ts' : 'bench/processes/reconcile-floor.ts';
+        const result = await runForResult<RunResult>(file, {
+          label: `reconcile-${side}`,
+          env,
+          profile: settings.profile,
+        });
+        await checkAllChanged(db.sql, result, trackedCount, side);
+        (side === 'ours' ? ours : floor).push(result);
+        ctx.log(
+          `  ${formatCount(payments)} round ${round + 1} ${side}: ${(result.wallMs / 1000).toFixed(2)} s, ` +
+            `peak RSS ${Math.round(result.peakRssBytes / 2 ** 20)} MB`,
+        );
+      }
+    }
+    return { payments, tracked: trackedCount, ours: summarise(ours), floor: summarise(floor) };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+/**
+ * Seeds the gateway-mock through POST /__mock/seed in CHUNKS rounds, so tracked entries are
+ * spread along the list as they would be: each round adds untracked then tracked payments.
+ */
+async function seedGateway(gateway: RunningServer, payments: number, trackedCount: number): Promise<Seeded> {
+  const createdAt = new Date(Date.now() - 3_600_000).toISOString();
+  const seeded: Seeded = { tracked: [], known: { ids: [], statuses: [] } };
+  const seed = async (count: number, status: string): Promise<string[]> => {
+    const response = await fetch(`${gateway.url}/__mock/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count, status, created_at: createdAt, return_ids: true }),
+    });
+    if (!response.ok) throw new Error(`seeding the gateway-mock answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as string[];
+  };
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    const share = (total: number) => Math.floor(total / CHUNKS) + (chunk < total % CHUNKS ? 1 : 0);
+    const status = RESOLVED[chunk % RESOLVED.length] as string;
+    const known = await seed(share(payments - trackedCount), status);
+    for (const id of known) {
+      seeded.known.ids.push(id);
+      seeded.known.statuses.push(status);
+    }
+    for (const id of await seed(share(trackedCount), status)) seeded.tracked.push(id);
+  }
+  return seeded;
+}
+
+const PAYMENT_COLUMNS = `id, client_id, status, amount, sender_account, receiver_account, memo, confirmation_id, attempts,
+  gateway_created_at, gateway_updated_at, submitted_at, resolved_at, created_at, updated_at`;
+
+/** The payments we know as resolved already (most of the gateway's history). */
+async function insertKnown(sql: postgres.Sql, clientId: string, known: Seeded['known']): Promise<void> {
+  for (let start = 0; start < known.ids.length; start += 50_000) {
+    const ids = known.ids.slice(start, start + 50_000);
+    const statuses = known.statuses.slice(start, start + 50_000);
+    await sql.unsafe(
+      `INSERT INTO payments (${PAYMENT_COLUMNS})
+       SELECT gen_random_uuid(), $1, k.status, 100.50, '123456789012', '987654321098', NULL, k.cid, 1,
+              now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', now(), now() - interval '1 hour', now()
+       FROM unnest($2::text[], $3::text[]) AS k(cid, status)`,
+      [clientId, ids, statuses],
+    );
+  }
+}
+
+/** Puts the tracked payments back to `pending` (fresh rows, no events), as before any round. */
+async function resetTracked(sql: postgres.Sql, clientId: string, tracked: string[]): Promise<void> {
+  await sql`DELETE FROM payment_events`;
+  await sql`DELETE FROM payments WHERE memo = 'tracked'`;
+  await sql`DELETE FROM sync_state`;
+  for (let start = 0; start < tracked.length; start += 50_000) {
+    await sql.unsafe(
+      `INSERT INTO payments (${PAYMENT_COLUMNS})
+       SELECT gen_random_uuid(), $1, 'pending', 100.50, '123456789012', '987654321098', 'tracked', cid, 1,
+              now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', NULL, now() - interval '1 hour', now()
+       FROM unnest($2::text[]) AS cid`,
+      [clientId, tracked.slice(start, start + 50_000)],
+    );
+  }
+  await sql`VACUUM ANALYZE payments, payment_events`;
+}
+
+async function checkAllChanged(sql: postgres.Sql, result: RunResult, trackedCount: number, side: string): Promise<void> {
+  const [row] = await sql<{ pending: number; events: number }[]>`
+    SELECT (SELECT count(*)::int FROM payments WHERE memo = 'tracked' AND status = 'pending') AS pending,
+           (SELECT count(*)::int FROM payment_events) AS events`;
+  if (result.changed !== trackedCount || row?.pending !== 0 || row.events !== trackedCount) {
+    throw new Error(
+      `reconcile (${side}) changed ${result.changed} of ${trackedCount} tracked payments ` +
+        `(${row?.pending} still pending, ${row?.events} events)`,
+    );
+  }
+}
+
+/** Growth from the smallest to the largest N, time and memory, against N's own growth. */
+function growthRow(points: ReconcilePoint[]): TableRow {
+  const first = points[0];
+  const last = points.at(-1);
+  if (!first || !last || first === last) return { case: '', metric: 'growth', unit: '', ours: Number.NaN };
+  const sizeGrowth = last.payments / first.payments;
+  const timeGrowth = last.ours.wallMs / first.ours.wallMs;
+  return {
+    case: '',
+    metric: `time growth ${formatCount(first.payments)}→${formatCount(last.payments)} (N x${sizeGrowth.toFixed(0)})`,
+    unit: 'x',
+    ours: timeGrowth,
+    floor: last.floor.wallMs / first.floor.wallMs,
+    goal: `<= x${sizeGrowth.toFixed(0)} (linear)`,
+    met: timeGrowth <= sizeGrowth * 1.1 && last.ours.peakRssBytes / first.ours.peakRssBytes <= sizeGrowth * 1.1,
+  };
+}
+
+export function formatCount(n: number): string {
+  return n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 ? `${Math.round(n / 1000)}k` : String(n);
+}

@@ -1,0 +1,105 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createApiClientsRepository, createDb, runMigrations, startEmbeddedPostgres } from '@pt/core';
+import postgres from 'postgres';
+
+export interface BenchDatabase {
+  /** The migrated scratch database every process of the bench uses. */
+  url: string;
+  /** An admin client on it, for seeding and resetting. */
+  sql: postgres.Sql;
+  serverVersion: string;
+  /** Where it runs: "embedded (temp dir)" or the given server. */
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh, migrated database: on BENCH_DATABASE_URL's server when given (a scratch database
+ * created next to the given one and dropped at the end, so nothing there is touched), else on an
+ * embedded Postgres in a temporary folder, removed at the end.
+ */
+export async function startDatabase(givenUrl: string | undefined, log: (line: string) => void): Promise<BenchDatabase> {
+  let serverUrl = givenUrl;
+  let stopServer = async () => {};
+  let origin = 'BENCH_DATABASE_URL';
+  if (!serverUrl) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pt-bench-'));
+    await chmod(dir, 0o755); // as root, Postgres runs as `postgres`, which must reach the folder
+    log(`starting an embedded Postgres in ${dir}`);
+    const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), database: 'postgres' });
+    serverUrl = pg.url;
+    origin = 'embedded (fsync off, synchronous_commit off)';
+    stopServer = async () => {
+      await pg.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
+  }
+  const name = `pt_bench_${process.pid}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = withDatabase(serverUrl, name);
+  await runMigrations(url);
+  const sql = postgres(url, { max: 4, onnotice: () => {} });
+  const [version] = await sql`SELECT current_setting('server_version') AS v`;
+  return {
+    url,
+    sql,
+    serverVersion: String(version?.v),
+    origin,
+    async stop() {
+      await sql.end({ timeout: 5 });
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await admin.end({ timeout: 5 });
+      await stopServer();
+    },
+  };
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Creates the API client whose key the load generator sends; returns its id and key. */
+export async function createBenchClient(url: string): Promise<{ clientId: string; apiKey: string }> {
+  const { db, close } = createDb(url, { max: 1 });
+  try {
+    const { client, apiKey } = await createApiClientsRepository(db).create(`bench-${Date.now()}`);
+    return { clientId: client.id, apiKey };
+  } finally {
+    await close();
+  }
+}
+
+/**
+ * Empties every table of payment data: payments and whatever references them (CASCADE), the
+ * gateway's orphans and the sync state. API clients and their keys stay.
+ */
+export async function truncatePayments(sql: postgres.Sql): Promise<void> {
+  const tables = await sql<{ name: string }[]>`
+    SELECT quote_ident(tablename) AS name FROM pg_tables
+    WHERE schemaname = 'public' AND tablename IN ('payments', 'payment_events', 'idempotency_keys', 'gateway_orphans', 'sync_state')`;
+  await sql.unsafe(`TRUNCATE ${tables.map((t) => t.name).join(', ')} CASCADE`);
+}
+
+/**
+ * Inserts `count` payments of one client in one statement (generate_series): a quarter pending
+ * with a confirmation_id, the rest settled. Returns a random sample of their ids.
+ */
+export async function seedPayments(sql: postgres.Sql, clientId: string, count: number, sample: number): Promise<string[]> {
+  await sql`
+    INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
+                          gateway_created_at, gateway_updated_at, submitted_at, resolved_at, created_at, updated_at)
+    SELECT gen_random_uuid(), ${clientId}, CASE WHEN g % 4 = 0 THEN 'pending' ELSE 'settled' END,
+           ((g % 100000) + 1) / 100.0, lpad(g::text, 12, '1'), lpad(g::text, 12, '2'), 'seed-' || g, 1,
+           now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour',
+           CASE WHEN g % 4 = 0 THEN NULL ELSE now() END, now() - interval '1 hour', now()
+    FROM generate_series(1, ${count}) AS g`;
+  await sql`VACUUM ANALYZE payments`;
+  const rows = await sql<{ id: string }[]>`SELECT id FROM payments ORDER BY random() LIMIT ${sample}`;
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,93 @@
+import { once } from 'node:events';
+import { freePort } from '@pt/core';
+import { spawnTs, stopChild, waitForHttp } from './children.js';
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The gateway-mock as its own process (apps/gateway-mock/src/main.ts, as shipped). */
+export async function startGatewayMockProcess(options: { delaySeconds: number }): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawnTs('apps/gateway-mock/src/main.ts', {
+    label: 'gateway-mock',
+    env: {
+      GATEWAY_PORT: String(port),
+      GATEWAY_HOST: '127.0.0.1',
+      PAYMENT_DELAY_SECONDS: String(options.delaySeconds),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/health`, child);
+  return { url, stop: () => stopChild(child) };
+}
+
+/**
+ * Our API as shipped (apps/api/src/main.ts) with its default configuration, logging included
+ * (to /dev/null: the JSON lines are still built and written; BENCH_API_LOG_LEVEL overrides),
+ * except the per-key rate limit, which a one-key load generator would otherwise hit.
+ */
+export async function startApiProcess(options: {
+  databaseUrl: string;
+  gatewayUrl: string;
+  profile: boolean;
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawnTs('apps/api/src/main.ts', {
+    label: 'api',
+    profile: options.profile,
+    env: {
+      DATABASE_URL: options.databaseUrl,
+      GATEWAY_URL: options.gatewayUrl,
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      // One API key sends all the load: the per-key limiter stays on (its cost counts) but never trips.
+      RATE_LIMIT_MAX: '10000000',
+      ...(process.env.BENCH_API_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_API_LOG_LEVEL } : {}),
+      ...options.env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, child);
+  return { url, stop: () => stopChild(child) };
+}
+
+/** Our syncer daemon as shipped (apps/syncer/src/main.ts). */
+export async function startSyncerProcess(options: {
+  databaseUrl: string;
+  gatewayUrl: string;
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
+  const child = spawnTs('apps/syncer/src/main.ts', {
+    label: 'syncer',
+    env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, LOG_LEVEL: 'warn', ...options.env },
+  });
+  // It has no port: give it a moment to take the lock and run its first cycle.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  if (child.exitCode !== null) throw new Error(`the syncer exited with code ${child.exitCode}`);
+  return { url: '', stop: () => stopChild(child) };
+}
+
+/** The floor server (bench/processes/floor-server.ts). */
+export async function startFloorProcess(options: {
+  databaseUrl: string;
+  gatewayUrl: string;
+  clientId: string;
+  profile?: boolean;
+}): Promise<RunningServer> {
+  const child = spawnTs('bench/processes/floor-server.ts', {
+    label: 'floor',
+    profile: options.profile ?? false,
+    env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, FLOOR_CLIENT_ID: options.clientId },
+  });
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(() => {
+      throw new Error('the floor server exited before listening');
+    }),
+  ])) as [{ port: number }];
+  return { url: `http://127.0.0.1:${message.port}`, stop: () => stopChild(child) };
+}
