@@ -8,6 +8,7 @@ import { jsonBodyPlugin } from './plugins/json-body.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
 import { refreshPlugin } from './plugins/refresh.js';
+import { OneLineRequestLog } from './plugins/request-log.js';
 import { securityPlugin } from './plugins/security.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
@@ -30,6 +31,7 @@ export async function buildApp(deps: ApiDeps) {
     },
     requestIdHeader: false,
     return503OnClosing: true,
+    logController: new OneLineRequestLog(),
     frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 

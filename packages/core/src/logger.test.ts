@@ -123,3 +123,20 @@ describe('createLogger', () => {
     expect(capture.lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual(['shown']);
   });
 });
+
+describe('maskAccounts copies only what it changes', () => {
+  test('returns an object without accounts as it is', () => {
+    const line = { method: 'GET', path: '/payments', nested: { statusCode: 200 } };
+    expect(maskAccounts(line)).toBe(line);
+  });
+
+  test('never changes the caller’s object when it masks', () => {
+    const payment = { id: 'p1', sender_account: '123456789012', nested: [{ receiver_account: '998877665544' }] };
+    const masked = maskAccounts(payment) as typeof payment;
+    expect(masked).not.toBe(payment);
+    expect(masked.sender_account).toBe('********9012');
+    expect(masked.nested[0]?.receiver_account).toBe('********5544');
+    expect(payment.sender_account).toBe('123456789012');
+    expect(payment.nested[0]?.receiver_account).toBe('998877665544');
+  });
+});

@@ -29,20 +29,35 @@ export function maskAccount(account: string): string {
 }
 
 /**
- * Deep-copies plain objects and arrays, masking account fields wherever they appear. Anything
- * else (Error, Date, Fastify's request and reply) is passed through untouched: this runs before
- * pino's serializers, and a copy of own enumerable keys would turn those into `{}`.
+ * Masks account fields wherever they appear in plain objects and arrays, copying only the
+ * parts that change (most log objects hold no account and are returned as they are: this runs
+ * on every log line). Anything else (Error, Date, Fastify's request and reply) is passed
+ * through untouched: this runs before pino's serializers, and a copy of own enumerable keys
+ * would turn those into `{}`.
  */
 export function maskAccounts(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => maskAccounts(item, depth + 1));
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const masked = maskAccounts(item, depth + 1);
+      if (masked === item) return;
+      copy ??= [...value];
+      copy[i] = masked;
+    });
+    return copy ?? value;
+  }
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null) return value;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = ACCOUNT_FIELDS.has(k) && typeof v === 'string' ? maskAccount(v) : maskAccounts(v, depth + 1);
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    const masked = ACCOUNT_FIELDS.has(key) && typeof v === 'string' ? maskAccount(v) : maskAccounts(v, depth + 1);
+    if (masked === v) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = masked;
   }
-  return out;
+  return copy ?? value;
 }
 
 export interface CreateLoggerOptions {

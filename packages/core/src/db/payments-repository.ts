@@ -6,6 +6,15 @@ import { PAYMENT_COLUMNS, PAYMENT_FROM, TERMINAL_LIST } from './sql-fragments.js
 type Sql = postgres.Sql | postgres.TransactionSql;
 type Row = Record<string, unknown>;
 
+/**
+ * Runs a statement as a named prepared statement. postgres.js's unsafe() defaults to unprepared
+ * (parse and plan on every call, two round trips); our texts are built from constants only, a
+ * small fixed set, so preparing them once per connection is safe and much cheaper.
+ */
+export function prepared(tx: Sql, text: string, params: unknown[]) {
+  return tx.unsafe(text, params as never[], { prepare: true });
+}
+
 export interface ListPaymentsQuery {
   limit: number;
   /** The id of the last payment of the previous page (ids are time-ordered UUIDv7). */
@@ -21,7 +30,8 @@ export interface ListPaymentsQuery {
 export function createPaymentsRepository(sql: postgres.Sql) {
   /** Inserts a payment as `received` with its first attempt open, and its first event. */
   async function insertReceived(payment: NewPayment, leaseMs: number, tx: Sql = sql): Promise<Payment> {
-    const [row] = await tx.unsafe(
+    const [row] = await prepared(
+      tx,
       `WITH p AS (
          INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
                                attempts, attempt_started_at, next_attempt_at)
@@ -49,7 +59,8 @@ export function createPaymentsRepository(sql: postgres.Sql) {
   ): Promise<Payment | null> {
     const from = PAYMENT_STATUSES.filter((status) => canTransition(status, to));
     const set = change.set ? `, ${change.set}` : '';
-    const rows = await tx.unsafe(
+    const rows = await prepared(
+      tx,
       `WITH cur AS (
          SELECT id, status FROM payments
          WHERE id = $1 AND status = ANY($2::text[]) ${change.extraWhere ? `AND (${change.extraWhere})` : ''}
@@ -90,7 +101,8 @@ export function createPaymentsRepository(sql: postgres.Sql) {
 
     /** The submission provably never reached the gateway: close the attempt, retry at `nextAttemptAt`. */
     async recordNotDelivered(id: string, reason: string, nextAttemptAt: Date, tx: Sql = sql): Promise<Payment | null> {
-      const rows = await tx.unsafe(
+      const rows = await prepared(
+        tx,
         `WITH p AS (
            UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = $2, last_error = $3, updated_at = now()
            WHERE id = $1 AND status = 'received' RETURNING p.*
@@ -182,7 +194,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       ),
 
     async findForClient(clientId: string, id: string, tx: Sql = sql): Promise<Payment | null> {
-      const rows = await tx.unsafe(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1 AND p.client_id = $2`, [
+      const rows = await prepared(tx, `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1 AND p.client_id = $2`, [
         id,
         clientId,
       ]);
@@ -190,7 +202,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     },
 
     async findById(id: string, tx: Sql = sql): Promise<Payment | null> {
-      const rows = await tx.unsafe(`SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1`, [id]);
+      const rows = await prepared(tx, `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1`, [id]);
       return rows[0] ? toPayment(rows[0] as Row) : null;
     },
 
@@ -210,7 +222,8 @@ export function createPaymentsRepository(sql: postgres.Sql) {
         params.push(query.afterId);
         where += ` AND p.id < $${params.length}`;
       }
-      const rows = await tx.unsafe(
+      const rows = await prepared(
+        tx,
         `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $2`,
         params as never[],
       );

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
-import { toPayment } from './payments-repository.js';
+import { prepared, toPayment } from './payments-repository.js';
 import { ALLOWED_TRANSITIONS_VALUES, PAYMENT_COLUMNS, TERMINAL_LIST } from './sql-fragments.js';
 
 export interface GatewayChange {
@@ -87,7 +87,8 @@ export function createSyncRepository(sql: postgres.Sql) {
      * lease. SKIP LOCKED lets several syncers share the queue without waiting on each other.
      */
     async claimDue(limit: number, leaseMs: number): Promise<Payment[]> {
-      const rows = await sql.unsafe(
+      const rows = await prepared(
+        sql,
         `WITH due AS (
            SELECT id FROM payments
            WHERE status = 'received' AND attempt_started_at IS NULL AND next_attempt_at <= now()

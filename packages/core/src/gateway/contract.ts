@@ -57,6 +57,24 @@ export interface StatusEntry {
   updatedAt: Date;
 }
 
+/**
+ * One /status element as read, before validation: only its confirmation_id is known to be a
+ * string. The syncer validates in full (toStatusEntry) only the few entries it acts on, since
+ * the list holds every payment ever and almost all of them are settled history or unchanged.
+ */
+export interface RawStatusEntry {
+  confirmation_id: string;
+  status?: unknown;
+  created_at?: unknown;
+  updated_at?: unknown;
+}
+
+export function isRawStatusEntry(value: unknown): value is RawStatusEntry {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { confirmation_id?: unknown }).confirmation_id === 'string'
+  );
+}
+
 /** Validates one raw /status element; null (to be logged and skipped) when unusable. */
 export function toStatusEntry(raw: unknown): StatusEntry | null {
   const parsed = statusEntrySchema.safeParse(raw);

@@ -3,7 +3,7 @@ import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
 import type { Logger } from '../logger.js';
 import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
-import { type StatusEntry, type SubmitRequest, submitResponseSchema, toStatusEntry } from './contract.js';
+import { isRawStatusEntry, type RawStatusEntry, type SubmitRequest, submitResponseSchema } from './contract.js';
 
 export type SubmitOutcome =
   | { kind: 'accepted'; confirmationId: string; gatewayCreatedAt: Date }
@@ -33,8 +33,8 @@ export interface GatewayClient {
    * `onBatch` must be idempotent. Resolves only when the whole list was read.
    */
   streamStatus(
-    onBatch: (entries: StatusEntry[]) => Promise<void>,
-    options?: { batchSize?: number; onAttempt?: () => void },
+    onBatch: (entries: RawStatusEntry[]) => Promise<void>,
+    options?: { batchSize?: number; onAttempt?: () => void | Promise<void> },
   ): Promise<StatusStreamResult>;
   close(): Promise<void>;
 }
@@ -105,7 +105,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     };
   }
 
-  async function streamOnce(onBatch: (entries: StatusEntry[]) => Promise<void>, batchSize: number) {
+  async function streamOnce(onBatch: (entries: RawStatusEntry[]) => Promise<void>, batchSize: number) {
     const response = await request(`${base}/status`, {
       method: 'GET',
       dispatcher: agent,
@@ -118,12 +118,11 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       throw new Error(`GET /status answered ${response.statusCode}`);
     }
     const result: StatusStreamResult = { entries: 0, skipped: 0 };
-    let batch: StatusEntry[] = [];
+    let batch: RawStatusEntry[] = [];
     let topLevelArray: boolean | undefined;
     const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
     parser.onValue = ({ value }) => {
-      const entry = toStatusEntry(value);
-      if (entry) batch.push(entry);
+      if (isRawStatusEntry(value)) batch.push(value);
       else {
         result.skipped++;
         if (result.skipped <= 5) log.warn({ entry: preview(value) }, 'skipped an unusable /status entry');
@@ -153,8 +152,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     submit,
     streamStatus: (onBatch, { batchSize = 5000, onAttempt } = {}) =>
       pRetry(
-        () => {
-          onAttempt?.();
+        async () => {
+          await onAttempt?.();
           return streamOnce(onBatch, batchSize);
         },
         {
