@@ -6,7 +6,7 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   GATEWAY_URL: requiredUrl(),
   /** Pause between the end of one cycle and the start of the next. */
   SYNC_INTERVAL_MS: envInt(5000, 10, 3_600_000),
-  /** Gateway entries applied per bulk statement. */
+  /** Status changes applied per bulk statement (the list itself is streamed entry by entry). */
   SYNC_BATCH_SIZE: envInt(5000, 1, 100_000),
   /** Queued payments claimed per cycle, and how many are sent at once. */
   RESUBMIT_BATCH_SIZE: envInt(100, 1, 10_000),

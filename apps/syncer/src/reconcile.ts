@@ -64,32 +64,31 @@ export async function reconcile(
   };
 
   const stream = await gateway.streamStatus(
-    async (batch) => {
-      for (const raw of batch) {
-        const id = raw.confirmation_id;
-        const current = tracked.get(id);
-        if (current) {
-          if (seen.has(id)) {
-            duplicates++;
-            continue;
-          }
-          seen.add(id);
-          if (raw.status === current.status) continue; // unchanged: nothing to validate or apply
-          const entry = toStatusEntry(raw);
-          if (entry) collectChange(current, entry, changes);
-          else skip(raw);
-        } else if (span) {
-          const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
-          if (!createdAt || createdAt.getTime() < span.from || createdAt.getTime() > span.until) continue;
-          const entry = toStatusEntry(raw);
-          if (entry) candidates.set(id, entry);
-          else skip(raw);
+    (raw) => {
+      const id = raw.confirmation_id;
+      const current = tracked.get(id);
+      if (current) {
+        if (seen.has(id)) {
+          duplicates++;
+          return;
         }
+        seen.add(id);
+        if (raw.status === current.status) return; // unchanged: nothing to validate or apply
+        const entry = toStatusEntry(raw);
+        if (entry) collectChange(current, entry, changes);
+        else skip(raw);
+      } else if (span) {
+        const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
+        if (!createdAt || createdAt.getTime() < span.from || createdAt.getTime() > span.until) return;
+        const entry = toStatusEntry(raw);
+        if (entry) candidates.set(id, entry);
+        else skip(raw);
       }
-      if (changes.length >= config.SYNC_BATCH_SIZE) await flush();
     },
     {
-      batchSize: config.SYNC_BATCH_SIZE,
+      afterChunk: async () => {
+        if (changes.length >= config.SYNC_BATCH_SIZE) await flush();
+      },
       // A retried read starts over: apply what the failed attempt saw (gateway reports are
       // facts, and applying again is harmless), then forget it.
       onAttempt: async () => {

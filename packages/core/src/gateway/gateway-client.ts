@@ -28,13 +28,15 @@ export interface GatewayClientOptions {
 export interface GatewayClient {
   submit(payment: SubmitRequest): Promise<SubmitOutcome>;
   /**
-   * Streams GET /status and hands valid entries to `onBatch` in batches of at most `batchSize`,
-   * waiting for each before reading on (backpressure). Retried from the start on failure, so
-   * `onBatch` must be idempotent. Resolves only when the whole list was read.
+   * Streams GET /status, handing each entry (with a string confirmation_id; others are counted
+   * as skipped) to `onEntry` as it is parsed, and awaiting `afterChunk` after each network chunk
+   * (backpressure: nothing more is read meanwhile). Entries are never collected, so memory does
+   * not grow with the list. Retried from the start on failure (`onAttempt` runs before each
+   * try), so what the callbacks do must be idempotent. Resolves once the whole list was read.
    */
   streamStatus(
-    onBatch: (entries: RawStatusEntry[]) => Promise<void>,
-    options?: { batchSize?: number; onAttempt?: () => void | Promise<void> },
+    onEntry: (entry: RawStatusEntry) => void,
+    options?: { afterChunk?: () => Promise<void>; onAttempt?: () => void | Promise<void> },
   ): Promise<StatusStreamResult>;
   close(): Promise<void>;
 }
@@ -105,7 +107,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     };
   }
 
-  async function streamOnce(onBatch: (entries: RawStatusEntry[]) => Promise<void>, batchSize: number) {
+  async function streamOnce(onEntry: (entry: RawStatusEntry) => void, afterChunk?: () => Promise<void>) {
     const response = await request(`${base}/status`, {
       method: 'GET',
       dispatcher: agent,
@@ -118,12 +120,13 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       throw new Error(`GET /status answered ${response.statusCode}`);
     }
     const result: StatusStreamResult = { entries: 0, skipped: 0 };
-    let batch: RawStatusEntry[] = [];
     let topLevelArray: boolean | undefined;
     const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
     parser.onValue = ({ value }) => {
-      if (isRawStatusEntry(value)) batch.push(value);
-      else {
+      if (isRawStatusEntry(value)) {
+        result.entries++;
+        onEntry(value);
+      } else {
         result.skipped++;
         if (result.skipped <= 5) log.warn({ entry: preview(value) }, 'skipped an unusable /status entry');
       }
@@ -132,29 +135,20 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       if (topLevelArray === undefined) topLevelArray = firstNonSpace(chunk as Buffer) === '[';
       if (topLevelArray === false) throw new Error('GET /status did not answer a JSON array');
       parser.write(chunk as Buffer);
-      if (batch.length >= batchSize) {
-        const full = batch;
-        batch = [];
-        result.entries += full.length;
-        await onBatch(full);
-      }
+      await afterChunk?.();
     }
     if (!parser.isEnded) parser.end(); // throws on a truncated array
     if (topLevelArray !== true) throw new Error('GET /status answered an empty body');
-    if (batch.length > 0) {
-      result.entries += batch.length;
-      await onBatch(batch);
-    }
     return result;
   }
 
   return {
     submit,
-    streamStatus: (onBatch, { batchSize = 5000, onAttempt } = {}) =>
+    streamStatus: (onEntry, { afterChunk, onAttempt } = {}) =>
       pRetry(
         async () => {
           await onAttempt?.();
-          return streamOnce(onBatch, batchSize);
+          return streamOnce(onEntry, afterChunk);
         },
         {
           retries: options.statusRetries ?? 3,

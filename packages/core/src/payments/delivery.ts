@@ -35,7 +35,7 @@ export function createDelivery({ gateway, payments, logger, maxAttempts, backoff
     let updated: Payment | null;
     switch (outcome.kind) {
       case 'accepted':
-        log.info({ confirmationId: outcome.confirmationId }, 'gateway accepted payment');
+        log.debug({ confirmationId: outcome.confirmationId }, 'gateway accepted payment');
         updated = await recordAcceptedOrAmbiguous(payment.id, outcome.confirmationId, outcome.gatewayCreatedAt, source);
         break;
       case 'not_delivered': {
