@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import sensible from '@fastify/sensible';
 import Fastify from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { uuidv7 } from 'uuidv7';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
@@ -20,6 +20,11 @@ declare module 'fastify' {
   }
 }
 
+/** Request ids: unique per process start, then a counter (cheaper than a UUID per request). */
+const processTag = randomBytes(6).toString('base64url');
+let requestCount = 0;
+const nextRequestId = () => `${processTag}-${(++requestCount).toString(36)}`;
+
 /** buildApp(deps) → the API, not yet listening. Tests build it with real parts and inject. */
 export async function buildApp(deps: ApiDeps) {
   const app = Fastify({
@@ -27,7 +32,7 @@ export async function buildApp(deps: ApiDeps) {
     bodyLimit: deps.config.BODY_LIMIT_BYTES,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : uuidv7();
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
     },
     requestIdHeader: false,
     return503OnClosing: true,
@@ -38,9 +43,6 @@ export async function buildApp(deps: ApiDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
 
   await app.register(sensible);
   await app.register(problemPlugin);

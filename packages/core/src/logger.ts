@@ -77,5 +77,8 @@ export function createLogger({ name, level = 'info', destination }: CreateLogger
       log: (object) => maskAccounts(object) as Record<string, unknown>,
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // stdout through a buffer flushed in 4 KiB writes rather than one write(2) per line: at
+  // thousands of requests a second the per-line syscall cost a quarter of the API's CPU. The
+  // buffer is flushed on a normal exit; a SIGKILL may lose its last few lines.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }

@@ -24,16 +24,24 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   const { clients, config } = app.deps;
   const cache = new Map<string, CacheEntry>();
 
-  async function lookup(key: string): Promise<ApiClient | null> {
-    const now = Date.now();
+  /** The cached answer for a key (client or null), or undefined when it must be looked up. */
+  function cached(key: string): ApiClient | null | undefined {
     const hit = cache.get(key);
-    if (hit && hit.expiresAt > now) return hit.client;
+    return hit && hit.expiresAt > Date.now() ? hit.client : undefined;
+  }
+
+  async function lookup(key: string): Promise<ApiClient | null> {
     const client = await clients.authenticate(key);
     if (config.AUTH_CACHE_TTL_MS > 0) {
       if (cache.size >= MAX_CACHE) cache.clear();
-      cache.set(key, { client, expiresAt: now + config.AUTH_CACHE_TTL_MS });
+      cache.set(key, { client, expiresAt: Date.now() + config.AUTH_CACHE_TTL_MS });
     }
     return client;
+  }
+
+  function accept(request: FastifyRequest, client: ApiClient | null): void {
+    if (!client) throw new UnauthorizedError('The API key is unknown or revoked.');
+    request.client = client;
   }
 
   app.decorateRequest('client', null);
@@ -42,23 +50,24 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const hit = key ? cache.get(key) : undefined;
     return Boolean(hit?.client && hit.expiresAt > Date.now());
   });
-  app.decorate('authenticate', async (request: FastifyRequest) => {
+  // Synchronous when the key's answer is cached (the common case): no promise per request.
+  app.decorate('authenticate', (request: FastifyRequest): void | Promise<void> => {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!match?.[1]) throw new UnauthorizedError();
-    const client = await lookup(match[1]);
-    if (!client) throw new UnauthorizedError('The API key is unknown or revoked.');
-    request.client = client;
+    const key = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    if (!key) throw new UnauthorizedError();
+    const known = cached(key);
+    if (known !== undefined) return accept(request, known);
+    return lookup(key).then((client) => accept(request, client));
   });
-  app.decorate('requireAdmin', async (request: FastifyRequest) => {
+  app.decorate('requireAdmin', (request: FastifyRequest) => {
     if (!request.client?.isAdmin) throw new ForbiddenError('This operation needs an admin API key.');
   });
 });
 
 declare module 'fastify' {
   interface FastifyInstance {
-    authenticate(request: FastifyRequest): Promise<void>;
-    requireAdmin(request: FastifyRequest): Promise<void>;
+    authenticate(request: FastifyRequest): void | Promise<void>;
+    requireAdmin(request: FastifyRequest): void;
     /** Whether this Authorization header carries a key verified recently (from the cache). */
     isKnownKey(header: string): boolean;
   }
@@ -70,10 +79,18 @@ declare module 'fastify' {
  * is refused, and before the body is read, so nobody unauthenticated learns what it should be.
  */
 export function requireApiKey(app: FastifyInstance, options: { admin?: boolean } = {}): void {
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    await app.authenticate(request);
-    if (options.admin) await app.requireAdmin(request);
-    return payload;
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const finish = () => {
+      if (options.admin) app.requireAdmin(request);
+      done(null, payload);
+    };
+    try {
+      const pending = app.authenticate(request);
+      if (pending) pending.then(finish).catch(done);
+      else finish();
+    } catch (error) {
+      done(error as Error);
+    }
   });
 }
 

@@ -64,8 +64,10 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
 export const securityPlugin = fp(async (app: FastifyInstance) => {
   const { config } = app.deps;
   const headers = securityHeaders();
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
+    reply.header('x-request-id', request.id);
+    done();
   });
   if (config.RATE_LIMIT_MAX > 0) {
     await app.register(rateLimit, {
