@@ -18,7 +18,7 @@ const MAX_CACHE = 10_000;
 
 /**
  * Bearer API keys. Verified keys (and unknown ones, so a flood of bad keys cannot hammer the
- * database) are remembered for AUTH_CACHE_TTL_MS. Routes opt in with `onRequest: app.authenticate`.
+ * database) are remembered for AUTH_CACHE_TTL_MS. Route plugins opt in with `requireApiKey(app)`.
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const { clients, config } = app.deps;
