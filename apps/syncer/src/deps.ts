@@ -1,10 +1,10 @@
 import {
   attemptLeaseMs,
-  createDb,
   createDelivery,
   createGatewayClient,
   createIdempotencyRepository,
   createPaymentsRepository,
+  createSql,
   createSyncRepository,
   type Delivery,
   type GatewayClient,
@@ -31,7 +31,7 @@ export interface SyncerDeps {
 
 /** The syncer's composition root. */
 export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDeps {
-  const { sql, close: closeDb } = createDb(config.DATABASE_URL, {
+  const { sql, close: closeDb } = createSql(config.DATABASE_URL, {
     max: Math.max(4, config.RESUBMIT_CONCURRENCY + 2),
     applicationName: 'payment-tracker-syncer',
   });

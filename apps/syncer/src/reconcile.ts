@@ -44,7 +44,6 @@ export async function reconcile(
   const span = windowSpan(unconfirmed, config.GATEWAY_CLOCK_SKEW_MS);
 
   let candidates = new Map<string, StatusEntry>();
-  let seen = new Set<string>();
   let duplicates = 0;
   let skipped = 0;
   let changed = 0;
@@ -68,11 +67,11 @@ export async function reconcile(
       const id = raw.confirmation_id;
       const current = tracked.get(id);
       if (current) {
-        if (seen.has(id)) {
+        if (current.listed) {
           duplicates++;
           return;
         }
-        seen.add(id);
+        current.listed = true;
         if (raw.status === current.status) return; // unchanged: nothing to validate or apply
         const entry = toStatusEntry(raw);
         if (entry) collectChange(current, entry, changes);
@@ -93,7 +92,7 @@ export async function reconcile(
       // facts, and applying again is harmless), then forget it.
       onAttempt: async () => {
         await flush();
-        seen = new Set();
+        for (const payment of tracked.values()) payment.listed = false;
         candidates = new Map();
       },
     },
@@ -103,7 +102,7 @@ export async function reconcile(
 
   // The list was complete: tracked payments it did not hold are flagged for an operator.
   await sync.markMissing(
-    [...tracked.keys()].filter((id) => !seen.has(id)),
+    [...tracked].filter(([, payment]) => !payment.listed).map(([id]) => id),
     startedAt,
   );
   const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);

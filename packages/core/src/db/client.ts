@@ -23,26 +23,35 @@ export interface CreateDbOptions {
   applicationName?: string;
 }
 
+function clientOptions(options: CreateDbOptions) {
+  return {
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'payment-tracker' },
+  };
+}
+
+/** createSql(url) → a postgres.js pool alone, for a process that needs no drizzle (the syncer). */
+export function createSql(url: string, options: CreateDbOptions = {}): { sql: postgres.Sql; close(): Promise<void> } {
+  const sql = postgres(url, { ...clientOptions(options), max: options.max ?? 10 });
+  return { sql, close: () => sql.end({ timeout: 5 }) };
+}
+
 /**
  * createDb(url) → a postgres.js pool for the repositories' SQL, and a drizzle database for the
  * simple typed queries. They get separate clients: drizzle replaces the client's date parsers
  * and serializers with pass-through strings, which would break Dates in raw postgres.js queries.
  */
 export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
-  const common = {
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 30,
-    onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'payment-tracker' },
-  };
-  const sql = postgres(url, { ...common, max: options.max ?? 10 });
-  const drizzleClient = postgres(url, { ...common, max: 2 });
+  const { sql, close } = createSql(url, options);
+  const drizzleClient = postgres(url, { ...clientOptions(options), max: 2 });
   const db = drizzle(drizzleClient, { schema });
   return {
     db,
     sql,
     close: async () => {
-      await Promise.all([sql.end({ timeout: 5 }), drizzleClient.end({ timeout: 5 })]);
+      await Promise.all([close(), drizzleClient.end({ timeout: 5 })]);
     },
   };
 }

@@ -13,6 +13,8 @@ export interface GatewayChange {
 export interface TrackedPayment {
   status: PaymentStatus;
   gatewayUpdatedAt: number | null;
+  /** Set by the syncer when the status list held this confirmation_id (no second set to keep). */
+  listed: boolean;
 }
 
 export interface UnconfirmedPayment {
@@ -44,6 +46,7 @@ export function createSyncRepository(sql: postgres.Sql) {
           tracked.set(row.confirmation_id as string, {
             status: row.status as PaymentStatus,
             gatewayUpdatedAt: at ? at.getTime() : null,
+            listed: false,
           });
         }
       }
