@@ -1,5 +1,4 @@
-import type { Logger } from '@pt/core';
-import postgres from 'postgres';
+import { createSql, type Logger } from '@pt/core';
 
 /** The advisory lock only the polling syncer holds ("pt-sync" as a 64-bit key). */
 export const SYNC_LOCK_KEY = 0x70742d73796e63n;
@@ -20,12 +19,7 @@ const CHECK_TIMEOUT_MS = 5000;
  * again, so a syncer can never believe it leads on a lock that a reconnect silently dropped.
  */
 export function createLeadership(databaseUrl: string, logger: Logger): Leadership {
-  const sql = postgres(databaseUrl, {
-    max: 1,
-    connect_timeout: 5,
-    onnotice: () => {},
-    connection: { application_name: 'payment-tracker-syncer-lock' },
-  });
+  const { sql, close } = createSql(databaseUrl, { max: 1, applicationName: 'payment-tracker-syncer-lock' });
   const key = SYNC_LOCK_KEY.toString();
   let leader = false;
 
@@ -65,7 +59,7 @@ export function createLeadership(databaseUrl: string, logger: Logger): Leadershi
     async release() {
       leader = false;
       // Ending the session releases its locks.
-      await sql.end({ timeout: 5 }).catch(() => {});
+      await close().catch(() => {});
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type ApiClient, ForbiddenError, UnauthorizedError } from '@pt/core';
+import { type ApiClient, ForbiddenError, parseApiKey, UnauthorizedError } from '@pt/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -15,6 +15,11 @@ interface CacheEntry {
 }
 
 const MAX_CACHE = 10_000;
+
+/** The key in `Authorization: Bearer <key>`, if the header has that form. */
+function bearerKey(header: string | undefined): string | undefined {
+  return header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+}
 
 /**
  * Bearer API keys. Verified keys (and unknown ones, so a flood of bad keys cannot hammer the
@@ -45,15 +50,13 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   }
 
   app.decorateRequest('client', null);
-  app.decorate('isKnownKey', (header: string) => {
-    const key = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const hit = key ? cache.get(key) : undefined;
-    return Boolean(hit?.client && hit.expiresAt > Date.now());
+  app.decorate('verifiedKeyId', (header: string | undefined) => {
+    const key = bearerKey(header);
+    return key && cached(key) ? parseApiKey(key)?.keyId : undefined;
   });
   // Synchronous when the key's answer is cached (the common case): no promise per request.
   app.decorate('authenticate', (request: FastifyRequest): void | Promise<void> => {
-    const header = request.headers.authorization;
-    const key = header ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
+    const key = bearerKey(request.headers.authorization);
     if (!key) throw new UnauthorizedError();
     const known = cached(key);
     if (known !== undefined) return accept(request, known);
@@ -68,8 +71,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     authenticate(request: FastifyRequest): void | Promise<void>;
     requireAdmin(request: FastifyRequest): void;
-    /** Whether this Authorization header carries a key verified recently (from the cache). */
-    isKnownKey(header: string): boolean;
+    /** The public id of the key in this Authorization header, if it was verified recently (cached). */
+    verifiedKeyId(header: string | undefined): string | undefined;
   }
 }
 

@@ -190,18 +190,21 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
 
   // A body without a Content-Type would reach validation as "missing": say what is wrong instead.
   // Not on unknown routes or methods: those answer 404/405 whatever the body.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (
       !request.is404 &&
       (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') &&
       !request.headers['content-type']
     ) {
-      throw new AppError(
-        415,
-        'unsupported-media-type',
-        'Unsupported Media Type',
-        'Send the body as application/json (Content-Type header missing).',
+      return done(
+        new AppError(
+          415,
+          'unsupported-media-type',
+          'Unsupported Media Type',
+          'Send the body as application/json (Content-Type header missing).',
+        ),
       );
     }
+    done();
   });
 });

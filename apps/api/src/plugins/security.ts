@@ -18,10 +18,9 @@ class RateLimitedError extends AppError {
  * key id, never the secret); anything else against its address, so inventing fresh tokens does
  * not buy fresh allowances.
  */
-function rateLimitKey(request: FastifyRequest, isKnownKey: (header: string) => boolean): string {
-  const header = request.headers.authorization;
-  if (typeof header === 'string' && isKnownKey(header)) return `key:${/^Bearer\s+pt_([A-Za-z0-9]{12})_/i.exec(header)?.[1]}`;
-  return `ip:${request.ip}`;
+function rateLimitKey(request: FastifyRequest, verifiedKeyId: (header: string | undefined) => string | undefined): string {
+  const keyId = verifiedKeyId(request.headers.authorization);
+  return keyId ? `key:${keyId}` : `ip:${request.ip}`;
 }
 
 const HELMET_OPTIONS: HelmetOptions = {
@@ -73,7 +72,7 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     await app.register(rateLimit, {
       max: config.RATE_LIMIT_MAX,
       timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      keyGenerator: (request) => rateLimitKey(request, (header) => app.isKnownKey(header)),
+      keyGenerator: (request) => rateLimitKey(request, (header) => app.verifiedKeyId(header)),
       errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
     });
   }

@@ -4,16 +4,13 @@ import {
   NotFoundError,
   paymentIdParamsSchema,
   paymentSchema,
-  problemSchema,
   reconciliationReportSchema,
   requeuePaymentBodySchema,
   toPaymentResponse,
 } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { requireApiKey } from '../plugins/auth.js';
-
-const security = [{ bearerAuth: [] }];
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemSchema]));
+import { bearerSecurity, problems } from './schema-helpers.js';
 
 /**
  * /admin: the operator's view of what the syncer could not settle alone, and the two actions
@@ -30,7 +27,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getReconciliation',
         tags: ['admin'],
         summary: 'Payments and gateway entries that need an operator',
-        security,
+        security: bearerSecurity,
         response: { 200: reconciliationReportSchema, ...problems(401, 403, 503) },
       },
     },
@@ -44,7 +41,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'linkPayment',
         tags: ['admin'],
         summary: 'Link an unconfirmed payment to the gateway entry an operator identified',
-        security,
+        security: bearerSecurity,
         params: paymentIdParamsSchema,
         body: linkPaymentBodySchema,
         response: { 200: paymentSchema, ...problems(400, 401, 403, 404, 409, 415, 422, 503) },
@@ -71,7 +68,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'requeuePayment',
         tags: ['admin'],
         summary: 'Queue an unconfirmed payment to be sent again (only when the gateway surely never recorded it)',
-        security,
+        security: bearerSecurity,
         params: paymentIdParamsSchema,
         body: requeuePaymentBodySchema,
         response: { 200: paymentSchema, ...problems(400, 401, 403, 404, 409, 415, 422, 503) },

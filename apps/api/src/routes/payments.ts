@@ -7,7 +7,6 @@ import {
   paymentIdParamsSchema,
   paymentListSchema,
   paymentSchema,
-  problemSchema,
   toEventResponse,
   toPaymentResponse,
   ValidationError,
@@ -17,9 +16,7 @@ import { z } from 'zod';
 import { clientOf, requireApiKey } from '../plugins/auth.js';
 import { createPaymentsService } from '../services/payments-service.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-
-const security = [{ bearerAuth: [] }];
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, problemSchema]));
+import { bearerSecurity, problems } from './schema-helpers.js';
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z
@@ -44,7 +41,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createPayment',
         tags: ['payments'],
         summary: 'Submit a payment',
-        security,
+        security: bearerSecurity,
         headers: idempotencyHeaders,
         body: createPaymentBodySchema(config.maxAmountCents),
         response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 409, 413, 415, 422, 429, 503) },
@@ -65,7 +62,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getPayment',
         tags: ['payments'],
         summary: 'Read a payment',
-        security,
+        security: bearerSecurity,
         params: paymentIdParamsSchema,
         querystring: getPaymentQuerySchema,
         response: { 200: paymentSchema, ...problems(401, 404, 422, 503) },
@@ -87,7 +84,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listPayments',
         tags: ['payments'],
         summary: 'List your payments, newest first',
-        security,
+        security: bearerSecurity,
         querystring: listPaymentsQuerySchema,
         response: { 200: paymentListSchema, ...problems(401, 422, 503) },
       },
@@ -110,7 +107,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listPaymentEvents',
         tags: ['payments'],
         summary: "A payment's status history, oldest first",
-        security,
+        security: bearerSecurity,
         params: paymentIdParamsSchema,
         response: { 200: paymentEventListSchema, ...problems(401, 404, 422, 503) },
       },

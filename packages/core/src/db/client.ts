@@ -55,3 +55,12 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
     },
   };
 }
+
+/**
+ * Runs a statement as a named prepared statement. postgres.js's unsafe() defaults to unprepared
+ * (parse and plan on every call, two round trips); our texts are built from constants only, a
+ * small fixed set, so preparing them once per connection is safe and much cheaper.
+ */
+export function prepared(tx: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[]) {
+  return tx.unsafe(text, params as never[], { prepare: true });
+}

@@ -1,19 +1,11 @@
 import type postgres from 'postgres';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
 import { canTransition, PAYMENT_STATUSES, type PaymentStatus, type TransitionSource } from '../payments/status.js';
+import { prepared } from './client.js';
 import { PAYMENT_COLUMNS, PAYMENT_FROM, TERMINAL_LIST } from './sql-fragments.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 type Row = Record<string, unknown>;
-
-/**
- * Runs a statement as a named prepared statement. postgres.js's unsafe() defaults to unprepared
- * (parse and plan on every call, two round trips); our texts are built from constants only, a
- * small fixed set, so preparing them once per connection is safe and much cheaper.
- */
-export function prepared(tx: Sql, text: string, params: unknown[]) {
-  return tx.unsafe(text, params as never[], { prepare: true });
-}
 
 export interface ListPaymentsQuery {
   limit: number;

@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
-import { prepared, toPayment } from './payments-repository.js';
+import { prepared } from './client.js';
+import { toPayment } from './payments-repository.js';
 import { ALLOWED_TRANSITIONS_VALUES, PAYMENT_COLUMNS, TERMINAL_LIST } from './sql-fragments.js';
 
 export interface GatewayChange {
