@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every service of docker-compose.yml (api, syncer, gateway-mock, migrate):
-# the whole workspace with its dependencies, run from TypeScript with tsx like `make run-app`.
+# the whole workspace with its dependencies, and each app bundled into apps/<app>/dist/main.mjs
+# (scripts/bundle.ts) so the services run on plain node, without tsx's loader in the process.
 # The command picks the service (default: the API).
 FROM node:20-bookworm-slim
 
@@ -15,10 +16,11 @@ WORKDIR /app
 COPY . .
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     pnpm install --frozen-lockfile --store-dir /pnpm/store
+RUN node_modules/.bin/tsx scripts/build.ts
 
 # Run as the image's unprivileged user; .data/ is the only folder the scripts write to.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 
 EXPOSE 8000 8001
-CMD ["node_modules/.bin/tsx", "apps/api/src/main.ts"]
+CMD ["node", "apps/api/dist/main.mjs"]

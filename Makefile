@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate test typecheck lint format check bench api-key api-key-revoke logs clean
+.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ api-key: install ## create an API client and print its key: make api-key NAME=ac
 api-key-revoke: install ## revoke a client's keys: make api-key-revoke NAME=acme
 	@$(TSX) scripts/api-key.ts revoke "$(NAME)"
 
+build: install ## bundle each app into apps/<app>/dist/main.mjs (what the Docker image and the bench run)
+	@$(TSX) scripts/build.ts
+
 test: install ## run the whole test suite (starts its own Postgres and gateway-mock)
 	vitest run
 
@@ -60,4 +63,4 @@ logs: ## follow the background infrastructure's log (make up)
 	@tail -f .data/up.log
 
 clean: down ## remove local data (embedded Postgres, dev key) and installed modules
-	rm -rf .data node_modules apps/*/node_modules packages/*/node_modules
+	rm -rf .data node_modules apps/*/node_modules apps/*/dist packages/*/node_modules

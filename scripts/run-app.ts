@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
 
 /**
@@ -9,7 +10,6 @@ import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js
  * gateway-mock unless DATABASE_URL / GATEWAY_URL are given, migrates, makes sure a development
  * API key exists, then runs api and syncer with readable logs until Ctrl-C stops everything.
  */
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const PRETTY = path.join(ROOT, 'node_modules', '.bin', 'pino-pretty');
 const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
 const say = (line: string) => process.stdout.write(`[run-app] ${line}\n`);
@@ -25,7 +25,7 @@ say('database migrated');
 const apiKey = await ensureDevApiKey(infra.databaseUrl);
 
 const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
-const children = [run('apps/api/src/main.ts'), run('apps/syncer/src/main.ts')];
+const children = [run('apps/api/src/main.ts'), run('apps/syncer/src/main.ts', SYNCER_NODE_FLAGS)];
 const apiPort = process.env.API_PORT || '8000';
 say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
 say(`gateway at ${infra.gatewayUrl}`);
@@ -52,9 +52,11 @@ for (const child of children) {
   });
 }
 
-function run(entry: string): ChildProcess {
+function run(entry: string, nodeFlags: readonly string[] = []): ChildProcess {
   // detached: a terminal's Ctrl-C reaches only run-app, which stops each child exactly once.
-  const child = spawn(TSX, [path.join(ROOT, entry)], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  // node runs the entry with tsx's loader itself (no tsx wrapper process), with the app's flags.
+  const args = [...nodeFlags, '--import', 'tsx', path.join(ROOT, entry)];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const pretty = spawn(PRETTY, ['--colorize', '--translateTime', 'SYS:HH:MM:ss.l', '--ignore', 'pid,hostname'], {
     stdio: ['pipe', 'inherit', 'inherit'],
     detached: true,

@@ -1,9 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const ENTRIES = { api: 'apps/api/src/main.ts', syncer: 'apps/syncer/src/main.ts' } as const;
+const ENTRIES = {
+  api: 'apps/api/src/main.ts',
+  syncer: 'apps/syncer/src/main.ts',
+  'gateway-mock': 'apps/gateway-mock/src/main.ts',
+} as const;
+const BUNDLES = {
+  api: 'apps/api/dist/main.mjs',
+  syncer: 'apps/syncer/dist/main.mjs',
+  'gateway-mock': 'apps/gateway-mock/dist/main.mjs',
+} as const;
+const NODE_FLAGS = { api: [], syncer: SYNCER_NODE_FLAGS, 'gateway-mock': [] } as const;
 
 export interface AppProcess {
   child: ChildProcess;
@@ -16,12 +27,19 @@ export interface AppProcess {
 }
 
 /**
- * Runs api or syncer as a real process (as `make run-app` does), so a test can SIGKILL it at
- * any moment. The tsx wrapper is bypassed: node runs the entry with tsx's loader directly, so
- * a signal reaches the app itself.
+ * Runs an app as a real process (as `make run-app` does, with the app's node flags), so
+ * a test can SIGKILL it at any moment. The tsx wrapper is bypassed: node runs the entry with
+ * tsx's loader directly, so a signal reaches the app itself. `bundled` runs the app's esbuild
+ * bundle on plain node instead, as the Docker image does (build it first: scripts/bundle.ts).
  */
-export async function spawnApp(kind: keyof typeof ENTRIES, env: Record<string, string>, readyUrl?: string): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, ENTRIES[kind])], {
+export async function spawnApp(
+  kind: keyof typeof ENTRIES,
+  env: Record<string, string>,
+  readyUrl?: string,
+  options: { bundled?: boolean } = {},
+): Promise<AppProcess> {
+  const code = options.bundled ? [path.join(ROOT, BUNDLES[kind])] : ['--import', 'tsx', path.join(ROOT, ENTRIES[kind])];
+  const child = spawn(process.execPath, [...NODE_FLAGS[kind], ...code], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
