@@ -13,7 +13,7 @@ import { runPostPayment } from './cases/post-payment.js';
 import { runPostgresQueue } from './cases/postgres-queue.js';
 import { type ReconcilePoint, runReconcile } from './cases/reconcile.js';
 import { reconcileChart } from './lib/chart.js';
-import { ROOT, stopAllChildren } from './lib/children.js';
+import { prepareBundles, ROOT, stopAllChildren } from './lib/children.js';
 import type { BenchContext, CaseResult, TableRow } from './lib/context.js';
 import { createBenchClient, startDatabase } from './lib/infra.js';
 import { describeMachine, renderTable, writeResults } from './lib/report.js';
@@ -36,6 +36,8 @@ const startedAt = new Date();
 log(
   `make bench: ${settings.quick ? 'QUICK (smoke run: small N, 1 round)' : 'full'} run, cases ${[...settings.cases].join(', ')}`,
 );
+log('bundling the apps and the floors (scripts/bundle.ts): they run on plain node, as shipped');
+await prepareBundles(['floor-server', 'reconcile-ours', 'reconcile-floor']);
 const db = await startDatabase(settings.databaseUrl, log);
 
 let stopping = false;

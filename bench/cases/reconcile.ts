@@ -1,5 +1,6 @@
+import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import type postgres from 'postgres';
-import { runForResult } from '../lib/children.js';
+import { benchBundle, runForResult } from '../lib/children.js';
 import type { BenchContext, CaseResult, TableRow } from '../lib/context.js';
 import { truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startGatewayMockProcess } from '../lib/servers.js';
@@ -9,6 +10,12 @@ const TIME_GOAL = 1.5;
 const RSS_GOAL_BYTES = 150 * 1024 * 1024;
 const RESOLVED = ['settled', 'returned', 'failed'] as const;
 const CHUNKS = 10;
+/**
+ * Both sides run bundled on plain node with the syncer's V8 flags (as the Docker image runs
+ * the syncer), so the floor is the least code under the same runtime. BENCH_NODE_FLAGS adds
+ * flags after them (the last one given wins): "--max-semi-space-size=16" shows V8's default.
+ */
+const NODE_FLAGS = [...SYNCER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 
 interface RunResult {
   wallMs: number;
@@ -28,7 +35,7 @@ export interface ReconcilePoint {
 interface Summary {
   wallMs: number;
   peakRssBytes: number;
-  /** RSS once the process has loaded its code, before the cycle: runtime, tsx and modules. */
+  /** RSS once the process has loaded its code, before the cycle: runtime and modules. */
   baseRssBytes: number;
   rounds: RunResult[];
 }
@@ -94,7 +101,7 @@ export async function runReconcile(ctx: BenchContext): Promise<CaseResult & { po
     if (isGoalSize) {
       rows.push({
         case: '',
-        metric: 'RSS before the cycle (node+tsx+code)',
+        metric: 'RSS before the cycle (node + code)',
         unit: 'MB',
         ours: point.ours.baseRssBytes / 2 ** 20,
         floor: point.floor.baseRssBytes / 2 ** 20,
@@ -121,11 +128,11 @@ async function measurePoint(ctx: BenchContext, payments: number): Promise<Reconc
       const order = round % 2 === 0 ? (['ours', 'floor'] as const) : (['floor', 'ours'] as const);
       for (const side of order) {
         await resetTracked(db.sql, ctx.clientId, seeded.tracked);
-        const file = side === 'ours' ? 'bench/processes/reconcile-ours.ts' : 'bench/processes/reconcile-floor.ts';
-        const result = await runForResult<RunResult>(file, {
+        const result = await runForResult<RunResult>(benchBundle(`reconcile-${side}`), {
           label: `reconcile-${side}`,
           env,
           profile: settings.profile,
+          nodeFlags: NODE_FLAGS,
         });
         await checkAllChanged(db.sql, result, trackedCount, side);
         (side === 'ours' ? ours : floor).push(result);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle, bundleApps } from '../../scripts/bundle.js';
 
 /** The repository root, wherever the bench was started from. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,21 +19,42 @@ export interface SpawnOptions {
   profile?: boolean;
   /** Keep stdout (for a process that logs a lot, like the API, it is dropped). */
   stdout?: boolean;
+  /** V8/node flags for this process (the syncer's, for instance). */
+  nodeFlags?: readonly string[];
+}
+
+/** Where the bench's own processes are bundled, beside the apps' bundles (see prepareBundles). */
+const BENCH_DIST = 'bench/dist';
+
+/** The bundle of one of the bench's processes (bench/processes/<name>.ts). */
+export function benchBundle(name: string): string {
+  return `${BENCH_DIST}/${name}.mjs`;
 }
 
 /**
- * Starts a TypeScript file in a process of its own (node --import tsx: one process, no wrapper),
- * with an IPC channel for results. The bench's load generator runs in this process, so a
- * server under test never shares a core's event loop with it.
+ * Bundles the apps (apps/<app>/dist/main.mjs, as the Docker image runs them) and the given
+ * bench processes, so that ours and the floors run alike: plain node, no TypeScript loader.
  */
-export function spawnTs(file: string, options: SpawnOptions): ChildProcess {
-  const nodeArgs = ['--import', 'tsx'];
+export async function prepareBundles(benchProcesses: readonly string[]): Promise<void> {
+  await bundleApps();
+  await Promise.all(benchProcesses.map((name) => bundle(`bench/processes/${name}.ts`, benchBundle(name))));
+}
+
+/**
+ * Starts a script in a process of its own, with an IPC channel for results: a bundle (.mjs) on
+ * plain node, or a TypeScript file with tsx's loader (one process, no wrapper). The bench's
+ * load generator runs in this process, so a server under test never shares a core's event loop
+ * with it.
+ */
+export function spawnScript(file: string, options: SpawnOptions): ChildProcess {
+  const nodeArgs = [...(options.nodeFlags ?? [])];
   if (options.profile) {
-    // One folder per process: the main thread and tsx's loader thread each write a profile.
+    // One folder per process (under tsx, its loader thread writes a profile too).
     const dir = path.join(PROFILE_DIR, `${options.label}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
+  if (!file.endsWith('.mjs')) nodeArgs.push('--import', 'tsx');
   const child = spawn(process.execPath, [...nodeArgs, path.resolve(ROOT, file)], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
@@ -48,7 +70,7 @@ export function spawnTs(file: string, options: SpawnOptions): ChildProcess {
 
 /** Runs a child to completion and returns the one message it sends over IPC. */
 export async function runForResult<T>(file: string, options: SpawnOptions): Promise<T> {
-  const child = spawnTs(file, options);
+  const child = spawnScript(file, options);
   let result: T | undefined;
   child.on('message', (message) => {
     result = message as T;

@@ -1,16 +1,18 @@
 import { once } from 'node:events';
 import { freePort } from '@pt/core';
-import { spawnTs, stopChild, waitForHttp } from './children.js';
+import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { APP_BUNDLES } from '../../scripts/bundle.js';
+import { benchBundle, spawnScript, stopChild, waitForHttp } from './children.js';
 
 export interface RunningServer {
   url: string;
   stop(): Promise<void>;
 }
 
-/** The gateway-mock as its own process (apps/gateway-mock/src/main.ts, as shipped). */
+/** The gateway-mock as its own process (its bundle, as shipped). */
 export async function startGatewayMockProcess(options: { delaySeconds: number }): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawnTs('apps/gateway-mock/src/main.ts', {
+  const child = spawnScript(APP_BUNDLES['gateway-mock'].outfile, {
     label: 'gateway-mock',
     env: {
       GATEWAY_PORT: String(port),
@@ -25,7 +27,7 @@ export async function startGatewayMockProcess(options: { delaySeconds: number })
 }
 
 /**
- * Our API as shipped (apps/api/src/main.ts) with its default configuration, logging included
+ * Our API as shipped (its bundle on plain node) with its default configuration, logging included
  * (to /dev/null: the JSON lines are still built and written; BENCH_API_LOG_LEVEL overrides),
  * except the per-key rate limit, which a one-key load generator would otherwise hit.
  */
@@ -36,7 +38,7 @@ export async function startApiProcess(options: {
   env?: Record<string, string>;
 }): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawnTs('apps/api/src/main.ts', {
+  const child = spawnScript(APP_BUNDLES.api.outfile, {
     label: 'api',
     profile: options.profile,
     env: {
@@ -55,14 +57,15 @@ export async function startApiProcess(options: {
   return { url, stop: () => stopChild(child) };
 }
 
-/** Our syncer daemon as shipped (apps/syncer/src/main.ts). */
+/** Our syncer daemon as shipped (its bundle, with its node flags). */
 export async function startSyncerProcess(options: {
   databaseUrl: string;
   gatewayUrl: string;
   env?: Record<string, string>;
 }): Promise<RunningServer> {
-  const child = spawnTs('apps/syncer/src/main.ts', {
+  const child = spawnScript(APP_BUNDLES.syncer.outfile, {
     label: 'syncer',
+    nodeFlags: SYNCER_NODE_FLAGS,
     env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, LOG_LEVEL: 'warn', ...options.env },
   });
   // It has no port: give it a moment to take the lock and run its first cycle.
@@ -71,14 +74,14 @@ export async function startSyncerProcess(options: {
   return { url: '', stop: () => stopChild(child) };
 }
 
-/** The floor server (bench/processes/floor-server.ts). */
+/** The floor server (bench/processes/floor-server.ts, bundled like the API). */
 export async function startFloorProcess(options: {
   databaseUrl: string;
   gatewayUrl: string;
   clientId: string;
   profile?: boolean;
 }): Promise<RunningServer> {
-  const child = spawnTs('bench/processes/floor-server.ts', {
+  const child = spawnScript(benchBundle('floor-server'), {
     label: 'floor',
     profile: options.profile ?? false,
     env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, FLOOR_CLIENT_ID: options.clientId },

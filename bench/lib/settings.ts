@@ -42,6 +42,16 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+function sizes(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isInteger(value) || value <= 0)) {
+    throw new Error(`${name} must be a comma-separated list of positive integers, got ${JSON.stringify(raw)}`);
+  }
+  return values;
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const quick = flag(env.BENCH_QUICK);
   const requested = (env.BENCH_CASES ?? CASE_NAMES.join(','))
@@ -57,7 +67,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     warmupS: quick ? 1 : 3,
     connections: 50,
     getPayments: quick ? 20_000 : 100_000,
-    reconcileSizes: quick ? [20_000, 60_000, 200_000] : [100_000, 300_000, 1_000_000],
+    reconcileSizes: sizes('BENCH_RECONCILE_SIZES', quick ? [20_000, 60_000, 200_000] : [100_000, 300_000, 1_000_000]),
     trackedShare: 0.1,
     freshnessSamples: positiveInt('BENCH_FRESHNESS_SAMPLES', quick ? 4 : 20),
     // The syncer's default SYNC_INTERVAL_MS: freshness is measured as shipped.
