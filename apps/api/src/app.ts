@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import sensible from '@fastify/sensible';
 import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
@@ -10,6 +10,7 @@ import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
 import { refreshPlugin } from './plugins/refresh.js';
 import { OneLineRequestLog } from './plugins/request-log.js';
 import { securityPlugin } from './plugins/security.js';
+import { serializerCompiler } from './plugins/serializer.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { paymentsRoutes } from './routes/payments.js';

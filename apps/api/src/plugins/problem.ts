@@ -1,7 +1,7 @@
 import { AppError, errorCode, type FieldError } from '@pt/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -147,14 +147,14 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
         { 'retry-after': '1' },
       );
     }
-    if (isResponseSerializationError(error)) request.log.error({ err: error }, 'response did not match its schema');
-    else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return sendProblem(request, reply, {
         status: error.statusCode,
         type: 'bad-request',
         detail: 'The request could not be processed.',
       });
-    } else request.log.error({ err: error }, 'unhandled error');
+    }
+    request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, {
       status: 500,
       type: 'internal-error',
