@@ -1,4 +1,4 @@
-import { loadSideBySide } from '../lib/compare.js';
+import { cpuRow, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { seedPayments, truncatePayments } from '../lib/infra.js';
 import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
@@ -46,6 +46,7 @@ export async function runGetPayment(ctx: BenchContext): Promise<CaseResult> {
         },
         { case: '', metric: 'p50 latency', unit: 'ms', ours: summary.ours.p50Ms, floor: summary.floor.p50Ms },
         { case: '', metric: 'p99 latency', unit: 'ms', ours: summary.ours.p99Ms, floor: summary.floor.p99Ms },
+        cpuRow(summary),
       ],
       details: { payments: settings.getPayments, connections: settings.connections, ...result },
     };

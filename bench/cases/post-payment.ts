@@ -1,4 +1,4 @@
-import { loadSideBySide } from '../lib/compare.js';
+import { cpuRow, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { truncatePayments } from '../lib/infra.js';
 import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
@@ -50,6 +50,7 @@ export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
         },
         { case: '', metric: 'p50 latency', unit: 'ms', ours: summary.ours.p50Ms, floor: summary.floor.p50Ms },
         { case: '', metric: 'p99 latency', unit: 'ms', ours: summary.ours.p99Ms, floor: summary.floor.p99Ms },
+        cpuRow(summary),
       ],
       details: { connections: settings.connections, notPendingAfterwards: row?.n ?? 0, ...result },
     };

@@ -6,6 +6,8 @@ import { benchBundle, spawnScript, stopChild, waitForHttp } from './children.js'
 
 export interface RunningServer {
   url: string;
+  /** The server's process id, to read its CPU time (cpu-time.ts). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,7 @@ export async function startGatewayMockProcess(options: { delaySeconds: number })
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, child);
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /**
@@ -54,7 +56,7 @@ export async function startApiProcess(options: {
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, child);
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
 /** Our syncer daemon as shipped (its bundle, with its node flags). */
@@ -92,5 +94,5 @@ export async function startFloorProcess(options: {
       throw new Error('the floor server exited before listening');
     }),
   ])) as [{ port: number }];
-  return { url: `http://127.0.0.1:${message.port}`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${message.port}`, pid: child.pid, stop: () => stopChild(child) };
 }
