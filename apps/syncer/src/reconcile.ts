@@ -4,7 +4,7 @@ import {
   parseGatewayTime,
   type RawStatusEntry,
   type StatusEntry,
-  type TrackedPayment,
+  type TrackedPayments,
   toStatusEntry,
   type UnconfirmedPayment,
 } from '@pt/core';
@@ -65,16 +65,15 @@ export async function reconcile(
   const stream = await gateway.streamStatus(
     (raw) => {
       const id = raw.confirmation_id;
-      const current = tracked.get(id);
-      if (current) {
-        if (current.listed) {
+      const slot = tracked.slotOf(id);
+      if (slot !== undefined) {
+        if (!tracked.markListed(slot)) {
           duplicates++;
           return;
         }
-        current.listed = true;
-        if (raw.status === current.status) return; // unchanged: nothing to validate or apply
+        if (raw.status === tracked.status(slot)) return; // unchanged: nothing to validate or apply
         const entry = toStatusEntry(raw);
-        if (entry) collectChange(current, entry, changes);
+        if (entry) collectChange(tracked, slot, entry, changes);
         else skip(raw);
       } else if (span) {
         const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
@@ -92,7 +91,7 @@ export async function reconcile(
       // facts, and applying again is harmless), then forget it.
       onAttempt: async () => {
         await flush();
-        for (const payment of tracked.values()) payment.listed = false;
+        tracked.resetListed();
         candidates = new Map();
       },
     },
@@ -101,25 +100,21 @@ export async function reconcile(
   if (duplicates > 0) logger.warn({ duplicates }, 'gateway listed some confirmation_ids more than once; kept the first');
 
   // The list was complete: tracked payments it did not hold are flagged for an operator.
-  await sync.markMissing(
-    [...tracked].filter(([, payment]) => !payment.listed).map(([id]) => id),
-    startedAt,
-  );
+  await sync.markMissing(tracked.unlisted(), startedAt);
   const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);
   const cycleMs = Date.now() - startedAt.getTime();
   await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
   return { entries: stream.entries, skipped: stream.skipped + skipped, duplicates, changed, ...settled, cycleMs };
 }
 
-function collectChange(current: TrackedPayment, entry: StatusEntry, changes: GatewayChange[]) {
+function collectChange(tracked: TrackedPayments, slot: number, entry: StatusEntry, changes: GatewayChange[]) {
   const next = decideGatewayUpdate(
-    { status: current.status, gatewayUpdatedAt: current.gatewayUpdatedAt === null ? null : new Date(current.gatewayUpdatedAt) },
+    { status: tracked.status(slot), gatewayUpdatedAt: tracked.gatewayUpdatedAt(slot) },
     { status: entry.status, updatedAt: entry.updatedAt },
   );
   if (!next || next === 'received' || next === 'unconfirmed' || next === 'rejected') return;
   changes.push({ confirmationId: entry.confirmationId, status: entry.status, updatedAt: entry.updatedAt });
-  current.status = next;
-  current.gatewayUpdatedAt = entry.updatedAt.getTime();
+  tracked.update(slot, next, entry.updatedAt);
 }
 
 /** The earliest and latest gateway created_at that could belong to an unconfirmed payment. */

@@ -19,5 +19,6 @@ export * from './payments/delivery.js';
 export * from './payments/payment.js';
 export * from './payments/payment-view.js';
 export * from './payments/status.js';
+export * from './payments/tracked-payments.js';
 export * from './runtime-config.js';
 export * from './validators/payments.js';

@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
+import { TrackedPayments } from '../payments/tracked-payments.js';
 import { prepared } from './client.js';
 import { toPayment } from './payments-repository.js';
 import { ALLOWED_TRANSITIONS_VALUES, PAYMENT_COLUMNS, TERMINAL_LIST } from './sql-fragments.js';
@@ -9,13 +10,6 @@ export interface GatewayChange {
   confirmationId: string;
   status: GatewayStatus;
   updatedAt: Date;
-}
-
-export interface TrackedPayment {
-  status: PaymentStatus;
-  gatewayUpdatedAt: number | null;
-  /** Set by the syncer when the status list held this confirmation_id (no second set to keep). */
-  listed: boolean;
 }
 
 export interface UnconfirmedPayment {
@@ -35,20 +29,15 @@ export interface SyncStats {
 /** The syncer's statements: bulk reconciliation, the re-submission queue, sync state. */
 export function createSyncRepository(sql: postgres.Sql) {
   return {
-    /** confirmation_id → status of every payment the gateway may still move (pending). */
-    async loadTracked(): Promise<Map<string, TrackedPayment>> {
-      const tracked = new Map<string, TrackedPayment>();
+    /** Every payment the gateway may still move (pending), by confirmation_id. */
+    async loadTracked(): Promise<TrackedPayments> {
+      const tracked = new TrackedPayments();
       const cursor = sql`
         SELECT confirmation_id, status, gateway_updated_at FROM payments
         WHERE status = 'pending' AND confirmation_id IS NOT NULL`.cursor(10_000);
       for await (const rows of cursor) {
         for (const row of rows) {
-          const at = row.gateway_updated_at as Date | null;
-          tracked.set(row.confirmation_id as string, {
-            status: row.status as PaymentStatus,
-            gatewayUpdatedAt: at ? at.getTime() : null,
-            listed: false,
-          });
+          tracked.add(row.confirmation_id as string, row.status as PaymentStatus, row.gateway_updated_at as Date | null);
         }
       }
       return tracked;
