@@ -16,6 +16,8 @@ export interface StartEmbeddedOptions {
   /** 0 picks a free port. */
   port?: number;
   database?: string;
+  /** More server settings (`-c name=value`), e.g. the bench's shared_buffers. */
+  settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
 
@@ -44,7 +46,10 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     persistent: true,
     createPostgresUser: isRoot,
     // fsync off: this cluster is for development and tests, never for real money.
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+    postgresFlags: [
+      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message) => options.onLog?.(message),
     onError: (error) => options.onLog?.(String(error)),
   });
