@@ -54,6 +54,15 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   const log = options.logger;
 
   async function submit(payment: SubmitRequest): Promise<SubmitOutcome> {
+    const limit = deadline(options.submitTimeoutMs);
+    try {
+      return await submitWithin(payment, limit.signal);
+    } finally {
+      limit.clear();
+    }
+  }
+
+  async function submitWithin(payment: SubmitRequest, signal: AbortSignal): Promise<SubmitOutcome> {
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(`${base}/submit`, {
@@ -63,7 +72,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
         body: JSON.stringify(payment),
         headersTimeout: options.submitTimeoutMs,
         bodyTimeout: options.submitTimeoutMs,
-        signal: AbortSignal.timeout(options.submitTimeoutMs),
+        signal,
       });
     } catch (error) {
       const kind = classifyNetworkError(error);
@@ -163,6 +172,17 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       ),
     close: () => agent.close(),
   };
+}
+
+/**
+ * An abort signal for a whole submit (connect, send, answer), disarmed when the submit ends.
+ * AbortSignal.timeout's timer cannot be cleared: it fired for every submission seconds after
+ * it was answered, building a DOMException each time (~3% of the API's CPU under POST load).
+ */
+function deadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`no complete answer within ${ms} ms`, 'TimeoutError')), ms);
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {

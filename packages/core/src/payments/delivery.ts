@@ -24,7 +24,8 @@ export type Delivery = ReturnType<typeof createDelivery>;
  */
 export function createDelivery({ gateway, payments, logger, maxAttempts, backoff }: DeliveryOptions) {
   return async function deliver(payment: Payment, source: TransitionSource): Promise<Payment> {
-    const log = logger.child({ paymentId: payment.id, attempt: payment.attempts });
+    // Bindings on each line rather than a child logger: most deliveries log nothing at `info`.
+    const about = { paymentId: payment.id, attempt: payment.attempts };
     const outcome = await gateway.submit({
       sender_account: payment.senderAccount,
       receiver_account: payment.receiverAccount,
@@ -35,27 +36,27 @@ export function createDelivery({ gateway, payments, logger, maxAttempts, backoff
     let updated: Payment | null;
     switch (outcome.kind) {
       case 'accepted':
-        log.debug({ confirmationId: outcome.confirmationId }, 'gateway accepted payment');
+        logger.debug({ ...about, confirmationId: outcome.confirmationId }, 'gateway accepted payment');
         updated = await recordAcceptedOrAmbiguous(payment.id, outcome.confirmationId, outcome.gatewayCreatedAt, source);
         break;
       case 'not_delivered': {
         if (payment.attempts >= maxAttempts) {
           const reason = `gateway unavailable after ${payment.attempts} attempts (last: ${outcome.reason})`;
-          log.error({ reason }, 'giving up on payment');
+          logger.error({ ...about, reason }, 'giving up on payment');
           updated = await payments.recordRejected(payment.id, reason, source);
           break;
         }
         const delayMs = Math.max(outcome.retryAfterMs ?? 0, fullJitterDelayMs(payment.attempts, backoff));
-        log.warn({ reason: outcome.reason, retryInMs: delayMs }, 'gateway did not take payment; queued for retry');
+        logger.warn({ ...about, reason: outcome.reason, retryInMs: delayMs }, 'gateway did not take payment; queued for retry');
         updated = await payments.recordNotDelivered(payment.id, outcome.reason, new Date(Date.now() + delayMs));
         break;
       }
       case 'ambiguous':
-        log.warn({ reason: outcome.reason }, 'submission outcome unknown; payment unconfirmed');
+        logger.warn({ ...about, reason: outcome.reason }, 'submission outcome unknown; payment unconfirmed');
         updated = await payments.recordAmbiguous(payment.id, outcome.reason, source);
         break;
       case 'rejected':
-        log.warn({ reason: outcome.reason }, 'gateway rejected payment');
+        logger.warn({ ...about, reason: outcome.reason }, 'gateway rejected payment');
         updated = await payments.recordRejected(payment.id, outcome.reason, source);
         break;
     }
