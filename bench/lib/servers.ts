@@ -1,8 +1,16 @@
 import { once } from 'node:events';
 import { freePort } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
-import { APP_BUNDLES } from '../../scripts/bundle.js';
+import { APP_BUNDLES, type AppName } from '../../scripts/bundle.js';
 import { benchBundle, spawnScript, stopChild, waitForHttp } from './children.js';
+
+/**
+ * An app's bundle, as shipped; BENCH_FROM_SOURCE=1 runs its TypeScript under tsx instead, so a
+ * profile (BENCH_PROFILE=1) names each package rather than one bundle file.
+ */
+function appScript(app: AppName): string {
+  return process.env.BENCH_FROM_SOURCE === '1' ? APP_BUNDLES[app].entry : APP_BUNDLES[app].outfile;
+}
 
 export interface RunningServer {
   url: string;
@@ -14,7 +22,7 @@ export interface RunningServer {
 /** The gateway-mock as its own process (its bundle, as shipped). */
 export async function startGatewayMockProcess(options: { delaySeconds: number }): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawnScript(APP_BUNDLES['gateway-mock'].outfile, {
+  const child = spawnScript(appScript('gateway-mock'), {
     label: 'gateway-mock',
     env: {
       GATEWAY_PORT: String(port),
@@ -40,7 +48,7 @@ export async function startApiProcess(options: {
   env?: Record<string, string>;
 }): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawnScript(APP_BUNDLES.api.outfile, {
+  const child = spawnScript(appScript('api'), {
     label: 'api',
     profile: options.profile,
     env: {
@@ -65,7 +73,7 @@ export async function startSyncerProcess(options: {
   gatewayUrl: string;
   env?: Record<string, string>;
 }): Promise<RunningServer> {
-  const child = spawnScript(APP_BUNDLES.syncer.outfile, {
+  const child = spawnScript(appScript('syncer'), {
     label: 'syncer',
     nodeFlags: SYNCER_NODE_FLAGS,
     env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, LOG_LEVEL: 'warn', ...options.env },
