@@ -63,4 +63,4 @@ logs: ## follow the background infrastructure's log (make up)
 	@tail -f .data/up.log
 
 clean: down ## remove local data (embedded Postgres, dev key) and installed modules
-	rm -rf .data node_modules apps/*/node_modules apps/*/dist packages/*/node_modules
+	rm -rf .data node_modules apps/*/node_modules apps/*/dist bench/dist packages/*/node_modules
