@@ -1,4 +1,4 @@
-import { cpuRow, loadSideBySide } from '../lib/compare.js';
+import { loadRows, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { seedPayments, truncatePayments } from '../lib/infra.js';
 import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
@@ -33,21 +33,7 @@ export async function runGetPayment(ctx: BenchContext): Promise<CaseResult> {
     );
     const { summary } = result;
     return {
-      rows: [
-        {
-          case: '1 GET /payments/{id}',
-          metric: 'throughput',
-          unit: 'req/s',
-          ours: summary.ours.rps,
-          floor: summary.floor.rps,
-          ratio: summary.ratio,
-          goal: `>= ${GOAL}x floor`,
-          met: summary.ratio >= GOAL,
-        },
-        { case: '', metric: 'p50 latency', unit: 'ms', ours: summary.ours.p50Ms, floor: summary.floor.p50Ms },
-        { case: '', metric: 'p99 latency', unit: 'ms', ours: summary.ours.p99Ms, floor: summary.floor.p99Ms },
-        cpuRow(summary),
-      ],
+      rows: loadRows('1 GET /payments/{id}', summary, GOAL),
       details: { payments: settings.getPayments, connections: settings.connections, ...result },
     };
   } finally {

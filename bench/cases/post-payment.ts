@@ -1,4 +1,4 @@
-import { cpuRow, loadSideBySide } from '../lib/compare.js';
+import { loadRows, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { truncatePayments } from '../lib/infra.js';
 import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
@@ -37,21 +37,7 @@ export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
     const { summary } = result;
     const [row] = await db.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM payments WHERE status <> 'pending'`;
     return {
-      rows: [
-        {
-          case: '2 POST /payments',
-          metric: 'throughput',
-          unit: 'req/s',
-          ours: summary.ours.rps,
-          floor: summary.floor.rps,
-          ratio: summary.ratio,
-          goal: `>= ${GOAL}x floor`,
-          met: summary.ratio >= GOAL,
-        },
-        { case: '', metric: 'p50 latency', unit: 'ms', ours: summary.ours.p50Ms, floor: summary.floor.p50Ms },
-        { case: '', metric: 'p99 latency', unit: 'ms', ours: summary.ours.p99Ms, floor: summary.floor.p99Ms },
-        cpuRow(summary),
-      ],
+      rows: loadRows('2 POST /payments', summary, GOAL),
       details: { connections: settings.connections, notPendingAfterwards: row?.n ?? 0, ...result },
     };
   } finally {

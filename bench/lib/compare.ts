@@ -70,17 +70,34 @@ export async function loadSideBySide(
   return { ours, floor, summary };
 }
 
-/** The servers' own CPU per answered request (lower is better), as a table row. */
-export function cpuRow(summary: SideBySide['summary']): TableRow {
+/**
+ * A load case's rows: throughput against its goal (a minimum ratio to the floor), p50 and p99
+ * latency, and the servers' own CPU per answered request (lower is better).
+ */
+export function loadRows(label: string, summary: SideBySide['summary'], goal: number): TableRow[] {
   const { ours, floor } = summary;
-  return {
-    case: '',
-    metric: 'server CPU per request',
-    unit: 'µs',
-    ours: ours.cpuMicrosPerRequest ?? Number.NaN,
-    floor: floor.cpuMicrosPerRequest ?? Number.NaN,
-    ...(ours.cpuMicrosPerRequest && floor.cpuMicrosPerRequest
-      ? { ratio: ours.cpuMicrosPerRequest / floor.cpuMicrosPerRequest }
-      : {}),
-  };
+  return [
+    {
+      case: label,
+      metric: 'throughput',
+      unit: 'req/s',
+      ours: ours.rps,
+      floor: floor.rps,
+      ratio: summary.ratio,
+      goal: `>= ${goal}x floor`,
+      met: summary.ratio >= goal,
+    },
+    { case: '', metric: 'p50 latency', unit: 'ms', ours: ours.p50Ms, floor: floor.p50Ms },
+    { case: '', metric: 'p99 latency', unit: 'ms', ours: ours.p99Ms, floor: floor.p99Ms },
+    {
+      case: '',
+      metric: 'server CPU per request',
+      unit: 'µs',
+      ours: ours.cpuMicrosPerRequest ?? Number.NaN,
+      floor: floor.cpuMicrosPerRequest ?? Number.NaN,
+      ...(ours.cpuMicrosPerRequest && floor.cpuMicrosPerRequest
+        ? { ratio: ours.cpuMicrosPerRequest / floor.cpuMicrosPerRequest }
+        : {}),
+    },
+  ];
 }
