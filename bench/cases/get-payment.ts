@@ -1,7 +1,7 @@
 import { loadRows, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { seedPayments, truncatePayments } from '../lib/infra.js';
-import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
+import { startApiAndFloor } from '../lib/servers.js';
 
 const GOAL = 0.8;
 
@@ -16,14 +16,7 @@ export async function runGetPayment(ctx: BenchContext): Promise<CaseResult> {
   const ids = await seedPayments(db.sql, ctx.clientId, settings.getPayments, 5000);
   const paths = ids.map((id) => `/payments/${id}`);
 
-  const gateway = await startGatewayMockProcess({ delaySeconds: 3600 });
-  const ours = await startApiProcess({ databaseUrl: db.url, gatewayUrl: gateway.url, profile: settings.profile });
-  const floor = await startFloorProcess({
-    databaseUrl: db.url,
-    gatewayUrl: gateway.url,
-    clientId: ctx.clientId,
-    profile: settings.profile,
-  });
+  const { ours, floor, stop } = await startApiAndFloor(ctx);
   try {
     const result = await loadSideBySide(
       ctx,
@@ -37,7 +30,6 @@ export async function runGetPayment(ctx: BenchContext): Promise<CaseResult> {
       details: { payments: settings.getPayments, connections: settings.connections, ...result },
     };
   } finally {
-    await Promise.all([ours.stop(), floor.stop()]);
-    await gateway.stop();
+    await stop();
   }
 }

@@ -1,7 +1,7 @@
 import { loadRows, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { truncatePayments } from '../lib/infra.js';
-import { startApiProcess, startFloorProcess, startGatewayMockProcess } from '../lib/servers.js';
+import { startApiAndFloor } from '../lib/servers.js';
 
 const GOAL = 0.7;
 
@@ -13,14 +13,7 @@ export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
   const { db, settings } = ctx;
   ctx.log('case 2: POST /payments with the gateway-mock answering');
   await truncatePayments(db.sql);
-  const gateway = await startGatewayMockProcess({ delaySeconds: 3600 });
-  const ours = await startApiProcess({ databaseUrl: db.url, gatewayUrl: gateway.url, profile: settings.profile });
-  const floor = await startFloorProcess({
-    databaseUrl: db.url,
-    gatewayUrl: gateway.url,
-    clientId: ctx.clientId,
-    profile: settings.profile,
-  });
+  const { ours, floor, stop } = await startApiAndFloor(ctx);
   const body = JSON.stringify({ sender_account: '123456789012', receiver_account: '987654321094', amount: '100.50' });
   try {
     const result = await loadSideBySide(
@@ -41,7 +34,6 @@ export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
       details: { connections: settings.connections, notPendingAfterwards: row?.n ?? 0, ...result },
     };
   } finally {
-    await Promise.all([ours.stop(), floor.stop()]);
-    await gateway.stop();
+    await stop();
   }
 }

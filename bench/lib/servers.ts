@@ -3,6 +3,7 @@ import { freePort } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { APP_BUNDLES, type AppName } from '../../scripts/bundle.js';
 import { benchBundle, spawnScript, stopChild, waitForHttp } from './children.js';
+import type { BenchContext } from './context.js';
 
 /**
  * An app's bundle, as shipped; BENCH_FROM_SOURCE=1 runs its TypeScript under tsx instead, so a
@@ -103,4 +104,30 @@ export async function startFloorProcess(options: {
     }),
   ])) as [{ port: number }];
   return { url: `http://127.0.0.1:${message.port}`, pid: child.pid, stop: () => stopChild(child) };
+}
+
+/**
+ * What a load case runs against: the gateway-mock (resolving nothing during the run), our API and
+ * the floor server, on the bench's database. stop() ends all three.
+ */
+export async function startApiAndFloor(
+  ctx: BenchContext,
+): Promise<{ ours: RunningServer; floor: RunningServer; stop(): Promise<void> }> {
+  const { db, settings } = ctx;
+  const gateway = await startGatewayMockProcess({ delaySeconds: 3600 });
+  const ours = await startApiProcess({ databaseUrl: db.url, gatewayUrl: gateway.url, profile: settings.profile });
+  const floor = await startFloorProcess({
+    databaseUrl: db.url,
+    gatewayUrl: gateway.url,
+    clientId: ctx.clientId,
+    profile: settings.profile,
+  });
+  return {
+    ours,
+    floor,
+    async stop() {
+      await Promise.all([ours.stop(), floor.stop()]);
+      await gateway.stop();
+    },
+  };
 }
