@@ -1,5 +1,5 @@
 import { describe, expect, it, test } from 'vitest';
-import { createLogger, LineBatcher, maskAccount, maskAccounts } from './logger.js';
+import { createLogger, LineBatcher, maskAccount, scrubLogValue } from './logger.js';
 import { createLogCapture } from './testing/log-capture.js';
 
 describe('maskAccount', () => {
@@ -14,14 +14,30 @@ describe('maskAccount', () => {
   });
 });
 
-describe('maskAccounts', () => {
+describe('scrubLogValue', () => {
+  test('redacts secret fields at any depth, headers included', () => {
+    const headers = Object.assign(Object.create(null) as Record<string, unknown>, {
+      authorization: 'Bearer pt_x',
+      'idempotency-key': 'k-1',
+      accept: 'application/json',
+    });
+    expect(scrubLogValue({ req: { headers }, deep: { deeper: { password: 'hunter2', key: 'k' } } })).toEqual({
+      req: { headers: { authorization: '[redacted]', 'idempotency-key': '[redacted]', accept: 'application/json' } },
+      deep: { deeper: { password: '[redacted]', key: '[redacted]' } },
+    });
+  });
+
+  test('leaves an absent secret absent', () => {
+    expect(scrubLogValue({ apiKey: undefined, name: 'a' })).toEqual({ apiKey: undefined, name: 'a' });
+  });
+
   test('masks account fields at any depth, in objects and arrays', () => {
     const input = {
       sender_account: '111122223333',
       payment: { receiver_account: '444455556666', memo: 'rent' },
       batch: [{ senderAccount: '777788889999' }, { receiverAccount: '000011112222', amount: '1.00' }],
     };
-    expect(maskAccounts(input)).toEqual({
+    expect(scrubLogValue(input)).toEqual({
       sender_account: '********3333',
       payment: { receiver_account: '********6666', memo: 'rent' },
       batch: [{ senderAccount: '********9999' }, { receiverAccount: '********2222', amount: '1.00' }],
@@ -30,7 +46,7 @@ describe('maskAccounts', () => {
 
   test('does not change its input', () => {
     const input = { sender_account: '111122223333' };
-    maskAccounts(input);
+    scrubLogValue(input);
     expect(input.sender_account).toBe('111122223333');
   });
 
@@ -40,23 +56,23 @@ describe('maskAccounts', () => {
     ['a number', 42],
     ['undefined', undefined],
   ])('returns %s as it is', (_label, value) => {
-    expect(maskAccounts(value)).toBe(value);
+    expect(scrubLogValue(value)).toBe(value);
   });
 
   test('passes an Error through untouched so its serializer still sees it', () => {
     const error = new Error('boom');
-    expect(maskAccounts({ err: error })).toEqual({ err: error });
-    expect((maskAccounts({ err: error }) as { err: unknown }).err).toBe(error);
+    expect(scrubLogValue({ err: error })).toEqual({ err: error });
+    expect((scrubLogValue({ err: error }) as { err: unknown }).err).toBe(error);
   });
 
   test('passes a Date through untouched', () => {
     const at = new Date('2026-01-01T00:00:00Z');
-    expect((maskAccounts({ at }) as { at: unknown }).at).toBe(at);
+    expect((scrubLogValue({ at }) as { at: unknown }).at).toBe(at);
   });
 
   test('masks inside objects without a prototype', () => {
     const input = Object.assign(Object.create(null) as Record<string, unknown>, { sender_account: '111122223333' });
-    expect(maskAccounts(input)).toEqual({ sender_account: '********3333' });
+    expect(scrubLogValue(input)).toEqual({ sender_account: '********3333' });
   });
 });
 
@@ -98,6 +114,27 @@ describe('createLogger', () => {
     expect(capture.text()).not.toContain(secret);
   });
 
+  test('redacts secrets and masks accounts in an error’s own fields', async () => {
+    const error = Object.assign(new Error('gateway said no'), { password: 'hunter2', sender_account: '123456789012' });
+    const capture = await logOnce((logger) => logger.error({ err: error }, 'failed'));
+    const text = capture.text();
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('123456789012');
+    expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({
+      err: { message: 'gateway said no', password: '[redacted]', sender_account: '********9012', type: 'Error' },
+    });
+  });
+
+  test('redacts secrets in a child logger’s bindings', async () => {
+    const capture = await logOnce((logger) => {
+      logger.child({ apiKey: 'pt_secret', reqId: 'r-1' }).info('hello');
+      logger.child({ reqId: 'r-2' }, {}).child({ password: 'hunter2' }).info('nested');
+    });
+    expect(capture.text()).not.toContain('pt_secret');
+    expect(capture.text()).not.toContain('hunter2');
+    expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({ reqId: 'r-1', apiKey: '[redacted]' });
+  });
+
   test('keeps an error message and stack', async () => {
     const capture = await logOnce((logger) => {
       logger.error({ err: new Error('boom in the cycle') }, 'cycle failed');
@@ -124,15 +161,15 @@ describe('createLogger', () => {
   });
 });
 
-describe('maskAccounts copies only what it changes', () => {
+describe('scrubLogValue copies only what it changes', () => {
   test('returns an object without accounts as it is', () => {
     const line = { method: 'GET', path: '/payments', nested: { statusCode: 200 } };
-    expect(maskAccounts(line)).toBe(line);
+    expect(scrubLogValue(line)).toBe(line);
   });
 
   test('never changes the caller’s object when it masks', () => {
     const payment = { id: 'p1', sender_account: '123456789012', nested: [{ receiver_account: '998877665544' }] };
-    const masked = maskAccounts(payment) as typeof payment;
+    const masked = scrubLogValue(payment) as typeof payment;
     expect(masked).not.toBe(payment);
     expect(masked.sender_account).toBe('********9012');
     expect(masked.nested[0]?.receiver_account).toBe('********5544');

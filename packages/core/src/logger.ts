@@ -2,25 +2,24 @@ import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
+const ACCOUNT_FIELDS = new Set(['sender_account', 'receiver_account', 'senderAccount', 'receiverAccount']);
+
 /**
- * Paths that may hold an account number or a secret. Account numbers are masked to their
- * last four digits by the serializer below; secrets are removed outright.
+ * Field names that hold a secret, at any depth: their values are replaced by `[redacted]`.
+ * (Headers arrive lower-cased, so `authorization` covers `Authorization`.)
  */
-export const redactPaths = [
-  'req.headers.authorization',
-  'req.headers["idempotency-key"]',
-  'headers.authorization',
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'authorization',
+  'cookie',
+  'idempotency-key',
   'apiKey',
   'api_key',
   'key',
   'password',
   'databaseUrl',
-  '*.apiKey',
-  '*.password',
-];
+]);
 
-const ACCOUNT_FIELDS = new Set(['sender_account', 'receiver_account', 'senderAccount', 'receiverAccount']);
+const REDACTED = '[redacted]';
 
 /** "1234567890" → "******7890". Anything shorter than five characters is fully masked. */
 export function maskAccount(account: string): string {
@@ -29,21 +28,22 @@ export function maskAccount(account: string): string {
 }
 
 /**
- * Masks account fields wherever they appear in plain objects and arrays, copying only the
- * parts that change (most log objects hold no account and are returned as they are: this runs
- * on every log line). Anything else (Error, Date, Fastify's request and reply) is passed
- * through untouched: this runs before pino's serializers, and a copy of own enumerable keys
- * would turn those into `{}`.
+ * What a log line may show of a value: secrets replaced by `[redacted]` and account numbers
+ * masked to their last four digits, wherever they sit in plain objects and arrays. It copies
+ * only the parts that change (most log objects hold neither and are returned as they are: this
+ * runs on every log line). Anything else (Error, Date, Fastify's request and reply) is passed
+ * through untouched, for its serializer: a copy of its own enumerable keys would turn it into
+ * `{}`. Serialized errors are scrubbed after their serializer (see createLogger).
  */
-export function maskAccounts(value: unknown, depth = 0): unknown {
+export function scrubLogValue(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     value.forEach((item, i) => {
-      const masked = maskAccounts(item, depth + 1);
-      if (masked === item) return;
+      const scrubbed = scrubLogValue(item, depth + 1);
+      if (scrubbed === item) return;
       copy ??= [...value];
-      copy[i] = masked;
+      copy[i] = scrubbed;
     });
     return copy ?? value;
   }
@@ -52,12 +52,20 @@ export function maskAccounts(value: unknown, depth = 0): unknown {
   let copy: Record<string, unknown> | undefined;
   for (const key in value) {
     const v = (value as Record<string, unknown>)[key];
-    const masked = ACCOUNT_FIELDS.has(key) && typeof v === 'string' ? maskAccount(v) : maskAccounts(v, depth + 1);
-    if (masked === v) continue;
+    let scrubbed: unknown;
+    if (SECRET_FIELDS.has(key)) scrubbed = v === undefined ? v : REDACTED;
+    else if (ACCOUNT_FIELDS.has(key) && typeof v === 'string') scrubbed = maskAccount(v);
+    else scrubbed = scrubLogValue(v, depth + 1);
+    if (scrubbed === v) continue;
     copy ??= { ...(value as Record<string, unknown>) };
-    copy[key] = masked;
+    copy[key] = scrubbed;
   }
   return copy ?? value;
+}
+
+/** pino's error serializer, then the same scrubbing: an error's own fields may hold anything. */
+function scrubbedError(error: Error): unknown {
+  return scrubLogValue({ ...pino.stdSerializers.err(error) });
 }
 
 export interface CreateLoggerOptions {
@@ -67,17 +75,30 @@ export interface CreateLoggerOptions {
   destination?: pino.DestinationStream;
 }
 
-/** createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts. */
+/**
+ * createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts, in what
+ * is logged, in child loggers' bindings and in serialized errors. This walk replaces pino's
+ * `redact` option: that clones every object a wildcard path could reach, ~4 KB of garbage per
+ * request log line and per request's child logger, measured at thousands of requests a second.
+ */
 export function createLogger({ name, level = 'info', destination }: CreateLoggerOptions): Logger {
   const options: LoggerOptions = {
     name,
     level,
-    redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { err: scrubbedError },
     formatters: {
-      log: (object) => maskAccounts(object) as Record<string, unknown>,
+      bindings: (bindings) => scrubLogValue(bindings) as pino.Bindings,
+      log: (object) => scrubLogValue(object) as Record<string, unknown>,
     },
   };
-  return pino(options, destination ?? stdoutLines());
+  const logger = pino(options, destination ?? stdoutLines());
+  // pino applies `formatters.bindings` to the root's bindings only; a child's (and so a
+  // grandchild's: each inherits this method) are scrubbed here, once, when it is created.
+  const child = logger.child;
+  logger.child = function scrubbedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, scrubLogValue(bindings) as pino.Bindings, childOptions);
+  } as Logger['child'];
+  return logger;
 }
 
 /**
