@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { refreshPlugin } from './plugins/refresh.js';
 import { OneLineRequestLog } from './plugins/request-log.js';
 import { securityPlugin } from './plugins/security.js';
@@ -49,6 +50,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(problemPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(securityPlugin);
+  await app.register(rateLimitPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin);
   await app.register(refreshPlugin);

@@ -25,6 +25,11 @@ describe('rate limiting per API key, and security headers', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await a.get('/payments')).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    // any route counts, and a refused answer says so in its headers too
+    const overLimit = await a.get('/healthz');
+    expect(overLimit.status).toBe(429);
+    expect(overLimit.headers).toMatchObject({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0' });
+    expect(Number(overLimit.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     const limited = await a.get('/payments');
     expect(limited.status).toBe(429);
     expect(limited.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -33,7 +38,9 @@ describe('rate limiting per API key, and security headers', () => {
 
     // B has its own allowance (after its first, address-counted, request)
     expect((await system.as(keyB).get('/payments')).status).toBe(200);
-    expect((await system.as(keyB).get('/payments')).status).toBe(200);
+    const second = await system.as(keyB).get('/payments');
+    expect(second.status).toBe(200);
+    expect(second.headers).toMatchObject({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4' });
   });
 
   it('counts invented tokens against the address, so fresh tokens buy no fresh allowance', async () => {

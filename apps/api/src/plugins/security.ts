@@ -1,27 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import rateLimit from '@fastify/rate-limit';
-import { AppError } from '@pt/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
-
-class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'rate-limited', 'Too Many Requests', `Too many requests; retry in ${retryAfterSeconds} s.`, undefined, {
-      'retry-after': String(retryAfterSeconds),
-    });
-  }
-}
-
-/**
- * Who a request counts against: a key already proven valid counts against itself (by its public
- * key id, never the secret); anything else against its address, so inventing fresh tokens does
- * not buy fresh allowances.
- */
-function rateLimitKey(request: FastifyRequest, verifiedKeyId: (header: string | undefined) => string | undefined): string {
-  const keyId = verifiedKeyId(request.headers.authorization);
-  return keyId ? `key:${keyId}` : `ip:${request.ip}`;
-}
 
 const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {
@@ -56,24 +36,12 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
   return headers;
 }
 
-/**
- * Security headers on every answer (helmet; its CSP still lets /docs load its own assets) and
- * per-key rate limiting (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS; 0 turns it off).
- */
+/** Security headers on every answer (helmet; its CSP still lets /docs load its own assets). */
 export const securityPlugin = fp(async (app: FastifyInstance) => {
-  const { config } = app.deps;
   const headers = securityHeaders();
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
     done();
   });
-  if (config.RATE_LIMIT_MAX > 0) {
-    await app.register(rateLimit, {
-      max: config.RATE_LIMIT_MAX,
-      timeWindow: config.RATE_LIMIT_WINDOW_MS,
-      keyGenerator: (request) => rateLimitKey(request, (header) => app.verifiedKeyId(header)),
-      errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
-    });
-  }
 });
