@@ -23,4 +23,5 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 
 EXPOSE 8000 8001
-CMD ["node", "apps/api/dist/main.mjs"]
+# The API with its V8 flags (apps/api/src/node-flags.ts; a test checks they match).
+CMD ["node", "--max-semi-space-size=32", "apps/api/dist/main.mjs"]

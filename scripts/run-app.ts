@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { API_NODE_FLAGS } from '@pt/api';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
 
@@ -25,7 +26,7 @@ say('database migrated');
 const apiKey = await ensureDevApiKey(infra.databaseUrl);
 
 const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
-const children = [run('apps/api/src/main.ts'), run('apps/syncer/src/main.ts', SYNCER_NODE_FLAGS)];
+const children = [run('apps/api/src/main.ts', API_NODE_FLAGS), run('apps/syncer/src/main.ts', SYNCER_NODE_FLAGS)];
 const apiPort = process.env.API_PORT || '8000';
 say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
 say(`gateway at ${infra.gatewayUrl}`);

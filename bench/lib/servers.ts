@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { API_NODE_FLAGS } from '@pt/api';
 import { freePort } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { APP_BUNDLES, type AppName } from '../../scripts/bundle.js';
@@ -38,9 +39,10 @@ export async function startGatewayMockProcess(options: { delaySeconds: number })
 }
 
 /**
- * Our API as shipped (its bundle on plain node) with its default configuration, logging included
- * (to /dev/null: the JSON lines are still built and written; BENCH_API_LOG_LEVEL overrides),
- * except the per-key rate limit, which a one-key load generator would otherwise hit.
+ * Our API as shipped (its bundle on plain node, with its V8 flags) with its default
+ * configuration, logging included (to /dev/null: the JSON lines are still built and written;
+ * BENCH_API_LOG_LEVEL overrides), except the per-key rate limit, which a one-key load generator
+ * would otherwise hit.
  */
 export async function startApiProcess(options: {
   databaseUrl: string;
@@ -52,6 +54,7 @@ export async function startApiProcess(options: {
   const child = spawnScript(appScript('api'), {
     label: 'api',
     profile: options.profile,
+    nodeFlags: API_NODE_FLAGS,
     env: {
       DATABASE_URL: options.databaseUrl,
       GATEWAY_URL: options.gatewayUrl,
@@ -85,7 +88,10 @@ export async function startSyncerProcess(options: {
   return { url: '', stop: () => stopChild(child) };
 }
 
-/** The floor server (bench/processes/floor-server.ts, bundled like the API). */
+/**
+ * The floor server (bench/processes/floor-server.ts), bundled and run like the API, with the
+ * API's V8 flags: the comparison is of code, not of runtime settings.
+ */
 export async function startFloorProcess(options: {
   databaseUrl: string;
   gatewayUrl: string;
@@ -95,6 +101,7 @@ export async function startFloorProcess(options: {
   const child = spawnScript(benchBundle('floor-server'), {
     label: 'floor',
     profile: options.profile ?? false,
+    nodeFlags: API_NODE_FLAGS,
     env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, FLOOR_CLIENT_ID: options.clientId },
   });
   const [message] = (await Promise.race([

@@ -2,3 +2,4 @@
 export { buildApp } from './app.js';
 export { type ApiConfig, apiEnvSchema, loadApiConfig } from './config.js';
 export { type ApiDeps, createApiDeps } from './deps.js';
+export { API_NODE_FLAGS } from './node-flags.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApiClientsRepository, createDb, freePort } from '@pt/core';
 import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
+import { API_NODE_FLAGS } from '@pt/api';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_BUNDLES, bundleApps, ROOT } from '../../../scripts/bundle.js';
@@ -15,8 +16,8 @@ interface PaymentBody {
 }
 
 /**
- * The apps as the Docker image and the bench run them: esbuild bundles on plain node, the
- * syncer with its V8 flags. A dependency that cannot be bundled (a file read beside its own
+ * The apps as the Docker image and the bench run them: esbuild bundles on plain node, with
+ * their V8 flags. A dependency that cannot be bundled (a file read beside its own
  * code, a dynamic require) only shows up here.
  */
 describe('bundled apps (as shipped)', () => {
@@ -91,10 +92,17 @@ describe('bundled apps (as shipped)', () => {
     expect(syncer?.lines.join('\n')).toMatch(/finishing the cycle in progress, then stopping/);
   });
 
-  it('are started by docker-compose with the same syncer flags', () => {
+  it('are started by docker-compose and the Docker image with the same node flags', () => {
     const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
-    const syncerCommand = /^ {2}syncer:\n(?:.*\n)*? {4}command: (\[.*\])$/m.exec(compose)?.[1];
-    expect(syncerCommand).toBeDefined();
-    expect(JSON.parse(syncerCommand as string)).toEqual(['node', ...SYNCER_NODE_FLAGS, APP_BUNDLES.syncer.outfile]);
+    const command = (service: string) =>
+      JSON.parse(new RegExp(`^ {2}${service}:\\n(?:.*\\n)*? {4}command: (\\[.*\\])$`, 'm').exec(compose)?.[1] ?? 'null');
+    expect(command('syncer')).toEqual(['node', ...SYNCER_NODE_FLAGS, APP_BUNDLES.syncer.outfile]);
+    expect(command('api')).toEqual(['node', ...API_NODE_FLAGS, APP_BUNDLES.api.outfile]);
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    expect(JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null')).toEqual([
+      'node',
+      ...API_NODE_FLAGS,
+      APP_BUNDLES.api.outfile,
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { API_NODE_FLAGS } from '@pt/api';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -14,7 +15,7 @@ const BUNDLES = {
   syncer: 'apps/syncer/dist/main.mjs',
   'gateway-mock': 'apps/gateway-mock/dist/main.mjs',
 } as const;
-const NODE_FLAGS = { api: [], syncer: SYNCER_NODE_FLAGS, 'gateway-mock': [] } as const;
+const NODE_FLAGS = { api: API_NODE_FLAGS, syncer: SYNCER_NODE_FLAGS, 'gateway-mock': [] } as const;
 
 export interface AppProcess {
   child: ChildProcess;
