@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import sensible from '@fastify/sensible';
+import { requestLineWriter } from '@pt/core';
 import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
@@ -38,7 +39,7 @@ export async function buildApp(deps: ApiDeps) {
     },
     requestIdHeader: false,
     return503OnClosing: true,
-    logController: new OneLineRequestLog(),
+    logController: new OneLineRequestLog(requestLineWriter(deps.logger)),
     frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -75,6 +75,9 @@ export interface CreateLoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/** Where each logger made by createLogger writes (for requestLineWriter). */
+const destinations = new WeakMap<Logger, pino.DestinationStream>();
+
 /**
  * createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts, in what
  * is logged, in child loggers' bindings and in serialized errors. This walk replaces pino's
@@ -91,7 +94,9 @@ export function createLogger({ name, level = 'info', destination }: CreateLogger
       log: (object) => scrubLogValue(object) as Record<string, unknown>,
     },
   };
-  const logger = pino(options, destination ?? stdoutLines());
+  const target = destination ?? stdoutLines();
+  const logger = pino(options, target);
+  destinations.set(logger, target);
   // pino applies `formatters.bindings` to the root's bindings only; a child's (and so a
   // grandchild's: each inherits this method) are scrubbed here, once, when it is created.
   const child = logger.child;
@@ -99,6 +104,41 @@ export function createLogger({ name, level = 'info', destination }: CreateLogger
     return child.call(this, scrubLogValue(bindings) as pino.Bindings, childOptions);
   } as Logger['child'];
   return logger;
+}
+
+/** What the API logs about each answered request. */
+export interface RequestLine {
+  reqId: string;
+  method: string;
+  path: string;
+  statusCode: number;
+  responseTime: number;
+}
+
+/**
+ * A writer for the one line every request writes: the bytes that
+ * `logger.child({ reqId }).info({ method, path, statusCode, responseTime }, 'request completed')`
+ * would write (a test compares them), built by one template instead of pino's key-by-key
+ * serialization and the scrub walk. Those cost ~2 µs of the API's ~75 µs per GET, for fields
+ * that are ours to fill: an id, a method, a path, two numbers; never a secret or an account.
+ * A logger not made by createLogger gets its own info() instead.
+ */
+export function requestLineWriter(logger: Logger): (line: RequestLine) => void {
+  const destination = destinations.get(logger);
+  if (!destination) {
+    return ({ reqId, ...line }) => logger.child({ reqId }).info(line, 'request completed');
+  }
+  const level = logger.levels.values.info;
+  // What pino writes after "time" for this logger (pid, hostname, name): `,"pid":1,…`.
+  const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+  return (line) => {
+    if (!logger.isLevelEnabled('info')) return;
+    destination.write(
+      `{"level":${level},"time":${Date.now()}${bindings},"reqId":${JSON.stringify(line.reqId)},` +
+        `"method":${JSON.stringify(line.method)},"path":${JSON.stringify(line.path)},` +
+        `"statusCode":${line.statusCode},"responseTime":${line.responseTime},"msg":"request completed"}\n`,
+    );
+  };
 }
 
 /**

@@ -109,4 +109,28 @@ describe('logs of a full flow', () => {
     expect(text).not.toMatch(/Bearer\s+pt_/i);
     expect(text).not.toContain('log-test-key');
   });
+
+  it('hold one line per answered request: its id, method, path without the query, status and time', async () => {
+    const client = system.as(await system.createClient('request-lines'));
+    const before = system.logs.lines.length;
+    const answer = await client.get('/payments?limit=2&status=settled');
+    expect(answer.status).toBe(200);
+    const requestId = answer.headers['x-request-id'];
+    expect(requestId).toEqual(expect.any(String));
+    const lines = system.logs.lines
+      .slice(before)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.reqId === requestId);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 30,
+        name: 'api',
+        msg: 'request completed',
+        method: 'GET',
+        path: '/payments',
+        statusCode: 200,
+        responseTime: expect.any(Number),
+      }),
+    ]);
+  });
 });
