@@ -189,22 +189,28 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
   });
 
   // A body without a Content-Type would reach validation as "missing": say what is wrong instead.
-  // Not on unknown routes or methods: those answer 404/405 whatever the body.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (
-      !request.is404 &&
-      (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') &&
-      !request.headers['content-type']
-    ) {
-      return done(
-        new AppError(
+  // Only routes that take a body get this hook (unknown routes and methods answer 404/405
+  // whatever the body, and a GET does not pay for a check that cannot apply).
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((method) => BODY_METHODS.has(method))) return;
+    const existing = route.preValidation ?? [];
+    route.preValidation = [requireContentType, ...(Array.isArray(existing) ? existing : [existing])];
+  });
+});
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+function requireContentType(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const missing = BODY_METHODS.has(request.method) && !request.headers['content-type'];
+  done(
+    missing
+      ? new AppError(
           415,
           'unsupported-media-type',
           'Unsupported Media Type',
           'Send the body as application/json (Content-Type header missing).',
-        ),
-      );
-    }
-    done();
-  });
-});
+        )
+      : undefined,
+  );
+}
