@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { API_NODE_FLAGS } from '@pt/api';
 import { createApiClientsRepository, createDb, freePort } from '@pt/core';
 import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
-import { API_NODE_FLAGS } from '@pt/api';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_BUNDLES, bundleApps, ROOT } from '../../../scripts/bundle.js';

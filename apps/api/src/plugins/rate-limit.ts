@@ -37,8 +37,11 @@ export class FixedWindowLimiter {
       window.count++;
       return window;
     }
-    if (window) this.windows.delete(key); // re-inserted below, as the newest
-    else if (this.windows.size >= this.maxKeys) this.evict(now);
+    if (window) {
+      this.windows.delete(key); // re-inserted below, as the newest
+    } else if (this.windows.size >= this.maxKeys) {
+      this.evict(now);
+    }
     window = { count: 1, endsAt: now + this.windowMs };
     this.windows.set(key, window);
     return window;
