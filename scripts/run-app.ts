@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
 import { API_NODE_FLAGS } from '@pt/api';
+import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
 
