@@ -53,16 +53,33 @@ describe('rate limiting per API key, and security headers', () => {
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
   });
 
-  it('sets security headers on answers, errors included', async () => {
+  it('sets the REST security headers on data answers, errors and refusals included', async () => {
     for (const answer of [
       await system.as(null).get('/healthz'),
       await system.as(null).get('/nope'),
+      await system.as(null).get('/payments'),
+      await system.as(null).get('/docsnot'),
       await system.as(keyA).get('/payments'),
+      await system.as(null).get('/openapi.json'),
     ]) {
-      expect(answer.headers['x-content-type-options']).toBe('nosniff');
+      expect(answer.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+        'strict-transport-security': expect.stringMatching(/^max-age=\d+/),
+        'x-request-id': expect.any(String),
+      });
+    }
+  });
+
+  it('sets helmet’s headers on the HTML docs, whose CSP lets them load their own assets', async () => {
+    for (const path of ['/docs', '/docs/', '/docs/static/index.html']) {
+      const answer = await system.as(null).get(path);
       expect(answer.headers['content-security-policy']).toMatch(/default-src 'self'/);
-      expect(answer.headers['strict-transport-security']).toBeDefined();
-      expect(answer.headers['x-frame-options']).toBeDefined();
+      expect(answer.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+      expect(answer.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+      expect(answer.headers['cache-control']).not.toBe('no-store');
     }
   });
 });

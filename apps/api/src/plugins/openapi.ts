@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { DOCS_PREFIX } from './security.js';
 
 /** OpenAPI generated from the routes' zod schemas, served at /openapi.json, with a UI at /docs. */
 export const openapiPlugin = fp(async (app: FastifyInstance) => {
@@ -24,6 +25,6 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 });

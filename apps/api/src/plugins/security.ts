@@ -3,6 +3,26 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
 
+/** Where the API's HTML lives: the OpenAPI UI (openapi.ts) and its assets. */
+export const DOCS_PREFIX = '/docs';
+
+/**
+ * The headers of every answer that is data (JSON, problem+json, the OpenAPI document): OWASP's
+ * set for REST services. `no-store`, because payment data must not sit in a browser's or a
+ * proxy's cache; a CSP that allows nothing, as a JSON answer loads nothing; no framing; HTTPS
+ * only; no content sniffing. helmet's other headers (COOP, CORP, Origin-Agent-Cluster,
+ * Referrer-Policy, X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies,
+ * X-XSS-Protection) govern how a browser treats a document it renders, and are kept for the HTML
+ * pages, where they apply.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
 const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {
     directives: {
@@ -18,7 +38,7 @@ const HELMET_OPTIONS: HelmetOptions = {
 };
 
 /**
- * helmet's headers, computed once. They depend on nothing in the request, and running helmet's
+ * helmet's headers (for the HTML pages), computed once. They depend on nothing in the request, and running helmet's
  * middleware per request (as @fastify/helmet does) rebuilt its CSP every time: measurable at
  * thousands of requests a second.
  */
@@ -36,11 +56,21 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
   return headers;
 }
 
-/** Security headers on every answer (helmet; its CSP still lets /docs load its own assets). */
+/** /docs, /docs/… or /docs?…: the HTML pages. */
+function isDocs(url: string): boolean {
+  if (!url.startsWith(DOCS_PREFIX)) return false;
+  const next = url.charAt(DOCS_PREFIX.length);
+  return next === '' || next === '/' || next === '?';
+}
+
+/**
+ * Security headers on every answer, errors included, and its request id: the REST set on data,
+ * helmet's (its CSP still lets /docs load its own assets) on the HTML pages.
+ */
 export const securityPlugin = fp(async (app: FastifyInstance) => {
-  const headers = securityHeaders();
+  const html = securityHeaders();
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(isDocs(request.url) ? html : API_SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
     done();
   });
