@@ -13,6 +13,7 @@ export * from './errors.js';
 export * from './gateway/classify.js';
 export * from './gateway/contract.js';
 export * from './gateway/gateway-client.js';
+export * from './iso-time.js';
 export * from './logger.js';
 export * from './money.js';
 export * from './payments/delivery.js';

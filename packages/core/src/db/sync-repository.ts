@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
 import { TrackedPayments } from '../payments/tracked-payments.js';
@@ -51,7 +52,7 @@ export function createSyncRepository(sql: postgres.Sql) {
       if (changes.length === 0) return 0;
       const ids = changes.map((c) => c.confirmationId);
       const statuses = changes.map((c) => c.status);
-      const times = changes.map((c) => c.updatedAt.toISOString());
+      const times = changes.map((c) => isoTime(c.updatedAt));
       const result = await sql`
         WITH input AS (
           SELECT * FROM unnest(${ids}::text[], ${statuses}::text[], ${times}::timestamptz[]) AS i(confirmation_id, status, updated_at)
@@ -170,7 +171,7 @@ export function createSyncRepository(sql: postgres.Sql) {
         await sql`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at)
           SELECT * FROM unnest(${orphans.map((o) => o.confirmationId)}::text[], ${orphans.map((o) => o.status)}::text[],
-                               ${orphans.map((o) => o.createdAt.toISOString())}::timestamptz[])
+                               ${orphans.map((o) => isoTime(o.createdAt))}::timestamptz[])
           ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now()`;
       }
       await sql`DELETE FROM gateway_orphans o USING payments p WHERE p.confirmation_id = o.confirmation_id`;

@@ -1,7 +1,8 @@
+import { isoTime } from '../iso-time.js';
 import type { PaymentResponse } from '../validators/payments.js';
 import type { Payment, PaymentEvent } from './payment.js';
 
-const iso = (date: Date | null) => (date ? date.toISOString() : null);
+const iso = (date: Date | null) => (date ? isoTime(date) : null);
 
 /** The JSON a client sees for a payment. Internal fields (client, attempts) stay inside. */
 export function toPaymentResponse(payment: Payment): PaymentResponse {
@@ -14,10 +15,10 @@ export function toPaymentResponse(payment: Payment): PaymentResponse {
     memo: payment.memo,
     confirmation_id: payment.confirmationId,
     failure_reason: payment.status === 'pending' || payment.status === 'settled' ? null : payment.lastError,
-    created_at: payment.createdAt.toISOString(),
+    created_at: isoTime(payment.createdAt),
     submitted_at: iso(payment.submittedAt),
     resolved_at: iso(payment.resolvedAt),
-    updated_at: payment.updatedAt.toISOString(),
+    updated_at: isoTime(payment.updatedAt),
     last_synced_at: iso(payment.lastSyncedAt),
   };
 }
@@ -28,6 +29,6 @@ export function toEventResponse(event: PaymentEvent) {
     to_status: event.toStatus,
     source: event.source,
     reason: event.reason,
-    at: event.at.toISOString(),
+    at: isoTime(event.at),
   };
 }
