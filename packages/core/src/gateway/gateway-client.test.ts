@@ -1,5 +1,8 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { parseRetryAfter, summarise } from './gateway-client.js';
+import { createLogger } from '../logger.js';
+import { createGatewayClient, parseRetryAfter, summarise } from './gateway-client.js';
 
 describe('parseRetryAfter', () => {
   beforeEach(() => {
@@ -47,5 +50,62 @@ describe("summarise (the gateway's words, for logs only)", () => {
 
   test('bounds the length', () => {
     expect(summarise('x'.repeat(10_000)).length).toBe(300);
+  });
+});
+
+describe('submit deadline (a real HTTP server that answers too slowly)', () => {
+  const payment = { sender_account: '111122223333', receiver_account: '444455556666', amount: 1 };
+  let server: Server;
+  let baseUrl: string;
+  /** How the server answers: drip a valid 2xx body a byte at a time, or answer at once. */
+  let mode: 'drip' | 'prompt' = 'drip';
+
+  beforeEach(async () => {
+    server = createServer((_req, res) => {
+      const body = JSON.stringify({ confirmation_id: 'c-1', created_at: '2026-01-01T00:00:00Z' });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+      if (mode === 'prompt') return void res.end(body);
+      let i = 0;
+      // Every byte arrives well within the per-chunk body timeout; the whole answer does not.
+      const timer = setInterval(() => {
+        if (res.destroyed || i >= body.length) return void clearInterval(timer);
+        res.write(body[i++]);
+      }, 40);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('ends a submit whose answer is still arriving at the deadline: outcome unknown', async () => {
+    mode = 'drip';
+    const client = createGatewayClient({
+      baseUrl,
+      submitTimeoutMs: 300,
+      statusTimeoutMs: 1000,
+      logger: createLogger({ name: 't', level: 'silent' }),
+    });
+    const started = Date.now();
+    const outcome = await client.submit(payment);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(outcome).toMatchObject({ kind: 'ambiguous', reason: expect.stringMatching(/broke off.*within 300 ms/) });
+    await client.close();
+  });
+
+  test('accepts a prompt answer, and a later one on the same client', async () => {
+    mode = 'prompt';
+    const client = createGatewayClient({
+      baseUrl,
+      submitTimeoutMs: 300,
+      statusTimeoutMs: 1000,
+      logger: createLogger({ name: 't', level: 'silent' }),
+    });
+    expect(await client.submit(payment)).toMatchObject({ kind: 'accepted', confirmationId: 'c-1' });
+    await new Promise((resolve) => setTimeout(resolve, 400)); // past the first submit's deadline
+    expect(await client.submit(payment)).toMatchObject({ kind: 'accepted' });
+    await client.close();
   });
 });
