@@ -224,7 +224,11 @@ async function checkAllChanged(sql: postgres.Sql, result: RunResult, trackedCoun
   }
 }
 
-/** Growth from the smallest to the largest N, time and memory, against N's own growth. */
+/**
+ * Growth from the smallest to the largest N, time and memory, against N's own growth. Linear
+ * within 10%: a 100k cycle takes about a second, and this machine's noise moves it that much
+ * (the floor itself has measured x8.9 to x10.2 for x10 N).
+ */
 function growthRow(points: ReconcilePoint[]): TableRow {
   const first = points[0];
   const last = points.at(-1);
@@ -237,7 +241,7 @@ function growthRow(points: ReconcilePoint[]): TableRow {
     unit: 'x',
     ours: timeGrowth,
     floor: last.floor.wallMs / first.floor.wallMs,
-    goal: `<= x${sizeGrowth.toFixed(0)} (linear)`,
+    goal: `<= x${(sizeGrowth * 1.1).toFixed(0)} (linear ±10%)`,
     met: timeGrowth <= sizeGrowth * 1.1 && last.ours.peakRssBytes / first.ours.peakRssBytes <= sizeGrowth * 1.1,
   };
 }
