@@ -17,7 +17,8 @@ export class OneLineRequestLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    const path = request.url.split('?')[0] ?? request.url;
+    const query = request.url.indexOf('?');
+    const path = query < 0 ? request.url : request.url.slice(0, query);
     const responseTime = Math.round(reply.elapsedTime * 10) / 10;
     if (error) {
       reply.log.error(

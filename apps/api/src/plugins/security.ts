@@ -38,9 +38,9 @@ const HELMET_OPTIONS: HelmetOptions = {
 };
 
 /**
- * helmet's headers (for the HTML pages), computed once. They depend on nothing in the request, and running helmet's
- * middleware per request (as @fastify/helmet does) rebuilt its CSP every time: measurable at
- * thousands of requests a second.
+ * helmet's headers (for the HTML pages), computed once. They depend on nothing in the request,
+ * and running helmet's middleware per request (as @fastify/helmet does) rebuilt its CSP every
+ * time: measurable at thousands of requests a second.
  */
 export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record<string, string> {
   const headers: Record<string, string> = {};
