@@ -4,6 +4,7 @@ import path from 'node:path';
 import { API_NODE_FLAGS } from '@pt/api';
 import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { APP_BUNDLES } from './bundle.js';
 import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
 
 /**
@@ -26,7 +27,7 @@ say('database migrated');
 const apiKey = await ensureDevApiKey(infra.databaseUrl);
 
 const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
-const children = [run('apps/api/src/main.ts', API_NODE_FLAGS), run('apps/syncer/src/main.ts', SYNCER_NODE_FLAGS)];
+const children = [run(APP_BUNDLES.api.entry, API_NODE_FLAGS), run(APP_BUNDLES.syncer.entry, SYNCER_NODE_FLAGS)];
 const apiPort = process.env.API_PORT || '8000';
 say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
 say(`gateway at ${infra.gatewayUrl}`);

@@ -1,21 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { API_NODE_FLAGS } from '@pt/api';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { APP_BUNDLES, type AppName, ROOT } from '../../../scripts/bundle.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const ENTRIES = {
-  api: 'apps/api/src/main.ts',
-  syncer: 'apps/syncer/src/main.ts',
-  'gateway-mock': 'apps/gateway-mock/src/main.ts',
-} as const;
-const BUNDLES = {
-  api: 'apps/api/dist/main.mjs',
-  syncer: 'apps/syncer/dist/main.mjs',
-  'gateway-mock': 'apps/gateway-mock/dist/main.mjs',
-} as const;
-const NODE_FLAGS = { api: API_NODE_FLAGS, syncer: SYNCER_NODE_FLAGS, 'gateway-mock': [] } as const;
+const NODE_FLAGS: Record<AppName, readonly string[]> = { api: API_NODE_FLAGS, syncer: SYNCER_NODE_FLAGS, 'gateway-mock': [] };
 
 export interface AppProcess {
   child: ChildProcess;
@@ -34,12 +23,13 @@ export interface AppProcess {
  * bundle on plain node instead, as the Docker image does (build it first: scripts/bundle.ts).
  */
 export async function spawnApp(
-  kind: keyof typeof ENTRIES,
+  kind: AppName,
   env: Record<string, string>,
   readyUrl?: string,
   options: { bundled?: boolean } = {},
 ): Promise<AppProcess> {
-  const code = options.bundled ? [path.join(ROOT, BUNDLES[kind])] : ['--import', 'tsx', path.join(ROOT, ENTRIES[kind])];
+  const { entry, outfile } = APP_BUNDLES[kind];
+  const code = options.bundled ? [path.join(ROOT, outfile)] : ['--import', 'tsx', path.join(ROOT, entry)];
   const child = spawn(process.execPath, [...NODE_FLAGS[kind], ...code], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
