@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, check, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { PAYMENT_STATUSES } from '../../payments/status.js';
 import { apiClients } from './api-clients.js';
 
@@ -27,9 +40,20 @@ export const payments = pgTable(
     attempts: integer('attempts').notNull().default(0),
     attemptStartedAt: timestamp('attempt_started_at', { withTimezone: true }),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
-    /** The window in which an unconfirmed submission may have reached the gateway. */
+    /**
+     * The ambiguous attempt, in the database's clock: from before its request left us to after
+     * we gave up on its answer. The gateway-clock window is derived from it (see windowFor).
+     */
     unconfirmedFrom: timestamp('unconfirmed_from', { withTimezone: true }),
     unconfirmedUntil: timestamp('unconfirmed_until', { withTimezone: true }),
+    /**
+     * The same window in the gateway's clock (epoch ms), widened by the clock offset's
+     * uncertainty and the recording delay; stored once samples on both sides confirm the offset.
+     */
+    windowFromGw: bigint('window_from_gw', { mode: 'number' }),
+    windowUntilGw: bigint('window_until_gw', { mode: 'number' }),
+    /** Gateway entries a group resolution tied to this payment (all delivered, none certainly its own). */
+    groupConfirmationIds: text('group_confirmation_ids').array(),
     lastError: text('last_error'),
     gatewayCreatedAt: timestamp('gateway_created_at', { withTimezone: true }),
     gatewayUpdatedAt: timestamp('gateway_updated_at', { withTimezone: true }),
@@ -53,6 +77,37 @@ export const payments = pgTable(
     // cleared each cycle, so kept small by a partial index
     index('payments_missing_idx').on(t.gatewayMissingSince).where(sql`${t.gatewayMissingSince} IS NOT NULL`),
     index('payments_open_idx').on(t.status).where(sql`${t.status} IN ('pending', 'unconfirmed')`),
+  ],
+);
+
+/**
+ * One row per send, written before the request leaves (attempt number = payments.attempts at
+ * the time). Outcomes are recorded here whatever happened to the payment meanwhile, so a late
+ * answer is never lost. started_at/ended_at are the database's clock around the request; with
+ * the gateway's created_at of an accepted attempt they bracket the gateway's clock offset.
+ */
+export const paymentAttempts = pgTable(
+  'payment_attempts',
+  {
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** accepted | not_delivered | ambiguous | rejected | interrupted (lease ran out); null while in flight */
+    outcome: text('outcome'),
+    reason: text('reason'),
+    confirmationId: text('confirmation_id'),
+    gatewayCreatedAt: timestamp('gateway_created_at', { withTimezone: true }),
+    /** True when the answer came after the attempt was no longer current (fenced off). */
+    late: integer('late').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.paymentId, t.attempt] }),
+    // clock samples and careful-mode inputs: the most recent outcomes
+    index('payment_attempts_ended_idx').on(t.endedAt),
   ],
 );
 
@@ -103,6 +158,16 @@ export const gatewayOrphans = pgTable('gateway_orphans', {
   gatewayCreatedAt: timestamp('gateway_created_at', { withTimezone: true }).notNull(),
   firstSeenAt: timestamp('first_seen_at', { withTimezone: true }).notNull().defaultNow(),
   lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * candidate: inside an unconfirmed payment's window, not attributable; foreign: inside no
+   * window at all (someone else submits, or the gateway recorded later than the bound);
+   * late_accept: a fenced-off attempt's acceptance arriving after a newer attempt (double send).
+   */
+  kind: text('kind').notNull().default('candidate'),
+  paymentId: uuid('payment_id'),
+  acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  acknowledgedBy: text('acknowledged_by'),
+  acknowledgeReason: text('acknowledge_reason'),
 });
 
 /** One row per sync stream (only 'gateway' today): the syncer's freshness and counters. */
@@ -115,4 +180,15 @@ export const syncState = pgTable('sync_state', {
   lastOrphans: integer('last_orphans'),
   lastError: text('last_error'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Careful mode: set while the gateway misbehaves (sends one at a time, none inline). */
+  carefulSince: timestamp('careful_since', { withTimezone: true }),
+  carefulReason: text('careful_reason'),
+  /** The gateway's clock minus the database's, as bracketed by the latest samples (ms). */
+  clockOffsetLowMs: bigint('clock_offset_low_ms', { mode: 'number' }),
+  clockOffsetHighMs: bigint('clock_offset_high_ms', { mode: 'number' }),
+  clockAlarm: text('clock_alarm'),
+  /** Why the last cycle took no absence decision (the list contradicted our records), if it did not. */
+  listAlarm: text('list_alarm'),
+  /** Gateway entries created before this (gateway clock, epoch ms) were already checked for foreign ones. */
+  foreignWatermarkGw: bigint('foreign_watermark_gw', { mode: 'number' }),
 });
