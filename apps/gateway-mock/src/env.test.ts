@@ -9,6 +9,7 @@ describe('loadEnv', () => {
       delaySeconds: 10,
       timestampStyle: 'naive',
       seedCount: 0,
+      clockOffsetMs: 0,
       logLevel: 'info',
       faults: undefined,
     });
@@ -27,6 +28,19 @@ describe('loadEnv', () => {
     expect(env).toMatchObject({ port: 9001, host: '0.0.0.0', delaySeconds: 0.5, timestampStyle: 'iso', seedCount: 1000 });
     expect(env.faults?.status).toEqual([{ kind: 'truncated', probability: 0.1 }]);
     expect(loadEnv({ GATEWAY_PORT: '' }).port).toBe(8001);
+  });
+
+  it.each([
+    ['3600000', 3_600_000],
+    ['-5400000', -5_400_000],
+    [' 0 ', 0],
+    ['', 0],
+  ])('reads GATEWAY_CLOCK_OFFSET_MS=%j as %i ms', (value, expected) => {
+    expect(loadEnv({ GATEWAY_CLOCK_OFFSET_MS: value }).clockOffsetMs).toBe(expected);
+  });
+
+  it.each(['soon', '1.5', '1e15', '-1e15'])('rejects GATEWAY_CLOCK_OFFSET_MS=%j naming the variable', (value) => {
+    expect(() => loadEnv({ GATEWAY_CLOCK_OFFSET_MS: value })).toThrow(/GATEWAY_CLOCK_OFFSET_MS/);
   });
 
   it('names each bad variable', () => {

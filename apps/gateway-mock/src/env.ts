@@ -1,5 +1,6 @@
 /** Environment configuration of the mock process, validated with zod. */
 import { z } from 'zod';
+import { MAX_CLOCK_OFFSET_MS } from './clock.js';
 import { parseFaultsEnv, type ResolvedFaultConfig } from './faults.js';
 import { TIMESTAMP_STYLES, type TimestampStyle } from './timestamps.js';
 
@@ -11,6 +12,8 @@ const envSchema = z.object({
   PAYMENT_DELAY_SECONDS: z.coerce.number().min(0).default(10),
   GATEWAY_TIMESTAMP_STYLE: z.enum(TIMESTAMP_STYLES).default('naive'),
   GATEWAY_SEED_COUNT: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  // Milliseconds the gateway's clock is ahead of ours (negative: behind), to test clock skew.
+  GATEWAY_CLOCK_OFFSET_MS: z.coerce.number().int().min(-MAX_CLOCK_OFFSET_MS).max(MAX_CLOCK_OFFSET_MS).default(0),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -20,6 +23,7 @@ export interface GatewayMockEnv {
   delaySeconds: number;
   timestampStyle: TimestampStyle;
   seedCount: number;
+  clockOffsetMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
   faults: ResolvedFaultConfig | undefined;
 }
@@ -55,6 +59,7 @@ export function loadEnv(env: NodeJS.ProcessEnv = process.env): GatewayMockEnv {
     delaySeconds: e.PAYMENT_DELAY_SECONDS,
     timestampStyle: e.GATEWAY_TIMESTAMP_STYLE,
     seedCount: e.GATEWAY_SEED_COUNT,
+    clockOffsetMs: e.GATEWAY_CLOCK_OFFSET_MS,
     logLevel: e.LOG_LEVEL,
     faults,
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { FaultConfig } from './faults.js';
-import { type FullPayment, http, json, payment, UUID, withMock } from './test-helpers.js';
+import { type FullPayment, http, json, NAIVE_TIMESTAMP, payment, UUID, withMock } from './test-helpers.js';
+import { parseTimestamp } from './timestamps.js';
 
 const recorded = async (url: string) => (await json<FullPayment[]>(`${url}/__mock/payments`)).length;
 
@@ -73,6 +74,30 @@ describe('submit faults over HTTP', () => {
     });
   });
 
+  it('latency longer than the client waits: the client gives up, the payment is recorded late anyway', async () => {
+    const latencyMs = 400;
+    const offsetMs = -90_000; // created_at is in the mock's clock, not ours
+    await withMock(
+      { clockOffsetMs: offsetMs, faults: { submit: [{ kind: 'latency', latency_ms: latencyMs }] } },
+      async ({ url }) => {
+        const arrival = Date.now() + offsetMs;
+        const error = await failure(http(`${url}/submit`, { body: payment(), timeoutMs: 100 }));
+        expect(error.name).toBe('TimeoutError');
+        expect(await recorded(url)).toBe(0); // still inside the latency
+
+        await vi.waitFor(async () => expect(await recorded(url)).toBe(1), { timeout: 5_000, interval: 20 });
+        const seen = Date.now() + offsetMs;
+        const [stored] = await json<FullPayment[]>(`${url}/__mock/payments`);
+        expect(stored?.created_at).toMatch(NAIVE_TIMESTAMP);
+        const createdMs = parseTimestamp(stored?.created_at ?? '');
+        // arrival + latency; 1 ms of slack for timers that fire on a rounded millisecond
+        expect(createdMs).toBeGreaterThanOrEqual(arrival + latencyMs - 1);
+        expect(createdMs).toBeLessThanOrEqual(seen);
+        expect(await json(`${url}/__mock/stats`)).toMatchObject({ submits_received: 1, submits_recorded: 1 });
+      },
+    );
+  });
+
   it('malformed records the payment and answers 200 with truncated JSON', async () => {
     await withMock({ faults: { submit: [{ kind: 'malformed' }] } }, async ({ url }) => {
       const res = await http(`${url}/submit`, { body: payment() });
@@ -90,6 +115,17 @@ describe('submit faults over HTTP', () => {
       const [stored] = await json<FullPayment[]>(`${url}/__mock/payments`);
       expect(stored?.confirmation_id).toMatch(UUID);
       expect(stored?.status).toBe('pending');
+    });
+  });
+
+  it.each([503, 504] as const)('accept_then_error with status_code %i records the payment and answers it', async (code) => {
+    await withMock({ faults: { submit: [{ kind: 'accept_then_error', status_code: code }] } }, async ({ url }) => {
+      const res = await http(`${url}/submit`, { body: payment() });
+      expect(res.status).toBe(code);
+      expect(JSON.parse(res.text)).toHaveProperty('detail');
+      const stored = await json<FullPayment[]>(`${url}/__mock/payments`);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ confirmation_id: expect.stringMatching(UUID), status: 'pending' });
     });
   });
 

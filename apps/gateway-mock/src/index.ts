@@ -4,6 +4,7 @@ import { buildGatewayMock, type GatewayMockInstance } from './app.js';
 import type { GatewayMockOptions } from './state.js';
 
 export { buildGatewayMock, type GatewayMockInstance } from './app.js';
+export { type ClockRequestBody, clockRequestSchema, MAX_CLOCK_OFFSET_MS, MockClock } from './clock.js';
 export {
   ERROR_STATUS_CODES,
   type FaultConfig,

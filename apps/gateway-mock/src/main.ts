@@ -13,13 +13,14 @@ try {
 const app = buildGatewayMock({
   delaySeconds: config.delaySeconds,
   timestampStyle: config.timestampStyle,
+  clockOffsetMs: config.clockOffsetMs,
   ...(config.faults === undefined ? {} : { faults: config.faults }),
   logger: { level: config.logLevel, base: { service: 'gateway-mock' } },
 });
 
 if (config.seedCount > 0) {
   const started = performance.now();
-  app.mock.store.seed({ count: config.seedCount }, Date.now());
+  app.mock.store.seed({ count: config.seedCount }, app.mock.now());
   app.log.info(
     { seeded: config.seedCount, ms: Math.round(performance.now() - started) },
     'seeded payments from GATEWAY_SEED_COUNT',
@@ -48,6 +49,7 @@ try {
     {
       delaySeconds: config.delaySeconds,
       timestampStyle: config.timestampStyle,
+      clockOffsetMs: config.clockOffsetMs,
       faults: app.mock.faults.current(),
     },
     'gateway mock ready',

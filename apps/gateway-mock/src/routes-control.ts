@@ -1,9 +1,10 @@
 /**
  * The test/operator control surface under /__mock/ (not part of the real gateway):
- * faults, the recorded payments, bulk seeding and counters.
+ * faults, the recorded payments, bulk seeding, counters and the clock offset.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { clockRequestSchema, type MockClock } from './clock.js';
 import { faultConfigSchema } from './faults.js';
 import { fullPaymentJson, idJson, jsonArrayChunks, sendJsonStream } from './json-stream.js';
 import type { GatewayMockHandle } from './state.js';
@@ -43,8 +44,13 @@ function parseBody<S extends z.ZodType>(body: unknown, schema: S, reply: Fastify
   return parsed.data;
 }
 
+/** The offset and the time it gives, as ISO with `Z` whatever the timestamp style, so tests can compare. */
+function clockView(clock: MockClock): { offset_ms: number; now: string } {
+  return { offset_ms: clock.offsetMs, now: new Date(clock.now()).toISOString() };
+}
+
 export function registerControlRoutes(app: FastifyInstance, mock: GatewayMockHandle): void {
-  const { store, faults, now } = mock;
+  const { store, faults, clock, now } = mock;
 
   app.get('/__mock/faults', async () => faults.current());
 
@@ -76,6 +82,16 @@ export function registerControlRoutes(app: FastifyInstance, mock: GatewayMockHan
       return sendJsonStream(reply, jsonArrayChunks(batch, batch.length, idJson, { chunkSize: 2000 }));
     }
     return { seeded: batch.length, confirmation_ids_sample: batch.slice(0, SAMPLE_SIZE).map((p) => p.id) };
+  });
+
+  app.get('/__mock/clock', async () => clockView(clock));
+
+  // A step of the gateway's clock, e.g. an NTP correction or a daylight-saving change.
+  app.put('/__mock/clock', async (request, reply) => {
+    const body = parseBody(request.body, clockRequestSchema, reply, 'clock');
+    if (body === undefined) return reply;
+    clock.setOffset(body.offset_ms);
+    return clockView(clock);
   });
 
   app.get('/__mock/stats', async () => mock.stats());

@@ -43,6 +43,8 @@ export function registerGatewayRoutes(app: FastifyInstance, mock: GatewayMockHan
       return reply.code(422).send({ detail: result.detail });
     }
     const rule = faults.decideSubmit();
+    // A client that gives up during the latency does not cancel the recording: a real gateway
+    // behind a load balancer records anyway, and that late payment is what clients must handle.
     if (rule?.latency_ms !== undefined && rule.latency_ms > 0) await inflight.sleep(rule.latency_ms);
 
     switch (rule?.kind) {

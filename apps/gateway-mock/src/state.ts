@@ -1,4 +1,5 @@
 /** The mock's mutable state, shared by its routes and exposed to tests as `app.mock`. */
+import { MockClock } from './clock.js';
 import { type FaultConfig, FaultController, type FaultCounts } from './faults.js';
 import { Inflight } from './inflight.js';
 import { PaymentStore } from './store.js';
@@ -13,8 +14,13 @@ export interface GatewayMockOptions {
   timestampStyle?: TimestampStyle;
   /** Fastify logger option; default false. */
   logger?: boolean | Record<string, unknown>;
-  /** Clock in epoch milliseconds; default Date.now. */
+  /** Clock in epoch milliseconds; default Date.now. `clockOffsetMs` applies on top of it. */
   now?: () => number;
+  /**
+   * Milliseconds added to the clock (negative: behind), for a gateway whose clock is off;
+   * default 0. Stamps created_at/updated_at and drives resolution; `PUT /__mock/clock` steps it.
+   */
+  clockOffsetMs?: number;
 }
 
 export interface Counters {
@@ -36,6 +42,8 @@ export interface GatewayMockHandle {
   readonly faults: FaultController;
   readonly inflight: Inflight;
   readonly counters: Counters;
+  readonly clock: MockClock;
+  /** `clock.now`: the mock's time, offset included. */
   readonly now: () => number;
   readonly timestampStyle: TimestampStyle;
   stats(): GatewayMockStats;
@@ -58,12 +66,14 @@ export function createHandle(options: GatewayMockOptions): GatewayMockHandle {
   const faults = new FaultController(options.faults);
   const inflight = new Inflight();
   const counters = zeroCounters();
+  const clock = new MockClock(options.now, options.clockOffsetMs);
   return {
     store,
     faults,
     inflight,
     counters,
-    now: options.now ?? Date.now,
+    clock,
+    now: clock.now,
     timestampStyle,
     stats: () => ({
       ...counters,
