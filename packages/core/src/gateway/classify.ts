@@ -4,9 +4,9 @@
  */
 
 export type SubmitFailureKind =
-  /** never reached the gateway (refused, connect timeout, 503, 429): safe to retry later */
+  /** provably never reached the gateway (refused, connect timeout, 429, 408): safe to retry later */
   | 'not_delivered'
-  /** may have been recorded (timeout or reset after sending, 500/502/504, broken 2xx body) */
+  /** may have been recorded (timeout or reset after sending, any 5xx, broken 2xx body) */
   | 'ambiguous'
   /** the gateway refused it for good (4xx): never retry */
   | 'rejected';
@@ -23,10 +23,11 @@ const NOT_DELIVERED_CODES = new Set([
 
 export function classifyStatusCode(statusCode: number): SubmitFailureKind | 'ok' {
   if (statusCode >= 200 && statusCode < 300) return 'ok';
-  // 503 and 429 are the gateway saying it did not take the request; 408: it never read it.
-  if (statusCode === 503 || statusCode === 429 || statusCode === 408) return 'not_delivered';
+  // 429: the gateway refused to take the request; 408: it never read it. Nothing else proves it.
+  if (statusCode === 429 || statusCode === 408) return 'not_delivered';
   if (statusCode >= 400 && statusCode < 500) return 'rejected';
-  // 500, 502, 504, anything odd (1xx, 3xx, 5xx): it may have been recorded.
+  // Any 5xx, 503 included: proxies and load balancers answer 502/503/504 after the upstream
+  // took the request, so it may have been recorded. Anything odd (1xx, 3xx) likewise.
   return 'ambiguous';
 }
 

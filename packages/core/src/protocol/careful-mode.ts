@@ -1,0 +1,59 @@
+/**
+ * Careful mode: ambiguity is prevented more than it is resolved. After a few unknown outcomes
+ * in a short time, the API stops sending inline (it answers 202 `received`) and the syncers send
+ * one payment at a time, each only after the window of the last unknown outcome has closed, so
+ * every window holds at most one unknown. Normal mode returns after a run of accepted sends.
+ *
+ * Pure: callers pass the recent outcomes and the time.
+ */
+
+export type AttemptOutcome = 'accepted' | 'not_delivered' | 'ambiguous' | 'rejected' | 'interrupted';
+
+export interface RecentOutcome {
+  outcome: AttemptOutcome;
+  /** Our clock, epoch ms. */
+  endedAt: number;
+}
+
+export interface CarefulModeOptions {
+  /** Unknown outcomes (ambiguous or interrupted) within `withinMs` that switch careful mode on. */
+  enterAfter: number;
+  withinMs: number;
+  /** Consecutive accepted sends, since careful mode began, that switch it off. */
+  exitAfter: number;
+}
+
+export type ModeDecision = { careful: boolean; changed: boolean; reason: string };
+
+/** Whether the gateway is to be handled carefully now; `recent` newest first. */
+export function decideCarefulMode(
+  carefulSince: number | null,
+  recent: readonly RecentOutcome[],
+  now: number,
+  options: CarefulModeOptions,
+): ModeDecision {
+  if (carefulSince === null) {
+    const unknown = recent.filter((r) => isUnknown(r.outcome) && r.endedAt > now - options.withinMs).length;
+    return unknown >= options.enterAfter
+      ? { careful: true, changed: true, reason: `${unknown} submissions with unknown outcome within ${options.withinMs} ms` }
+      : { careful: false, changed: false, reason: 'gateway answering normally' };
+  }
+  const since = recent.filter((r) => r.endedAt >= carefulSince).slice(0, options.exitAfter);
+  if (since.length === options.exitAfter && since.every((r) => r.outcome === 'accepted')) {
+    return { careful: false, changed: true, reason: `${options.exitAfter} submissions accepted in a row` };
+  }
+  return { careful: true, changed: false, reason: 'waiting for accepted submissions' };
+}
+
+/**
+ * In careful mode, whether a send may start now: nothing else in flight, and the window of
+ * the last unknown outcome closed (`quietMs` after it ended: the recording delay plus margins).
+ */
+export function mayStartCarefulSend(state: { inFlight: number; lastUnknownEndedAt: number | null }, now: number, quietMs: number): boolean {
+  if (state.inFlight > 0) return false;
+  return state.lastUnknownEndedAt === null || now - state.lastUnknownEndedAt >= quietMs;
+}
+
+export function isUnknown(outcome: AttemptOutcome): boolean {
+  return outcome === 'ambiguous' || outcome === 'interrupted';
+}

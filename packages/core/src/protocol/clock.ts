@@ -1,0 +1,107 @@
+/**
+ * The gateway's clock, seen from ours. Every accepted submit gives one sample: the database's
+ * clock before the request left (sentAt) and after its answer came back (answeredAt), and the
+ * gateway's created_at in between. So `gateway - ours` lies in [created - answeredAt,
+ * created - sentAt]. Samples that agree (their intervals intersect) form an era; a sample that
+ * cannot agree with the era before it means the gateway's clock stepped (or drifted past the
+ * tolerance): a new era starts, and attempts between the two eras cannot be placed in its clock.
+ *
+ * Pure: callers pass samples and times; nothing here reads a clock.
+ */
+
+export interface ClockSample {
+  /** Our clock (epoch ms) before the request left. */
+  sentAt: number;
+  /** Our clock (epoch ms) after the answer arrived. */
+  answeredAt: number;
+  /** The gateway's created_at for that request (epoch ms as parsed; zone-less read as UTC). */
+  gatewayAt: number;
+}
+
+export interface ClockEra {
+  /** gateway clock − our clock lies in [low, high] (ms). */
+  low: number;
+  high: number;
+  /** Our-clock span of the samples that agree. */
+  firstAt: number;
+  lastAt: number;
+  samples: number;
+}
+
+/** Eras of agreeing samples, oldest first. `toleranceMs` absorbs timestamp rounding and slow drift. */
+export function estimateClock(samples: readonly ClockSample[], toleranceMs: number): ClockEra[] {
+  const sorted = [...samples].sort((a, b) => a.sentAt - b.sentAt);
+  const eras: ClockEra[] = [];
+  let current: ClockEra | undefined;
+  for (const sample of sorted) {
+    const low = sample.gatewayAt - sample.answeredAt;
+    const high = sample.gatewayAt - sample.sentAt;
+    if (current && Math.max(current.low, low) <= Math.min(current.high, high) + toleranceMs) {
+      // Keep the tightest bracket the agreeing samples allow (never an empty one).
+      const nextLow = Math.max(current.low, low);
+      const nextHigh = Math.min(current.high, high);
+      current.low = Math.min(nextLow, nextHigh);
+      current.high = Math.max(nextLow, nextHigh);
+      current.lastAt = Math.max(current.lastAt, sample.answeredAt);
+      current.samples++;
+    } else {
+      current = { low, high, firstAt: sample.sentAt, lastAt: sample.answeredAt, samples: 1 };
+      eras.push(current);
+    }
+  }
+  return eras;
+}
+
+export interface WindowOptions {
+  /** Extra width on each side, beyond the offset's measured uncertainty. */
+  marginMs: number;
+  /** How long after we gave up the gateway may still record a request it received. */
+  recordingDelayMs: number;
+}
+
+export type GatewayWindow =
+  | { known: true; from: number; until: number; /** a later sample of the same era confirms it */ frozen: boolean }
+  | { known: false; reason: 'clock_unknown' | 'clock_jump' };
+
+/**
+ * The gateway-clock interval in which the gateway may have created an entry for an attempt
+ * that ran from `from` to `until` in our clock: widened by the offset's uncertainty, the
+ * margin, and (at the end) the recording delay.
+ */
+export function windowFor(attempt: { from: number; until: number }, eras: readonly ClockEra[], options: WindowOptions): GatewayWindow {
+  if (eras.length === 0) return { known: false, reason: 'clock_unknown' };
+  for (let i = 0; i < eras.length; i++) {
+    const era = eras[i] as ClockEra;
+    const coverFrom = i === 0 ? Number.NEGATIVE_INFINITY : era.firstAt;
+    const coverUntil = i === eras.length - 1 ? Number.POSITIVE_INFINITY : era.lastAt;
+    if (attempt.from >= coverFrom && attempt.until <= coverUntil) {
+      return {
+        known: true,
+        from: attempt.from + era.low - options.marginMs,
+        until: attempt.until + era.high + options.marginMs + options.recordingDelayMs,
+        frozen: attempt.until <= era.lastAt,
+      };
+    }
+  }
+  // Between two eras: the gateway's clock stepped while this attempt ran, or just around it.
+  return { known: false, reason: 'clock_jump' };
+}
+
+/**
+ * The earliest the gateway's clock can have read at our time `at` (minus the margin): an
+ * attempt that starts after `at` cannot own an entry created before this.
+ */
+export function earliestGatewayTime(at: number, eras: readonly ClockEra[], marginMs: number): number | null {
+  const latest = eras[eras.length - 1];
+  return latest ? at + latest.low - marginMs : null;
+}
+
+/** What an operator should hear about the clock, or null when all is well. */
+export function clockAlarm(eras: readonly ClockEra[], needed: boolean): string | null {
+  if (eras.length === 0) return needed ? 'gateway clock offset unknown: no accepted submission to measure it from' : null;
+  if (eras.length === 1) return null;
+  const previous = eras[eras.length - 2] as ClockEra;
+  const latest = eras[eras.length - 1] as ClockEra;
+  const mid = (era: ClockEra) => Math.round((era.low + era.high) / 2);
+  return `gateway clock offset moved from ${mid(previous)} ms to ${mid(latest)} ms; attempts around the change wait for an operator`;
+}
