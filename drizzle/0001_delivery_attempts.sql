@@ -27,6 +27,7 @@ ALTER TABLE "sync_state" ADD COLUMN "clock_offset_high_ms" bigint;--> statement-
 ALTER TABLE "sync_state" ADD COLUMN "clock_alarm" text;--> statement-breakpoint
 ALTER TABLE "sync_state" ADD COLUMN "list_alarm" text;--> statement-breakpoint
 ALTER TABLE "sync_state" ADD COLUMN "foreign_watermark_gw" bigint;--> statement-breakpoint
+ALTER TABLE "sync_state" ADD COLUMN "max_entries" bigint;--> statement-breakpoint
 ALTER TABLE "payment_attempts" ADD CONSTRAINT "payment_attempts_payment_id_payments_id_fk" FOREIGN KEY ("payment_id") REFERENCES "public"."payments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "payment_attempts_ended_idx" ON "payment_attempts" USING btree ("ended_at");--> statement-breakpoint
 -- Hand-written below (drizzle-kit generates schema changes only): give payments already in

@@ -1,15 +1,21 @@
 import {
   type AdminRepository,
   type ApiClientsRepository,
+  type AttemptsRepository,
   attemptLeaseMs,
+  type CarefulMode,
+  carefulRule,
   createAdminRepository,
   createApiClientsRepository,
+  createAttemptsRepository,
+  createCarefulMode,
   createDb,
   createDelivery,
   createGatewayClient,
   createIdempotencyRepository,
   createPaymentsRepository,
   createSyncRepository,
+  createUnconfirmedRepository,
   type Delivery,
   type GatewayClient,
   type IdempotencyRepository,
@@ -17,6 +23,7 @@ import {
   type PaymentsRepository,
   type SqlClient,
   type SyncRepository,
+  type UnconfirmedRepository,
 } from '@pt/core';
 import type { ApiConfig } from './config.js';
 
@@ -29,6 +36,9 @@ export interface ApiDeps {
   clients: ApiClientsRepository;
   idempotency: IdempotencyRepository;
   sync: SyncRepository;
+  attempts: AttemptsRepository;
+  unconfirmed: UnconfirmedRepository;
+  careful: CarefulMode;
   gateway: GatewayClient;
   deliver: Delivery;
   leaseMs: number;
@@ -53,12 +63,18 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     statusTimeoutMs: config.GATEWAY_STATUS_TIMEOUT_MS,
     logger,
   });
+  const attempts = createAttemptsRepository(sql);
+  // Read at most once a second per process: the check sits on every POST /payments.
+  const careful = createCarefulMode({ attempts, logger, rule: carefulRule(config), cacheMs: 1000 });
   const deliver = createDelivery({
     gateway,
+    attempts,
     payments,
+    careful,
     logger,
     maxAttempts: config.RESUBMIT_MAX_ATTEMPTS,
     backoff: { baseMs: config.RESUBMIT_BASE_MS, capMs: config.RESUBMIT_CAP_MS },
+    retryAfterCapMs: config.GATEWAY_RETRY_AFTER_CAP_MS,
   });
   return {
     config,
@@ -69,6 +85,9 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     clients: createApiClientsRepository(db),
     idempotency: createIdempotencyRepository(sql),
     sync: createSyncRepository(sql),
+    attempts,
+    unconfirmed: createUnconfirmedRepository(sql),
+    careful,
     gateway,
     deliver,
     leaseMs: attemptLeaseMs(config),

@@ -11,8 +11,13 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   /** Queued payments claimed per cycle, and how many are sent at once. */
   RESUBMIT_BATCH_SIZE: envInt(100, 1, 10_000),
   RESUBMIT_CONCURRENCY: envInt(8, 1, 256),
-  /** Allowed difference between our clock and the gateway's when matching unconfirmed payments. */
-  GATEWAY_CLOCK_SKEW_MS: envInt(2000, 0, 600_000),
+  /**
+   * Extra width on each side of a window in the gateway's clock, beyond the measured offset's
+   * own uncertainty: timestamps rounded by the gateway, drift between samples.
+   */
+  GATEWAY_CLOCK_SKEW_MS: envInt(1000, 0, 600_000),
+  /** Accepted submits the gateway's clock offset is measured from (the latest ones). */
+  CLOCK_SAMPLES: envInt(200, 1, 100_000),
   /** How long Idempotency-Key records are kept (at least 24 h, as promised to clients). */
   IDEMPOTENCY_TTL_HOURS: envInt(24, 24, 24 * 365),
 });

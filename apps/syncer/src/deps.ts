@@ -1,11 +1,17 @@
 import {
+  type AttemptsRepository,
   attemptLeaseMs,
+  type CarefulMode,
+  carefulRule,
+  createAttemptsRepository,
+  createCarefulMode,
   createDelivery,
   createGatewayClient,
   createIdempotencyRepository,
   createPaymentsRepository,
   createSql,
   createSyncRepository,
+  createUnconfirmedRepository,
   type Delivery,
   type GatewayClient,
   type IdempotencyRepository,
@@ -13,6 +19,7 @@ import {
   type PaymentsRepository,
   type SqlClient,
   type SyncRepository,
+  type UnconfirmedRepository,
 } from '@pt/core';
 import type { SyncerConfig } from './config.js';
 
@@ -22,6 +29,9 @@ export interface SyncerDeps {
   sql: SqlClient;
   payments: PaymentsRepository;
   sync: SyncRepository;
+  attempts: AttemptsRepository;
+  unconfirmed: UnconfirmedRepository;
+  careful: CarefulMode;
   idempotency: IdempotencyRepository;
   gateway: GatewayClient;
   deliver: Delivery;
@@ -42,12 +52,17 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
     statusTimeoutMs: config.GATEWAY_STATUS_TIMEOUT_MS,
     logger,
   });
+  const attempts = createAttemptsRepository(sql);
+  const careful = createCarefulMode({ attempts, logger, rule: carefulRule(config), cacheMs: 0 });
   const deliver = createDelivery({
     gateway,
+    attempts,
     payments,
+    careful,
     logger,
     maxAttempts: config.RESUBMIT_MAX_ATTEMPTS,
     backoff: { baseMs: config.RESUBMIT_BASE_MS, capMs: config.RESUBMIT_CAP_MS },
+    retryAfterCapMs: config.GATEWAY_RETRY_AFTER_CAP_MS,
   });
   return {
     config,
@@ -55,6 +70,9 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
     sql,
     payments,
     sync: createSyncRepository(sql),
+    attempts,
+    unconfirmed: createUnconfirmedRepository(sql),
+    careful,
     idempotency: createIdempotencyRepository(sql),
     gateway,
     deliver,

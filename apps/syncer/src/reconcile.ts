@@ -6,44 +6,41 @@ import {
   type StatusEntry,
   type TrackedPayments,
   toStatusEntry,
-  type UnconfirmedPayment,
 } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
-import { resolveUnconfirmed } from './unconfirmed.js';
+import { takeGatewayView } from './gateway-view.js';
+import { DecisionJournal } from './journal.js';
+import { type ListTrust, settleUnconfirmed, type UnconfirmedResult } from './unconfirmed.js';
 
-export interface ReconcileResult {
+export interface ReconcileResult extends UnconfirmedResult {
   entries: number;
   skipped: number;
   duplicates: number;
   changed: number;
-  linked: number;
-  requeued: number;
-  ambiguous: number;
-  deferred: number;
+  /** Tracked (pending) payments the list did not hold. */
+  missing: number;
   cycleMs: number;
 }
 
-interface Window {
-  from: number;
-  until: number;
-}
-
 /**
- * One reconciliation: streams GET /status, keeps only entries that move a payment we track
- * (pending here, different there), and applies them in bulk statements with their events.
- * Entries created inside an unconfirmed payment's attempt window are kept aside to settle it.
- * Memory is bounded by the tracked payments, not by the size of the gateway's history.
+ * One reconciliation: takes the cycle's view (owners of unknown outcomes and their windows, in
+ * the gateway's clock), streams GET /status, applies only entries that move a payment we track
+ * (pending here, different there) in bulk statements with their events, keeps the entries its
+ * windows and the foreign check need, and settles unknown outcomes from them. Memory is bounded
+ * by the tracked payments and the open windows, not by the size of the gateway's history.
  */
 export async function reconcile(
-  deps: Pick<SyncerDeps, 'sync' | 'gateway' | 'payments' | 'logger' | 'config'>,
+  deps: Pick<SyncerDeps, 'sync' | 'attempts' | 'unconfirmed' | 'gateway' | 'logger' | 'config'>,
+  journal: DecisionJournal = new DecisionJournal(deps.logger),
 ): Promise<ReconcileResult> {
   const { sync, gateway, logger, config } = deps;
   const startedAt = new Date();
+  const previous = await sync.readSyncState();
   const tracked = await sync.loadTracked();
-  const unconfirmed = await sync.listUnconfirmed();
-  const span = windowSpan(unconfirmed, config.GATEWAY_CLOCK_SKEW_MS);
+  // Before the list is requested: what the list is judged against.
+  const view = await takeGatewayView(deps);
 
-  let candidates = new Map<string, StatusEntry>();
+  let kept = new Map<string, StatusEntry>();
   let duplicates = 0;
   let skipped = 0;
   let changed = 0;
@@ -75,12 +72,16 @@ export async function reconcile(
         const entry = toStatusEntry(raw);
         if (entry) collectChange(tracked, slot, entry, changes);
         else skip(raw);
-      } else if (span) {
+      } else if (view.wantsEntries) {
+        if (typeof raw.created_at === 'string' && view.surelyBefore(raw.created_at)) return;
         const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
-        if (!createdAt || createdAt.getTime() < span.from || createdAt.getTime() > span.until) return;
+        // An entry without a readable time cannot be placed in or out of a window.
+        if (!createdAt) return skip(raw);
+        if (!view.keeps(createdAt.getTime())) return;
         const entry = toStatusEntry(raw);
-        if (entry) candidates.set(id, entry);
-        else skip(raw);
+        if (!entry) return skip(raw);
+        if (kept.has(id)) duplicates++;
+        else kept.set(id, entry);
       }
     },
     {
@@ -92,19 +93,67 @@ export async function reconcile(
       onAttempt: async () => {
         await flush();
         tracked.resetListed();
-        candidates = new Map();
+        kept = new Map();
+        duplicates = 0;
+        skipped = 0;
       },
     },
   );
   await flush();
-  if (duplicates > 0) logger.warn({ duplicates }, 'gateway listed some confirmation_ids more than once; kept the first');
 
-  // The list was complete: tracked payments it did not hold are flagged for an operator.
-  await sync.markMissing(tracked.unlisted(), startedAt);
-  const settled = await resolveUnconfirmed(deps, unconfirmed, candidates, startedAt);
+  const missing = tracked.unlisted();
+  const trust = judgeList({
+    missing: missing.length,
+    duplicates,
+    unreadable: stream.skipped + skipped,
+    entries: stream.entries,
+    mostEntries: previous?.maxEntries ?? null,
+  });
+  if (!trust.trusted) logger.warn({ alarm: trust.alarm }, 'gateway list contradicts our records: no absence decision this cycle');
+  // Tracked payments the list did not hold are flagged for an operator.
+  await sync.markMissing(missing, startedAt);
+  const settled = await settleUnconfirmed(deps, view, kept, trust, startedAt, journal);
+  await deps.unconfirmed.saveGatewayView({
+    clockOffsetLowMs: view.eras.at(-1)?.low ?? null,
+    clockOffsetHighMs: view.eras.at(-1)?.high ?? null,
+    clockAlarm: view.clockAlarm,
+    listAlarm: trust.alarm,
+    // Entries created before the cutoff were all checked against the windows: the next cycle
+    // looks for foreign ones from there. Only a list we trust moves the mark.
+    foreignWatermarkGw: trust.trusted && settled.foreign === 0 ? view.cutoff : null,
+  });
   const cycleMs = Date.now() - startedAt.getTime();
   await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
-  return { entries: stream.entries, skipped: stream.skipped + skipped, duplicates, changed, ...settled, cycleMs };
+  return {
+    entries: stream.entries,
+    skipped: stream.skipped + skipped,
+    duplicates,
+    changed,
+    missing: missing.length,
+    ...settled,
+    cycleMs,
+  };
+}
+
+/**
+ * Whether the list may prove an absence. A list that loses tracked payments (a restarted or
+ * wiped gateway), shrinks, repeats ids or holds unreadable entries contradicts our records.
+ */
+export function judgeList(facts: {
+  missing: number;
+  duplicates: number;
+  unreadable: number;
+  entries: number;
+  /** The most entries a complete list held before (the history only grows). */
+  mostEntries: number | null;
+}): ListTrust {
+  const problems: string[] = [];
+  if (facts.missing > 0) problems.push(`${facts.missing} pending payments missing from the list`);
+  if (facts.mostEntries !== null && facts.entries < facts.mostEntries)
+    problems.push(`the list holds ${facts.entries} entries where it held ${facts.mostEntries} (history wiped?)`);
+  if (facts.duplicates > 0) problems.push(`${facts.duplicates} confirmation_ids listed twice`);
+  if (facts.unreadable > 0) problems.push(`${facts.unreadable} unreadable entries`);
+  return problems.length === 0 ? { trusted: true, alarm: null } : { trusted: false, alarm: problems.join('; ') };
 }
 
 function collectChange(tracked: TrackedPayments, slot: number, entry: StatusEntry, changes: GatewayChange[]) {
@@ -115,16 +164,4 @@ function collectChange(tracked: TrackedPayments, slot: number, entry: StatusEntr
   if (!next || next === 'received' || next === 'unconfirmed' || next === 'rejected') return;
   changes.push({ confirmationId: entry.confirmationId, status: entry.status, updatedAt: entry.updatedAt });
   tracked.update(slot, next, entry.updatedAt);
-}
-
-/** The earliest and latest gateway created_at that could belong to an unconfirmed payment. */
-function windowSpan(unconfirmed: UnconfirmedPayment[], skewMs: number): Window | null {
-  if (unconfirmed.length === 0) return null;
-  let from = Number.POSITIVE_INFINITY;
-  let until = Number.NEGATIVE_INFINITY;
-  for (const u of unconfirmed) {
-    from = Math.min(from, u.from.getTime() - skewMs);
-    until = Math.max(until, u.until.getTime() + skewMs);
-  }
-  return { from, until };
 }

@@ -1,28 +1,47 @@
+import { mayStartCarefulSend, type Payment } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
 
 /**
- * Re-submits queued payments whose backoff has passed. Rows are claimed with FOR UPDATE SKIP
- * LOCKED and an attempt lease, so several syncers never send the same payment; attempts left
- * open by a process that died are turned `unconfirmed` first, never re-sent.
+ * Re-submits queued payments whose backoff has passed. Each payment is claimed, and its attempt
+ * opened with a lease, right before its own send (FOR UPDATE SKIP LOCKED, so several syncers
+ * never send the same one, and no lease runs out while others are being sent). Attempts left
+ * open by a process that died become `unconfirmed` first, never re-sent. In careful mode one
+ * payment at a time is sent, each only once the last unknown outcome's window has closed.
  */
 export async function resubmitDue(
-  deps: Pick<SyncerDeps, 'sync' | 'deliver' | 'leaseMs' | 'config' | 'logger'>,
-): Promise<{ interrupted: number; sent: number }> {
-  const { sync, deliver, leaseMs, config, logger } = deps;
-  const interrupted = await sync.expireInterruptedAttempts();
+  deps: Pick<SyncerDeps, 'attempts' | 'careful' | 'deliver' | 'leaseMs' | 'config' | 'logger'>,
+): Promise<{ interrupted: number; sent: number; careful: boolean }> {
+  const { attempts, careful, deliver, leaseMs, config, logger } = deps;
+  const interrupted = await attempts.expireInterruptedAttempts();
   if (interrupted > 0) logger.warn({ interrupted }, 'found attempts interrupted mid-submission; marked unconfirmed');
 
-  const due = await sync.claimDue(config.RESUBMIT_BATCH_SIZE, leaseMs);
-  let next = 0;
+  let sent = 0;
+  const carefully = await careful.isCareful();
+  if (carefully) {
+    // Two margins (one each side of the windows) on top of the recording delay.
+    const quietMs = config.GATEWAY_MAX_RECORDING_DELAY_MS + 2 * config.GATEWAY_CLOCK_SKEW_MS;
+    const mayStart = (state: Parameters<typeof mayStartCarefulSend>[0], now: number) => mayStartCarefulSend(state, now, quietMs);
+    while (sent < config.RESUBMIT_BATCH_SIZE) {
+      const payment = await attempts.claimNextCarefully(leaseMs, mayStart);
+      if (!payment) break;
+      sent++;
+      await deliver(payment, 'syncer');
+    }
+    return { interrupted, sent, careful: true };
+  }
+
+  const claim = async (): Promise<Payment | null> => (sent < config.RESUBMIT_BATCH_SIZE ? attempts.claimNext(leaseMs) : null);
   const worker = async () => {
-    while (next < due.length) {
-      const payment = due[next++];
-      if (payment) await deliver(payment, 'syncer');
+    for (let payment = await claim(); payment; payment = await claim()) {
+      sent++;
+      await deliver(payment, 'syncer');
+      // The gateway started misbehaving: stop here, the next cycle goes carefully.
+      if (await careful.isCareful()) return;
     }
   };
   // allSettled: one failing delivery must not end the cycle while other workers still send.
-  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(config.RESUBMIT_CONCURRENCY, due.length) }, worker));
+  const outcomes = await Promise.allSettled(Array.from({ length: config.RESUBMIT_CONCURRENCY }, worker));
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed) throw failed.reason;
-  return { interrupted, sent: due.length };
+  return { interrupted, sent, careful: false };
 }

@@ -1,5 +1,6 @@
 import { SYNC_REQUEST_CHANNEL } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
+import { DecisionJournal } from './journal.js';
 import { createLeadership } from './leader.js';
 import { createLoop } from './loop.js';
 import { reconcile } from './reconcile.js';
@@ -21,15 +22,18 @@ export interface Syncer {
 export function createSyncer(deps: SyncerDeps): Syncer {
   const { sql, logger, config } = deps;
   const leadership = createLeadership(config.DATABASE_URL, logger);
+  const journal = new DecisionJournal(logger);
   let lastSweep = 0;
   let unlisten: (() => Promise<void>) | undefined;
 
   async function runCycle() {
     if (await leadership.acquire()) {
       try {
-        const result = await reconcile(deps);
+        const result = await reconcile(deps, journal);
         // Quiet when nothing happened: a cycle every few seconds would drown the log.
-        const eventful = result.changed + result.linked + result.requeued + result.ambiguous + result.skipped > 0;
+        const eventful =
+          result.changed + result.linked + result.requeued + result.rejected + result.grouped + result.foreign + result.skipped >
+          0;
         logger[eventful ? 'info' : 'debug'](result, 'reconciled with gateway');
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

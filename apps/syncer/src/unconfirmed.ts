@@ -1,87 +1,130 @@
-import type { StatusEntry, UnconfirmedPayment } from '@pt/core';
+import { decideUnrecorded, matchUnconfirmed, type StatusEntry, type UnownedEntry } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
-import { matchUnconfirmed } from './matching.js';
+import type { GatewayView } from './gateway-view.js';
+import type { DecisionJournal } from './journal.js';
 
 export interface UnconfirmedResult {
   linked: number;
   requeued: number;
+  rejected: number;
+  grouped: number;
   ambiguous: number;
-  /** Left for a later cycle: an attempt still in flight may own the candidate, or the window is still open. */
+  /** Left for a later cycle (window open, attempt in flight, clock or list not trusted, paused). */
   deferred: number;
-  /** Gateway entries no local payment holds and none could be tied to: kept for an operator. */
+  /** Entries inside some window that no decision took, kept for an operator. */
   orphans: number;
+  /** Entries inside no window: the premise "only we create entries" broke. */
+  foreign: number;
+}
+
+export interface ListTrust {
+  trusted: boolean;
+  /** Why not, for the operator. */
+  alarm: string | null;
 }
 
 /**
- * Settles payments whose submission outcome was unknown, from the complete status list just
- * read (the rules are in matching.ts): links the ones whose gateway entry is certain, re-queues
- * the ones the gateway provably never recorded, and leaves the rest to an operator.
+ * Settles submissions whose outcome was unknown, from the complete list just read (the rules are
+ * core's matchUnconfirmed): links, re-queues or rejects what is certain, resolves closed groups,
+ * flags foreign entries and leaves the rest to an operator. Every write is guarded by the
+ * attempt judged, so nothing is applied to a payment that moved on during the cycle.
  */
-export async function resolveUnconfirmed(
-  deps: Pick<SyncerDeps, 'sync' | 'payments' | 'logger' | 'config'>,
-  unconfirmed: UnconfirmedPayment[],
-  candidates: Map<string, StatusEntry>,
+export async function settleUnconfirmed(
+  deps: Pick<SyncerDeps, 'unconfirmed' | 'logger' | 'config'>,
+  view: GatewayView,
+  kept: Map<string, StatusEntry>,
+  trust: ListTrust,
   listedAt: Date,
+  journal: DecisionJournal,
 ): Promise<UnconfirmedResult> {
-  const result: UnconfirmedResult = { linked: 0, requeued: 0, ambiguous: 0, deferred: 0, orphans: 0 };
-  const { sync, payments, logger, config } = deps;
-  if (unconfirmed.length === 0) {
-    await sync.saveOrphans([]);
-    return result;
-  }
-  // Owners first, known ids second: a submission that records its confirmation_id in between
-  // is then either still listed as an owner or already known, never neither.
-  const owners = await sync.listPossibleOwners();
-  const known = await sync.knownConfirmationIds([...candidates.keys()]);
-  const orphans = [...candidates.values()].filter((entry) => !known.has(entry.confirmationId));
-  const decisions = matchUnconfirmed(
-    owners.map((o) => ({ id: o.id, from: o.from.getTime(), until: o.until?.getTime() ?? null })),
-    orphans.map((o) => ({ confirmationId: o.confirmationId, createdAt: o.createdAt.getTime() })),
-    { skewMs: config.GATEWAY_CLOCK_SKEW_MS, listedAt: listedAt.getTime() },
-  );
+  const { unconfirmed, logger, config } = deps;
+  const accounted = await unconfirmed.accountedFor([...kept.keys()]);
+  const entries: UnownedEntry[] = [...kept.values()]
+    .filter((e) => !accounted.has(e.confirmationId))
+    .map((e) => ({ confirmationId: e.confirmationId, createdAt: e.createdAt.getTime(), status: e.status }));
+  const paused = (await unconfirmed.unacknowledgedForeign()) > 0;
+  const decisions = matchUnconfirmed({
+    owners: view.owners,
+    entries,
+    cutoff: view.cutoff,
+    foreignWatermark: view.foreignWatermark,
+    listTrusted: trust.trusted,
+    paused,
+  });
+  const result: UnconfirmedResult = {
+    linked: 0,
+    requeued: 0,
+    rejected: 0,
+    grouped: 0,
+    ambiguous: 0,
+    deferred: 0,
+    orphans: 0,
+    foreign: 0,
+  };
 
-  for (const { paymentId, confirmationId } of decisions.links) {
-    const entry = candidates.get(confirmationId);
+  for (const link of decisions.links) {
+    const entry = kept.get(link.confirmationId);
     if (!entry) continue;
-    const linked = await payments
-      .linkUnconfirmed(paymentId, entry, {
-        source: 'syncer',
-        reason: 'matched to the only gateway entry in its submission window that no other payment can own',
-        syncedAt: listedAt,
-      })
-      .catch((error: unknown) => {
-        // e.g. the confirmation_id was claimed meanwhile (unique index): decide again next cycle
-        logger.warn({ err: error, paymentId, confirmationId }, 'could not link unconfirmed payment');
-        return null;
-      });
-    if (linked) {
-      result.linked++;
-      logger.info({ paymentId, confirmationId, status: linked.status }, 'linked unconfirmed payment');
+    const reason = 'matched to the only gateway entry in its window that no other payment can own';
+    const linked = await unconfirmed.link(link.paymentId, link.attempt, entry, reason, listedAt);
+    if (!linked) continue;
+    result.linked++;
+    logger.info(
+      { paymentId: link.paymentId, confirmationId: link.confirmationId, status: linked.status },
+      'linked unconfirmed payment',
+    );
+  }
+  for (const { paymentId, attempt } of decisions.unrecorded) {
+    const next = decideUnrecorded(attempt, config.RESUBMIT_MAX_ATTEMPTS);
+    if (next.record === 'requeue') {
+      const reason = 'the gateway never recorded it (no entry in its window); re-queued';
+      if (await unconfirmed.requeue(paymentId, attempt, 'syncer', reason)) {
+        result.requeued++;
+        logger.info({ paymentId, attempt }, 're-queued unconfirmed payment the gateway never recorded');
+      }
+    } else if (await unconfirmed.rejectUnrecorded(paymentId, attempt, next.reason)) {
+      result.rejected++;
+      logger.warn({ paymentId, attempt, reason: next.reason }, 'unconfirmed payment rejected: out of attempts');
     }
   }
-  for (const paymentId of decisions.requeue) {
-    const requeued = await payments.requeueUnconfirmed(paymentId, {
-      source: 'syncer',
-      reason: 'the gateway never recorded it (no entry in its submission window); re-queued',
-    });
-    if (requeued) {
-      result.requeued++;
-      logger.info({ paymentId }, 're-queued unconfirmed payment the gateway never recorded');
-    }
+  for (const group of decisions.groups) {
+    const groupEntries = entries.filter((e) => group.confirmationIds.includes(e.confirmationId));
+    const reason = `resolved as a group of ${group.owners.length}: all delivered, every entry ${group.status}`;
+    const count = await unconfirmed.resolveGroup(group.owners, groupEntries, group.status, reason);
+    result.grouped += count;
+    if (count > 0)
+      logger.info({ payments: group.owners.map((o) => o.paymentId), confirmationIds: group.confirmationIds }, reason);
   }
-  for (const { paymentId, candidates: count } of decisions.ambiguous) {
-    logger.warn({ paymentId, candidates: count }, 'unconfirmed payment is ambiguous; left for an operator');
+  for (const a of decisions.ambiguous) {
+    journal.note(
+      a.paymentId,
+      `ambiguous:${a.reason}:${a.candidates.join(',')}`,
+      'warn',
+      { paymentId: a.paymentId, candidates: a.candidates },
+      'unconfirmed payment is ambiguous; left for an operator',
+    );
   }
-  for (const { paymentId, reason } of decisions.deferred) {
-    if (reason === 'in_flight')
-      logger.info({ paymentId }, 'unconfirmed payment may match a submission still in flight; deciding later');
+  for (const d of decisions.deferred) {
+    journal.note(
+      d.paymentId,
+      `deferred:${d.reason}`,
+      'info',
+      { paymentId: d.paymentId, reason: d.reason },
+      'unconfirmed payment waits',
+    );
   }
+  journal.retain([...decisions.ambiguous, ...decisions.deferred].map((d) => d.paymentId));
+  if (decisions.foreign.length > 0) {
+    logger.error(
+      { foreign: decisions.foreign.map((e) => e.confirmationId).slice(0, 20), count: decisions.foreign.length },
+      'ALARM: gateway entries inside no submission window (another submitter, or recorded later than GATEWAY_MAX_RECORDING_DELAY_MS); automatic linking and re-queueing stop until an operator acknowledges',
+    );
+  }
+  await unconfirmed.saveUnowned(decisions.candidates, decisions.foreign);
+
   result.ambiguous = decisions.ambiguous.length;
   result.deferred = decisions.deferred.length;
-  // Entries nobody could claim stay visible to operators until someone links them.
-  const unclaimed = new Set(decisions.unclaimed);
-  const unclaimedOrphans = orphans.filter((o) => unclaimed.has(o.confirmationId));
-  await sync.saveOrphans(unclaimedOrphans);
-  result.orphans = unclaimedOrphans.length;
+  result.orphans = decisions.candidates.length;
+  result.foreign = decisions.foreign.length;
   return result;
 }

@@ -24,6 +24,20 @@ export const sharedEnvSchema = z.object({
    * submit timeout, or a live attempt could be mistaken for a dead one.
    */
   ATTEMPT_LEASE_MS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(100).max(3_600_000).optional()),
+  /**
+   * How long after we gave up on a submit the gateway (or a load balancer queueing in front of
+   * it) may still record it. Windows reach this far past the moment we gave up, and "never
+   * recorded" is concluded only from a list read after that. "Never sent twice" holds within
+   * this bound; a later recording is detected as a foreign entry and raises an alarm.
+   */
+  GATEWAY_MAX_RECORDING_DELAY_MS: envInt(60_000, 0, 3_600_000),
+  /** A gateway's Retry-After is honoured up to this, so a huge value cannot park a payment. */
+  GATEWAY_RETRY_AFTER_CAP_MS: envInt(300_000, 0, 86_400_000),
+  /** Careful mode: this many unknown outcomes within CAREFUL_WITHIN_MS switch it on... */
+  CAREFUL_ENTER_AFTER: envInt(3, 1, 1000),
+  CAREFUL_WITHIN_MS: envInt(60_000, 1, 86_400_000),
+  /** ...and this many accepted sends in a row switch it off. */
+  CAREFUL_EXIT_AFTER: envInt(3, 1, 1000),
   LOG_LEVEL: logLevel,
   DB_POOL_SIZE: envInt(10, 1, 200),
 });
@@ -36,6 +50,11 @@ export type SharedEnv = z.output<typeof sharedEnvSchema>;
 export function attemptLeaseMs(env: Pick<SharedEnv, 'GATEWAY_SUBMIT_TIMEOUT_MS' | 'ATTEMPT_LEASE_MS'>): number {
   const floor = env.GATEWAY_SUBMIT_TIMEOUT_MS * 2;
   return Math.max(floor, env.ATTEMPT_LEASE_MS ?? floor + 10_000);
+}
+
+/** The careful-mode rule from the configuration. */
+export function carefulRule(env: Pick<SharedEnv, 'CAREFUL_ENTER_AFTER' | 'CAREFUL_WITHIN_MS' | 'CAREFUL_EXIT_AFTER'>) {
+  return { enterAfter: env.CAREFUL_ENTER_AFTER, withinMs: env.CAREFUL_WITHIN_MS, exitAfter: env.CAREFUL_EXIT_AFTER };
 }
 
 /** The Postgres channel on which the API asks the syncer for a sync now (`?refresh=true`). */

@@ -145,3 +145,12 @@ export async function paymentsOutOfStepWithEvents(system: System): Promise<strin
 export async function readGatewayStatus(system: System): Promise<void> {
   await (await fetch(`${system.mock.url}/status`)).text();
 }
+
+/**
+ * One accepted payment through the API: its attempt is the first sample of the gateway's clock
+ * offset, without which no unknown outcome is judged (windows live in the gateway's clock).
+ */
+export async function measureGatewayClock(client: ReturnType<System['as']>): Promise<void> {
+  const answer = await postPayment(client, uniqueMemo('clock sample'));
+  if (answer.status !== 201) throw new Error(`the clock-sample payment answered ${answer.status}`);
+}

@@ -45,6 +45,10 @@ export async function startSystem(options: SystemOptions = {}) {
     AUTH_CACHE_TTL_MS: '0',
     RATE_LIMIT_MAX: '0',
     GATEWAY_CLOCK_SKEW_MS: '200',
+    // One machine: the gateway records what it takes at once; windows close 300 ms after we gave up.
+    GATEWAY_MAX_RECORDING_DELAY_MS: '300',
+    // Careful mode has tests of its own; elsewhere it would turn inline answers into 202s.
+    CAREFUL_ENTER_AFTER: '1000',
     ...options.env,
   };
 

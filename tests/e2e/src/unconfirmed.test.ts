@@ -4,6 +4,7 @@ import {
   clientId,
   FINAL_STATUSES,
   logLines,
+  measureGatewayClock,
   mockStats,
   postPayment,
   recordedWithMemo,
@@ -30,6 +31,7 @@ describe('unconfirmed payments settled from the status list', () => {
     system = await startSystem({ delaySeconds: 0.3 });
     client = system.as(await system.createClient('acme'));
     owner = await clientId(system, 'acme');
+    await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
 

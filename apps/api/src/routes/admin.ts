@@ -17,7 +17,7 @@ import { bearerSecurity, problems } from './schema-helpers.js';
  * on an unconfirmed payment. Admin keys only (`make api-key NAME=ops ADMIN=1`).
  */
 export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { admin, payments, config } = app.deps;
+  const { admin, payments, unconfirmed, config } = app.deps;
   requireApiKey(app, { admin: true });
 
   app.get(
@@ -77,7 +77,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const payment = await payments.findById(request.params.id);
       if (!payment) throw new NotFoundError('No payment with this id.');
-      const requeued = await payments.requeueUnconfirmed(payment.id, { source: 'operator', reason: request.body.reason });
+      const requeued = await unconfirmed.requeue(payment.id, null, 'operator', request.body.reason);
       if (!requeued) throw new ConflictError(`Only an unconfirmed payment can be re-queued; this one is ${payment.status}.`);
       request.log.warn({ paymentId: payment.id, operator: request.client?.name }, 'operator re-queued payment');
       return toPaymentResponse(requeued);

@@ -20,17 +20,27 @@ export interface ListPaymentsQuery {
  * event in the same statement. Methods take the executor (`tx`) last so callers own transactions.
  */
 export function createPaymentsRepository(sql: postgres.Sql) {
-  /** Inserts a payment as `received` with its first attempt open, and its first event. */
-  async function insertReceived(payment: NewPayment, leaseMs: number, tx: Sql = sql): Promise<Payment> {
+  /**
+   * Inserts a payment as `received` with its first event. With `leaseMs`, its first attempt is
+   * opened in the same statement (number 1, start and lease stored before the request leaves);
+   * without (careful mode), it is queued for the syncer to send.
+   */
+  async function insertReceived(payment: NewPayment, leaseMs: number | null, tx: Sql = sql): Promise<Payment> {
     const [row] = await prepared(
       tx,
       `WITH p AS (
          INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
                                attempts, attempt_started_at, next_attempt_at)
-         VALUES ($1, $2, 'received', $3, $4, $5, $6, 1, now(), now() + $7 * interval '1 millisecond')
+         VALUES ($1, $2, 'received', $3, $4, $5, $6,
+                 CASE WHEN $7::int IS NULL THEN 0 ELSE 1 END,
+                 CASE WHEN $7::int IS NULL THEN NULL ELSE clock_timestamp() END,
+                 clock_timestamp() + COALESCE($7::int, 0) * interval '1 millisecond')
          RETURNING *
        ), ev AS (
          INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'received', 'api' FROM p
+       ), a AS (
+         INSERT INTO payment_attempts (payment_id, attempt, started_at, lease_until)
+         SELECT id, 1, attempt_started_at, next_attempt_at FROM p WHERE attempt_started_at IS NOT NULL
        )
        SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
       [payment.id, payment.clientId, payment.amount, payment.senderAccount, payment.receiverAccount, payment.memo, leaseMs],
@@ -76,81 +86,6 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     insertReceived,
     transition,
 
-    /** The gateway accepted the submission. */
-    recordAccepted: (id: string, confirmationId: string, gatewayCreatedAt: Date, source: TransitionSource, tx?: Sql) =>
-      transition(
-        id,
-        'pending',
-        {
-          source,
-          set: `confirmation_id = $4, gateway_created_at = $5, gateway_updated_at = $5, submitted_at = now(),
-                attempt_started_at = NULL, next_attempt_at = NULL, last_error = NULL,
-                unconfirmed_from = NULL, unconfirmed_until = NULL`,
-          params: [confirmationId, gatewayCreatedAt],
-        },
-        tx,
-      ),
-
-    /** The submission provably never reached the gateway: close the attempt, retry at `nextAttemptAt`. */
-    async recordNotDelivered(id: string, reason: string, nextAttemptAt: Date, tx: Sql = sql): Promise<Payment | null> {
-      const rows = await prepared(
-        tx,
-        `WITH p AS (
-           UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = $2, last_error = $3, updated_at = now()
-           WHERE id = $1 AND status = 'received' RETURNING p.*
-         ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
-        [id, nextAttemptAt, reason] as never[],
-      );
-      return rows[0] ? toPayment(rows[0] as Row) : null;
-    },
-
-    /** The outcome is unknown: remember the window in which the gateway may have recorded it. */
-    recordAmbiguous: (id: string, reason: string, source: TransitionSource, tx?: Sql) =>
-      transition(
-        id,
-        'unconfirmed',
-        {
-          source,
-          reason,
-          set: `unconfirmed_from = p.attempt_started_at, unconfirmed_until = now(), attempt_started_at = NULL,
-                next_attempt_at = NULL, last_error = $4`,
-          params: [reason],
-          extraWhere: 'attempt_started_at IS NOT NULL',
-        },
-        tx,
-      ),
-
-    /** Refused for good (gateway 4xx, or out of attempts). */
-    recordRejected: (id: string, reason: string, source: TransitionSource, tx?: Sql) =>
-      transition(
-        id,
-        'rejected',
-        { source, reason, set: 'attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4', params: [reason] },
-        tx,
-      ),
-
-    /** Links an unconfirmed payment to the gateway entry found for it (status as the gateway says). */
-    linkUnconfirmed: (
-      id: string,
-      entry: { confirmationId: string; status: PaymentStatus; createdAt: Date; updatedAt: Date },
-      change: { source: TransitionSource; reason: string; syncedAt: Date | null },
-      tx?: Sql,
-    ) =>
-      transition(
-        id,
-        entry.status,
-        {
-          source: change.source,
-          reason: change.reason,
-          set: `confirmation_id = $4, gateway_created_at = $5, gateway_updated_at = $6,
-                submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), last_synced_at = $7,
-                unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = NULL`,
-          params: [entry.confirmationId, entry.createdAt, entry.updatedAt, change.syncedAt],
-          extraWhere: "status = 'unconfirmed'",
-        },
-        tx,
-      ),
-
     /**
      * An operator identified the gateway entry: the payment becomes pending with that id, and
      * the next sync brings the gateway's status. Unconfirmed payments only.
@@ -165,21 +100,6 @@ export function createPaymentsRepository(sql: postgres.Sql) {
           set: `confirmation_id = $4, submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from),
                 unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = NULL`,
           params: [confirmationId],
-          extraWhere: "status = 'unconfirmed'",
-        },
-        tx,
-      ),
-
-    /** The gateway provably never recorded an unconfirmed payment: queue it to be sent again. */
-    requeueUnconfirmed: (id: string, change: { source: TransitionSource; reason: string }, tx?: Sql) =>
-      transition(
-        id,
-        'received',
-        {
-          source: change.source,
-          reason: change.reason,
-          set: 'next_attempt_at = now(), attempt_started_at = NULL, unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = $4',
-          params: [change.reason],
           extraWhere: "status = 'unconfirmed'",
         },
         tx,

@@ -7,7 +7,8 @@ import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailure
 import { isRawStatusEntry, type RawStatusEntry, type SubmitRequest, submitResponseSchema } from './contract.js';
 
 export type SubmitOutcome =
-  | { kind: 'accepted'; confirmationId: string; gatewayCreatedAt: Date }
+  /** gatewayCreatedAt: null when the gateway's answer had no readable created_at. */
+  | { kind: 'accepted'; confirmationId: string; gatewayCreatedAt: Date | null }
   | { kind: SubmitFailureKind; reason: string; retryAfterMs?: number };
 
 export interface StatusStreamResult {
@@ -113,7 +114,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     return {
       kind: 'accepted',
       confirmationId: accepted.data.confirmation_id,
-      gatewayCreatedAt: accepted.data.created_at ?? new Date(),
+      // Never our clock in its place: it would be taken for a sample of the gateway's clock.
+      gatewayCreatedAt: accepted.data.created_at ?? null,
     };
   }
 

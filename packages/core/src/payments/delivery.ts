@@ -1,79 +1,112 @@
-import { type BackoffOptions, fullJitterDelayMs } from '../backoff.js';
+import type { BackoffOptions } from '../backoff.js';
+import type { AttemptsRepository, OutcomeRecord } from '../db/attempts-repository.js';
 import type { PaymentsRepository } from '../db/payments-repository.js';
-import type { GatewayClient } from '../gateway/gateway-client.js';
+import type { GatewayClient, SubmitOutcome } from '../gateway/gateway-client.js';
 import type { Logger } from '../logger.js';
 import { toGatewayAmount } from '../money.js';
+import type { AttemptOutcome } from '../protocol/careful-mode.js';
+import { decideLateOutcome, decideOutcome } from '../protocol/outcomes.js';
+import type { CarefulMode } from './careful-mode-state.js';
 import type { Payment } from './payment.js';
 import type { TransitionSource } from './status.js';
 
 export interface DeliveryOptions {
   gateway: Pick<GatewayClient, 'submit'>;
-  payments: Pick<PaymentsRepository, 'recordAccepted' | 'recordNotDelivered' | 'recordAmbiguous' | 'recordRejected' | 'findById'>;
+  attempts: Pick<AttemptsRepository, 'recordOutcome' | 'linkLateAcceptance' | 'raiseLateAcceptanceAlarm'>;
+  payments: Pick<PaymentsRepository, 'findById'>;
+  careful: Pick<CarefulMode, 'noteOutcome'>;
   logger: Logger;
   maxAttempts: number;
   backoff: BackoffOptions;
+  retryAfterCapMs: number;
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
 
+const ATTEMPT_OUTCOME: Record<OutcomeRecord['record'], AttemptOutcome> = {
+  accepted: 'accepted',
+  retry: 'not_delivered',
+  rejected: 'rejected',
+  unconfirmed: 'ambiguous',
+};
+
 /**
- * Submits one payment whose attempt is already open (and committed) and records the outcome.
- * Used by the API for the inline attempt and by the syncer for re-submissions, so both follow
- * the same rules: accepted → pending; provably not delivered → retry with backoff, or rejected
- * once attempts run out; unknown outcome → unconfirmed, never re-sent blindly; 4xx → rejected.
+ * Sends one payment whose attempt is already open (and committed) and records the outcome,
+ * for the API's inline attempt and the syncer's re-submissions alike (rules: decideOutcome).
+ * The outcome is applied only while its attempt is still the current one; an answer that comes
+ * after its attempt was fenced off is handled by decideLateOutcome, never applied over a newer
+ * attempt. Throws only when the outcome could not be recorded (the database failed): the
+ * gateway may then hold the payment, which the caller must say.
  */
-export function createDelivery({ gateway, payments, logger, maxAttempts, backoff }: DeliveryOptions) {
+export function createDelivery(options: DeliveryOptions) {
+  const { gateway, attempts, payments, careful, logger } = options;
+
   return async function deliver(payment: Payment, source: TransitionSource): Promise<Payment> {
-    // Bindings on each line rather than a child logger: most deliveries log nothing at `info`.
-    const about = { paymentId: payment.id, attempt: payment.attempts };
+    const attempt = payment.attempts;
+    const about = { paymentId: payment.id, attempt };
     const outcome = await gateway.submit({
       sender_account: payment.senderAccount,
       receiver_account: payment.receiverAccount,
       amount: toGatewayAmount(payment.amount),
       ...(payment.memo ? { memo: payment.memo } : {}),
     });
-
-    let updated: Payment | null;
-    switch (outcome.kind) {
-      case 'accepted':
-        logger.debug({ ...about, confirmationId: outcome.confirmationId }, 'gateway accepted payment');
-        updated = await recordAcceptedOrAmbiguous(payment.id, outcome.confirmationId, outcome.gatewayCreatedAt, source);
-        break;
-      case 'not_delivered': {
-        if (payment.attempts >= maxAttempts) {
-          const reason = `gateway unavailable after ${payment.attempts} attempts (last: ${outcome.reason})`;
-          logger.error({ ...about, reason }, 'giving up on payment');
-          updated = await payments.recordRejected(payment.id, reason, source);
-          break;
-        }
-        const delayMs = Math.max(outcome.retryAfterMs ?? 0, fullJitterDelayMs(payment.attempts, backoff));
-        logger.warn({ ...about, reason: outcome.reason, retryInMs: delayMs }, 'gateway did not take payment; queued for retry');
-        updated = await payments.recordNotDelivered(payment.id, outcome.reason, new Date(Date.now() + delayMs));
-        break;
-      }
-      case 'ambiguous':
-        logger.warn({ ...about, reason: outcome.reason }, 'submission outcome unknown; payment unconfirmed');
-        updated = await payments.recordAmbiguous(payment.id, outcome.reason, source);
-        break;
-      case 'rejected':
-        logger.warn({ ...about, reason: outcome.reason }, 'gateway rejected payment');
-        updated = await payments.recordRejected(payment.id, outcome.reason, source);
-        break;
+    let decision: OutcomeRecord = decideOutcome(outcome, attempt, options);
+    let result = await attempts.recordOutcome(payment.id, attempt, decision, source);
+    if (result.kind === 'duplicate_confirmation') {
+      logger.error({ ...about }, 'gateway returned a confirmation_id another payment holds; payment unconfirmed');
+      decision = { record: 'unconfirmed', reason: 'gateway returned a confirmation_id already in use' };
+      result = await attempts.recordOutcome(payment.id, attempt, decision, source);
     }
-    // null: another actor moved the payment on meanwhile; report what is stored now.
-    return updated ?? (await payments.findById(payment.id)) ?? payment;
+    logDecision(about, decision);
+    await careful.noteOutcome(ATTEMPT_OUTCOME[decision.record]).catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not update careful mode');
+    });
+    if (result.kind === 'applied') return result.payment;
+    if (result.kind === 'fenced') await handleLate(payment.id, attempt, outcome);
+    return (await payments.findById(payment.id)) ?? payment;
   };
 
-  async function recordAcceptedOrAmbiguous(id: string, confirmationId: string, createdAt: Date, source: TransitionSource) {
-    try {
-      return await payments.recordAccepted(id, confirmationId, createdAt, source);
-    } catch (error) {
-      // A confirmation_id another payment already holds: the gateway's answer cannot be trusted.
-      if ((error as { code?: string }).code === '23505') {
-        logger.error({ paymentId: id, confirmationId }, 'gateway returned a confirmation_id already in use');
-        return payments.recordAmbiguous(id, 'gateway returned a confirmation_id already in use', source);
+  async function handleLate(id: string, attempt: number, outcome: SubmitOutcome): Promise<void> {
+    const current = await payments.findById(id);
+    if (!current) return;
+    const late = decideLateOutcome(current, { attempt, outcome });
+    if (outcome.kind !== 'accepted' || late.action === 'record_only') {
+      logger.info({ paymentId: id, attempt, outcome: outcome.kind }, 'late answer to an expired attempt; recorded, not applied');
+      return;
+    }
+    if (late.action === 'link') {
+      const linked = await attempts.linkLateAcceptance(id, attempt, outcome.confirmationId, outcome.gatewayCreatedAt);
+      if (linked) {
+        logger.warn({ paymentId: id, attempt }, 'late acceptance of an expired attempt: payment linked');
+        return;
       }
-      throw error;
+    }
+    const why = late.action === 'alarm' ? late.why : `attempt ${attempt} was accepted after the payment moved on`;
+    logger.error(
+      { paymentId: id, attempt, confirmationId: outcome.confirmationId, why },
+      'ALARM: gateway may hold this payment twice',
+    );
+    await attempts.raiseLateAcceptanceAlarm(id, outcome.confirmationId, outcome.gatewayCreatedAt, why);
+  }
+
+  function logDecision(about: { paymentId: string; attempt: number }, decision: OutcomeRecord): void {
+    // Bindings on each line rather than a child logger: most deliveries log nothing at `info`.
+    switch (decision.record) {
+      case 'accepted':
+        logger.debug({ ...about, confirmationId: decision.confirmationId }, 'gateway accepted payment');
+        return;
+      case 'retry':
+        logger.warn(
+          { ...about, reason: decision.reason, retryInMs: decision.retryInMs },
+          'gateway did not take payment; queued for retry',
+        );
+        return;
+      case 'unconfirmed':
+        logger.warn({ ...about, reason: decision.reason }, 'submission outcome unknown; payment unconfirmed');
+        return;
+      case 'rejected':
+        logger.warn({ ...about, reason: decision.reason }, 'payment rejected');
+        return;
     }
   }
 }

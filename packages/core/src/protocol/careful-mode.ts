@@ -49,7 +49,11 @@ export function decideCarefulMode(
  * In careful mode, whether a send may start now: nothing else in flight, and the window of
  * the last unknown outcome closed (`quietMs` after it ended: the recording delay plus margins).
  */
-export function mayStartCarefulSend(state: { inFlight: number; lastUnknownEndedAt: number | null }, now: number, quietMs: number): boolean {
+export function mayStartCarefulSend(
+  state: { inFlight: number; lastUnknownEndedAt: number | null },
+  now: number,
+  quietMs: number,
+): boolean {
   if (state.inFlight > 0) return false;
   return state.lastUnknownEndedAt === null || now - state.lastUnknownEndedAt >= quietMs;
 }

@@ -60,7 +60,7 @@ export interface WindowOptions {
 }
 
 export type GatewayWindow =
-  | { known: true; from: number; until: number; /** a later sample of the same era confirms it */ frozen: boolean }
+  | { known: true; from: number; until: number /** a later sample of the same era confirms it */; frozen: boolean }
   | { known: false; reason: 'clock_unknown' | 'clock_jump' };
 
 /**
@@ -68,7 +68,11 @@ export type GatewayWindow =
  * that ran from `from` to `until` in our clock: widened by the offset's uncertainty, the
  * margin, and (at the end) the recording delay.
  */
-export function windowFor(attempt: { from: number; until: number }, eras: readonly ClockEra[], options: WindowOptions): GatewayWindow {
+export function windowFor(
+  attempt: { from: number; until: number },
+  eras: readonly ClockEra[],
+  options: WindowOptions,
+): GatewayWindow {
   if (eras.length === 0) return { known: false, reason: 'clock_unknown' };
   for (let i = 0; i < eras.length; i++) {
     const era = eras[i] as ClockEra;

@@ -78,7 +78,15 @@ export interface MatchDecisions {
 const TERMINAL_AT_GATEWAY = new Set<GatewayStatus>(['settled', 'returned', 'failed']);
 
 export function matchUnconfirmed(input: MatchInput): MatchDecisions {
-  const decisions: MatchDecisions = { links: [], unrecorded: [], groups: [], deferred: [], ambiguous: [], candidates: [], foreign: [] };
+  const decisions: MatchDecisions = {
+    links: [],
+    unrecorded: [],
+    groups: [],
+    deferred: [],
+    ambiguous: [],
+    candidates: [],
+    foreign: [],
+  };
   const unconfirmed = input.owners.filter((o) => o.state === 'unconfirmed');
   const ref = (o: Owner): OwnerRef => ({ paymentId: o.paymentId, attempt: o.attempt });
   const cutoff = input.cutoff;
@@ -89,7 +97,8 @@ export function matchUnconfirmed(input: MatchInput): MatchDecisions {
 
   // Entries created after the cutoff may belong to attempts this cycle did not load: next cycle.
   const entries = input.entries.filter((e) => e.createdAt < cutoff);
-  const holds = (o: Owner, e: UnownedEntry) => o.window === null || (e.createdAt >= o.window.from && e.createdAt <= o.window.until);
+  const holds = (o: Owner, e: UnownedEntry) =>
+    o.window === null || (e.createdAt >= o.window.from && e.createdAt <= o.window.until);
   const ownersOf = new Map<UnownedEntry, Owner[]>();
   for (const e of entries) {
     const owners = input.owners.filter((o) => holds(o, e));
@@ -170,7 +179,12 @@ function decideClosed(
       if (!owner || others.length > 0) continue;
       const exclusive = openEntries.filter((e) => holds(owner, e) && ownersOf(e).length === 1);
       if (exclusive.length !== 1) continue; // two entries only it could own: left for the group rules
-      decisions.links.push({ paymentId: owner.paymentId, attempt: owner.attempt, confirmationId: entry.confirmationId, status: entry.status });
+      decisions.links.push({
+        paymentId: owner.paymentId,
+        attempt: owner.attempt,
+        confirmationId: entry.confirmationId,
+        status: entry.status,
+      });
       openOwners = openOwners.filter((o) => o !== owner);
       openEntries = openEntries.filter((e) => e !== entry);
       progress = true;

@@ -7,7 +7,7 @@ import type { SubmitOutcome } from '../gateway/gateway-client.js';
 import type { PaymentStatus } from '../payments/status.js';
 
 export type OutcomeDecision =
-  | { record: 'accepted'; confirmationId: string; gatewayCreatedAt: Date }
+  | { record: 'accepted'; confirmationId: string; gatewayCreatedAt: Date | null }
   /** Provably not delivered: queue the next attempt after `retryInMs`. */
   | { record: 'retry'; reason: string; retryInMs: number }
   | { record: 'rejected'; reason: string }
@@ -40,13 +40,23 @@ export function decideOutcome(outcome: SubmitOutcome, attempt: number, options: 
         return { record: 'rejected', reason: `gateway unavailable after ${attempt} attempts (last: ${outcome.reason})` };
       }
       const retryAfterMs = Math.min(outcome.retryAfterMs ?? 0, options.retryAfterCapMs);
-      return { record: 'retry', reason: outcome.reason, retryInMs: Math.max(retryAfterMs, fullJitterDelayMs(attempt, { ...options.backoff, random: options.random ?? options.backoff.random })) };
+      return {
+        record: 'retry',
+        reason: outcome.reason,
+        retryInMs: Math.max(
+          retryAfterMs,
+          fullJitterDelayMs(attempt, { ...options.backoff, random: options.random ?? options.backoff.random }),
+        ),
+      };
     }
   }
 }
 
 /** What the gateway's list proving an attempt unrecorded leads to: another send, or the end. */
-export function decideUnrecorded(attempt: number, maxAttempts: number): { record: 'requeue' } | { record: 'rejected'; reason: string } {
+export function decideUnrecorded(
+  attempt: number,
+  maxAttempts: number,
+): { record: 'requeue' } | { record: 'rejected'; reason: string } {
   return attempt >= maxAttempts
     ? { record: 'rejected', reason: `the gateway recorded none of ${attempt} attempts; not sent again` }
     : { record: 'requeue' };
@@ -67,8 +77,10 @@ export function decideLateOutcome(
   current: { status: PaymentStatus; attempts: number; confirmationId: string | null },
   late: { attempt: number; outcome: SubmitOutcome },
 ): LateOutcomeDecision {
-  if (late.outcome.kind !== 'accepted' || current.confirmationId === late.outcome.confirmationId) return { action: 'record_only' };
-  if (current.status === 'unconfirmed' && current.attempts === late.attempt && current.confirmationId === null) return { action: 'link' };
+  if (late.outcome.kind !== 'accepted' || current.confirmationId === late.outcome.confirmationId)
+    return { action: 'record_only' };
+  if (current.status === 'unconfirmed' && current.attempts === late.attempt && current.confirmationId === null)
+    return { action: 'link' };
   return {
     action: 'alarm',
     why:

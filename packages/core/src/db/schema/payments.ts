@@ -191,4 +191,6 @@ export const syncState = pgTable('sync_state', {
   listAlarm: text('list_alarm'),
   /** Gateway entries created before this (gateway clock, epoch ms) were already checked for foreign ones. */
   foreignWatermarkGw: bigint('foreign_watermark_gw', { mode: 'number' }),
+  /** The most entries a complete list ever held: the history never shrinks unless wiped. */
+  maxEntries: bigint('max_entries', { mode: 'number' }),
 });

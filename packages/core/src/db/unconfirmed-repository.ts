@@ -1,0 +1,253 @@
+import type postgres from 'postgres';
+import { isoTime } from '../iso-time.js';
+import type { Payment } from '../payments/payment.js';
+import type { GatewayStatus, TransitionSource } from '../payments/status.js';
+import type { UnownedEntry } from '../protocol/matching.js';
+import { prepared } from './client.js';
+import { toPayment } from './payments-repository.js';
+import { PAYMENT_COLUMNS } from './sql-fragments.js';
+
+export interface StoredOwner {
+  paymentId: string;
+  attempt: number;
+  state: 'unconfirmed' | 'in_flight';
+  /** Our (the database's) clock, epoch ms: the attempt's start and the end of its window. */
+  from: number;
+  until: number;
+  /** The gateway-clock window, once frozen. */
+  windowFromGw: number | null;
+  windowUntilGw: number | null;
+}
+
+export interface GatewayAlarms {
+  clockOffsetLowMs: number | null;
+  clockOffsetHighMs: number | null;
+  clockAlarm: string | null;
+  listAlarm: string | null;
+}
+
+/**
+ * The statements that settle submissions whose outcome is unknown: the possible owners of
+ * unowned gateway entries, and each decision (link, re-queue, reject, group), every one guarded
+ * by the attempt it was judged on, so a decision taken on stale facts changes nothing.
+ */
+export function createUnconfirmedRepository(sql: postgres.Sql) {
+  async function one(text: string, params: unknown[]): Promise<Payment | null> {
+    const rows = await prepared(sql, text, params);
+    return rows[0] ? toPayment(rows[0] as Record<string, unknown>) : null;
+  }
+  const returning = `SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`;
+
+  return {
+    /**
+     * The database's time, then every payment that could own an unowned entry: unconfirmed ones
+     * and attempts open right now (their window runs to the end of their lease). The time is
+     * read first: an attempt opened after it cannot be among the owners, nor own earlier entries.
+     */
+    async loadOwners(): Promise<{ loadedAt: number; owners: StoredOwner[] }> {
+      const [clock] = await sql`SELECT clock_timestamp() AS now`;
+      const rows = await sql`
+        SELECT id, status, attempts, unconfirmed_from, unconfirmed_until, window_from_gw, window_until_gw,
+               attempt_started_at, next_attempt_at
+        FROM payments
+        WHERE status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NOT NULL)`;
+      const owners = rows.map((r): StoredOwner => {
+        const unconfirmed = r.status === 'unconfirmed';
+        return {
+          paymentId: r.id as string,
+          attempt: r.attempts as number,
+          state: unconfirmed ? 'unconfirmed' : 'in_flight',
+          from: ((unconfirmed ? r.unconfirmed_from : r.attempt_started_at) as Date).getTime(),
+          until: ((unconfirmed ? r.unconfirmed_until : r.next_attempt_at) as Date).getTime(),
+          windowFromGw: (r.window_from_gw as number | null) ?? null,
+          windowUntilGw: (r.window_until_gw as number | null) ?? null,
+        };
+      });
+      return { loadedAt: ((clock?.now as Date | undefined) ?? new Date()).getTime(), owners };
+    },
+
+    /** Stores gateway-clock windows once samples on both sides confirm them. */
+    async freezeWindows(windows: Array<{ paymentId: string; attempt: number; from: number; until: number }>): Promise<void> {
+      if (windows.length === 0) return;
+      await sql`
+        UPDATE payments p SET window_from_gw = w.from_gw, window_until_gw = w.until_gw
+        FROM unnest(${windows.map((w) => w.paymentId)}::uuid[], ${windows.map((w) => w.attempt)}::int[],
+                    ${windows.map((w) => Math.floor(w.from))}::bigint[], ${windows.map((w) => Math.ceil(w.until))}::bigint[])
+             AS w(id, attempt, from_gw, until_gw)
+        WHERE p.id = w.id AND p.attempts = w.attempt AND p.status = 'unconfirmed'`;
+    },
+
+    /** Links an unconfirmed payment to the entry found for it, if still on the attempt judged. */
+    async link(
+      paymentId: string,
+      attempt: number,
+      entry: { confirmationId: string; status: GatewayStatus; createdAt: Date; updatedAt: Date },
+      reason: string,
+      syncedAt: Date,
+    ): Promise<Payment | null> {
+      try {
+        return await one(
+          `WITH cur AS (
+             SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = 'unconfirmed' FOR UPDATE
+           ), p AS (
+             UPDATE payments p SET status = $4, confirmation_id = $3, gateway_created_at = $5, gateway_updated_at = $6,
+               submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), last_synced_at = $7, unconfirmed_from = NULL,
+               unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = NULL,
+               resolved_at = CASE WHEN $4 = 'pending' THEN NULL ELSE clock_timestamp() END, updated_at = clock_timestamp()
+             FROM cur WHERE p.id = cur.id RETURNING p.*
+           ), ev AS (
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', $4, 'syncer', $8 FROM p
+           ) ${returning}`,
+          [paymentId, attempt, entry.confirmationId, entry.status, entry.createdAt, entry.updatedAt, syncedAt, reason],
+        );
+      } catch (error) {
+        // the confirmation_id was claimed meanwhile (unique index): decided again next cycle
+        if ((error as { code?: string }).code === '23505') return null;
+        throw error;
+      }
+    },
+
+    /**
+     * Queues an unconfirmed payment to be sent again: the gateway provably never recorded it
+     * (the syncer, guarded by the attempt it judged) or an operator says so (attempt null).
+     */
+    async requeue(paymentId: string, attempt: number | null, source: TransitionSource, reason: string): Promise<Payment | null> {
+      return one(
+        `WITH cur AS (
+           SELECT id FROM payments WHERE id = $1 AND ($2::int IS NULL OR attempts = $2) AND status = 'unconfirmed' FOR UPDATE
+         ), p AS (
+           UPDATE payments p SET status = 'received', next_attempt_at = clock_timestamp(), attempt_started_at = NULL,
+             unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = $4,
+             updated_at = clock_timestamp()
+           FROM cur WHERE p.id = cur.id RETURNING p.*
+         ), ev AS (
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'received', $3, $4 FROM p
+         ) ${returning}`,
+        [paymentId, attempt, source, reason],
+      );
+    },
+
+    /** Every attempt is proven unrecorded and none is left: rejected, never sent again. */
+    async rejectUnrecorded(paymentId: string, attempt: number, reason: string): Promise<Payment | null> {
+      return one(
+        `WITH cur AS (
+           SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = 'unconfirmed' FOR UPDATE
+         ), p AS (
+           UPDATE payments p SET status = 'rejected', unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
+             window_until_gw = NULL, last_error = $3, resolved_at = clock_timestamp(), updated_at = clock_timestamp()
+           FROM cur WHERE p.id = cur.id RETURNING p.*
+         ), ev AS (
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'rejected', 'syncer', $3 FROM p
+         ) ${returning}`,
+        [paymentId, attempt, reason],
+      );
+    },
+
+    /**
+     * A closed group: k unconfirmed payments and exactly k entries only they can own, all with
+     * the same final status. Every payment takes it, keeping the group's entries; the entries are
+     * recorded as claimed. All or nothing: if any payment moved on, nothing changes.
+     */
+    async resolveGroup(
+      owners: Array<{ paymentId: string; attempt: number }>,
+      entries: UnownedEntry[],
+      status: GatewayStatus,
+      reason: string,
+    ): Promise<number> {
+      const ids = entries.map((e) => e.confirmationId);
+      return sql
+        .begin(async (tx) => {
+          const updated = await tx`
+          WITH cur AS (
+            SELECT p.id FROM payments p
+            JOIN unnest(${owners.map((o) => o.paymentId)}::uuid[], ${owners.map((o) => o.attempt)}::int[]) AS g(id, attempt)
+              ON p.id = g.id AND p.attempts = g.attempt
+            WHERE p.status = 'unconfirmed' FOR UPDATE OF p
+          ), p AS (
+            UPDATE payments p SET status = ${status}, group_confirmation_ids = ${ids}::text[], unconfirmed_from = NULL,
+              unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = ${reason},
+              resolved_at = clock_timestamp(), updated_at = clock_timestamp()
+            FROM cur WHERE p.id = cur.id RETURNING p.id
+          )
+          INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
+          SELECT id, 'unconfirmed', ${status}, 'syncer', ${reason} FROM p`;
+          if (updated.count !== owners.length) throw new GroupChanged();
+          await tx`
+          INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)
+          SELECT * FROM unnest(${ids}::text[], ${entries.map((e) => e.status)}::text[],
+                               ${entries.map((e) => isoTime(new Date(e.createdAt)))}::timestamptz[], ${ids.map(() => 'grouped')}::text[])
+          ON CONFLICT (confirmation_id) DO UPDATE SET kind = 'grouped', status = EXCLUDED.status, last_seen_at = now()`;
+          return updated.count;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof GroupChanged) return 0;
+          throw error;
+        });
+    },
+
+    /**
+     * Which of these confirmation_ids are accounted for: held by a payment, claimed by a group or
+     * a late acceptance, or already flagged as foreign (which blocks until acknowledged).
+     */
+    async accountedFor(ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await sql`
+        SELECT confirmation_id FROM payments WHERE confirmation_id = ANY(${ids}::text[])
+        UNION ALL
+        SELECT confirmation_id FROM gateway_orphans WHERE confirmation_id = ANY(${ids}::text[]) AND kind <> 'candidate'`;
+      return new Set(rows.map((row) => row.confirmation_id as string));
+    },
+
+    /** Keeps what an operator must look at: candidates of ambiguous payments, and foreign entries. */
+    async saveUnowned(candidates: UnownedEntry[], foreign: UnownedEntry[]): Promise<void> {
+      const save = async (entries: UnownedEntry[], kind: 'candidate' | 'foreign') => {
+        if (entries.length === 0) return;
+        await sql`
+          INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)
+          SELECT * FROM unnest(${entries.map((e) => e.confirmationId)}::text[], ${entries.map((e) => e.status)}::text[],
+                               ${entries.map((e) => isoTime(new Date(e.createdAt)))}::timestamptz[], ${entries.map(() => kind)}::text[])
+          ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now(),
+            kind = CASE WHEN gateway_orphans.kind = 'candidate' THEN EXCLUDED.kind ELSE gateway_orphans.kind END`;
+      };
+      await save(foreign, 'foreign');
+      await save(candidates, 'candidate');
+      // Candidates a payment now holds (linked) are settled.
+      await sql`DELETE FROM gateway_orphans o USING payments p WHERE o.kind = 'candidate' AND p.confirmation_id = o.confirmation_id`;
+    },
+
+    /** Foreign entries no operator has acknowledged yet: while any exist, automatic decisions stop. */
+    async unacknowledgedForeign(): Promise<number> {
+      const [row] = await sql`SELECT count(*)::int AS n FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL`;
+      return (row?.n as number) ?? 0;
+    },
+
+    /** An operator acknowledges the foreign entries seen so far (who and why are kept). */
+    async acknowledgeForeign(by: string, reason: string): Promise<number> {
+      const result = await sql`
+        UPDATE gateway_orphans SET acknowledged_at = now(), acknowledged_by = ${by}, acknowledge_reason = ${reason}
+        WHERE kind = 'foreign' AND acknowledged_at IS NULL`;
+      return result.count;
+    },
+
+    async readWatermark(): Promise<number | null> {
+      const [row] = await sql`SELECT foreign_watermark_gw FROM sync_state WHERE name = 'gateway'`;
+      return (row?.foreign_watermark_gw as number | null) ?? null;
+    },
+
+    /** The cycle's view of the gateway: clock offset and alarms, and how far entries were checked. */
+    async saveGatewayView(view: GatewayAlarms & { foreignWatermarkGw: number | null }): Promise<void> {
+      await sql`
+        INSERT INTO sync_state (name, clock_offset_low_ms, clock_offset_high_ms, clock_alarm, list_alarm, foreign_watermark_gw, updated_at)
+        VALUES ('gateway', ${view.clockOffsetLowMs}, ${view.clockOffsetHighMs}, ${view.clockAlarm}, ${view.listAlarm},
+                ${view.foreignWatermarkGw}, now())
+        ON CONFLICT (name) DO UPDATE SET clock_offset_low_ms = EXCLUDED.clock_offset_low_ms,
+          clock_offset_high_ms = EXCLUDED.clock_offset_high_ms, clock_alarm = EXCLUDED.clock_alarm,
+          list_alarm = EXCLUDED.list_alarm,
+          foreign_watermark_gw = COALESCE(EXCLUDED.foreign_watermark_gw, sync_state.foreign_watermark_gw), updated_at = now()`;
+    },
+  };
+}
+
+class GroupChanged extends Error {}
+
+export type UnconfirmedRepository = ReturnType<typeof createUnconfirmedRepository>;
