@@ -59,7 +59,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
         INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, 'received', 'pending', $7 FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     retry: `WITH ${current}, p AS (
-        UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = clock_timestamp() + $8 * interval '1 millisecond',
+        UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = clock_timestamp() + $7 * interval '1 millisecond',
           last_error = $4, updated_at = clock_timestamp()
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}
@@ -128,8 +128,9 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       const confirmationId = outcome.record === 'accepted' ? outcome.confirmationId : null;
       const gatewayCreatedAt = outcome.record === 'accepted' ? outcome.gatewayCreatedAt : null;
       const reason = outcome.record === 'accepted' ? null : outcome.reason;
-      const params: unknown[] = [id, attempt, OUTCOME_OF[outcome.record], reason, confirmationId, gatewayCreatedAt, source];
-      if (outcome.record === 'retry') params.push(outcome.retryInMs);
+      // $7 is the event's source, or the retry delay for a retry (which writes no event).
+      const params: unknown[] = [id, attempt, OUTCOME_OF[outcome.record], reason, confirmationId, gatewayCreatedAt];
+      params.push(outcome.record === 'retry' ? outcome.retryInMs : source);
       try {
         const payment = await run(statements[outcome.record], params, tx);
         return payment ? { kind: 'applied', payment } : { kind: 'fenced' };

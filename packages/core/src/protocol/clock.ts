@@ -4,7 +4,7 @@
  * gateway's created_at in between. So `gateway - ours` lies in [created - answeredAt,
  * created - sentAt]. Samples that agree (their intervals intersect) form an era; a sample that
  * cannot agree with the era before it means the gateway's clock stepped (or drifted past the
- * tolerance): a new era starts, and attempts between the two eras cannot be placed in its clock.
+ * tolerance): a new era starts, and attempts around the change are given windows spanning both.
  *
  * Pure: callers pass samples and times; nothing here reads a clock.
  */
@@ -60,13 +60,23 @@ export interface WindowOptions {
 }
 
 export type GatewayWindow =
-  | { known: true; from: number; until: number /** a later sample of the same era confirms it */; frozen: boolean }
-  | { known: false; reason: 'clock_unknown' | 'clock_jump' };
+  | {
+      known: true;
+      from: number;
+      until: number;
+      /** A later sample confirms the offset(s) used: the window will not change. */
+      frozen: boolean;
+      /** The gateway's clock stepped around this attempt: the window spans both offsets. */
+      stepped: boolean;
+    }
+  | { known: false; reason: 'clock_unknown' };
 
 /**
  * The gateway-clock interval in which the gateway may have created an entry for an attempt
  * that ran from `from` to `until` in our clock: widened by the offset's uncertainty, the
- * margin, and (at the end) the recording delay.
+ * margin, and (at the end) the recording delay. An attempt that ran between two eras (the
+ * gateway's clock stepped around it) gets a window spanning the offsets of both: wide, so it
+ * may leave the attempt for an operator, but never wrong while the clock steps between samples.
  */
 export function windowFor(
   attempt: { from: number; until: number },
@@ -74,21 +84,29 @@ export function windowFor(
   options: WindowOptions,
 ): GatewayWindow {
   if (eras.length === 0) return { known: false, reason: 'clock_unknown' };
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  let used = 0;
+  let lastUsed = 0;
   for (let i = 0; i < eras.length; i++) {
     const era = eras[i] as ClockEra;
-    const coverFrom = i === 0 ? Number.NEGATIVE_INFINITY : era.firstAt;
-    const coverUntil = i === eras.length - 1 ? Number.POSITIVE_INFINITY : era.lastAt;
-    if (attempt.from >= coverFrom && attempt.until <= coverUntil) {
-      return {
-        known: true,
-        from: attempt.from + era.low - options.marginMs,
-        until: attempt.until + era.high + options.marginMs + options.recordingDelayMs,
-        frozen: attempt.until <= era.lastAt,
-      };
-    }
+    // An era's offset may have held from the previous era's last sample to the next one's first.
+    const holdsFrom = i === 0 ? Number.NEGATIVE_INFINITY : (eras[i - 1] as ClockEra).lastAt;
+    const holdsUntil = i === eras.length - 1 ? Number.POSITIVE_INFINITY : (eras[i + 1] as ClockEra).firstAt;
+    if (attempt.until < holdsFrom || attempt.from > holdsUntil) continue;
+    low = Math.min(low, era.low);
+    high = Math.max(high, era.high);
+    used++;
+    lastUsed = i;
   }
-  // Between two eras: the gateway's clock stepped while this attempt ran, or just around it.
-  return { known: false, reason: 'clock_jump' };
+  const latest = eras[lastUsed] as ClockEra;
+  return {
+    known: true,
+    from: attempt.from + low - options.marginMs,
+    until: attempt.until + high + options.marginMs + options.recordingDelayMs,
+    frozen: lastUsed < eras.length - 1 || attempt.until <= latest.lastAt,
+    stepped: used > 1,
+  };
 }
 
 /**
@@ -107,5 +125,5 @@ export function clockAlarm(eras: readonly ClockEra[], needed: boolean): string |
   const previous = eras[eras.length - 2] as ClockEra;
   const latest = eras[eras.length - 1] as ClockEra;
   const mid = (era: ClockEra) => Math.round((era.low + era.high) / 2);
-  return `gateway clock offset moved from ${mid(previous)} ms to ${mid(latest)} ms; attempts around the change wait for an operator`;
+  return `gateway clock offset moved from ${mid(previous)} ms to ${mid(latest)} ms; windows of attempts around the change span both`;
 }

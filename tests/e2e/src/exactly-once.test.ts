@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FINAL_STATUSES,
+  measureGatewayClock,
+  mockStats,
+  postPayment,
+  recordedWithMemo,
+  setFaults,
+  storedEvents,
+  uniqueMemo,
+  waitForStatus,
+} from './delivery-helpers.js';
+import { eventually, type System, startSystem } from './harness.js';
+
+/**
+ * Issue 10's paths to a second send or a wrong link, each against the real gateway-mock: a
+ * gateway that records after we gave up, a clock that is off, a cap that must hold on every
+ * path, and syncers that share a backlog while the gateway is slow.
+ */
+
+const SUBMIT_TIMEOUT_MS = 300;
+
+async function putClock(system: System, offsetMs: number): Promise<void> {
+  const answer = await fetch(`${system.mock.url}/__mock/clock`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ offset_ms: offsetMs }),
+  });
+  expect(answer.status).toBe(200);
+}
+
+describe('a gateway that records a request after we gave up on it (within the bound)', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      env: { GATEWAY_SUBMIT_TIMEOUT_MS: String(SUBMIT_TIMEOUT_MS), GATEWAY_MAX_RECORDING_DELAY_MS: '1500' },
+    });
+    client = system.as(await system.createClient('acme'));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('links the late entry instead of sending the payment again', async () => {
+    // The mock holds the request 900 ms, then records it: 600 ms after our deadline.
+    await setFaults(system, { submit: [{ kind: 'latency', latency_ms: 900, count: 1 }] });
+    const memo = uniqueMemo('recorded late');
+    const answer = await postPayment(client, memo, 2);
+    expect(answer.status).toBe(202);
+    expect(answer.body.status).toBe('unconfirmed');
+
+    const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
+    const recorded = await recordedWithMemo(system, memo);
+    expect(recorded).toHaveLength(1);
+    expect(final.confirmation_id).toBe(recorded[0]?.confirmation_id);
+    expect(final.attempts).toBe(1);
+  });
+});
+
+describe('a gateway that records later than the bound', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+  let admin: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      env: { GATEWAY_SUBMIT_TIMEOUT_MS: String(SUBMIT_TIMEOUT_MS), GATEWAY_MAX_RECORDING_DELAY_MS: '200' },
+    });
+    client = system.as(await system.createClient('acme'));
+    admin = system.as(await system.createClient('ops', true));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('may send twice, but detects the late entry and raises the alarm', async () => {
+    // Recorded 2.5 s after arrival: long after the 200 ms bound, so the list proves "never
+    // recorded" first and the payment is sent again; the late entry then lands in no window.
+    await setFaults(system, { submit: [{ kind: 'latency', latency_ms: 2500, count: 1 }] });
+    const memo = uniqueMemo('recorded too late');
+    const answer = await postPayment(client, memo, 2);
+    expect(answer.body.status).toBe('unconfirmed');
+
+    const report = await eventually(
+      async () => {
+        const body = (
+          await admin.get<{ gateway: { foreign_unacknowledged: number }; orphans: Array<{ kind: string }> }>(
+            '/admin/reconciliation',
+          )
+        ).body;
+        return body.gateway.foreign_unacknowledged > 0 ? body : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the foreign-entry alarm' },
+    );
+    expect(report.orphans.some((o) => o.kind === 'foreign')).toBe(true);
+    expect(await recordedWithMemo(system, memo)).toHaveLength(2);
+    expect(system.logs.text()).toContain('ALARM: gateway entries inside no submission window');
+  });
+});
+
+describe('every send counts toward RESUBMIT_MAX_ATTEMPTS', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3, env: { RESUBMIT_MAX_ATTEMPTS: '2' } });
+    client = system.as(await system.createClient('acme'));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('rejects a payment whose every attempt was ambiguous and proven unrecorded, after the cap, sending it no more', async () => {
+    // error 500 without recording, every time: ambiguous, proven unrecorded, re-queued... until the cap.
+    await setFaults(system, { submit: [{ kind: 'error', status_code: 500 }] });
+    const before = await mockStats(system);
+    const memo = uniqueMemo('never recorded');
+    const answer = await postPayment(client, memo);
+    expect(answer.body.status).toBe('unconfirmed');
+
+    const final = await waitForStatus(system, answer.body.id, ['rejected']);
+    expect(final.attempts).toBe(2);
+    expect(final.last_error).toMatch(/recorded none of 2 attempts/);
+    const after = await mockStats(system);
+    expect(after.submits_received - before.submits_received).toBe(2);
+    expect((await storedEvents(system, answer.body.id)).map((e) => e.to_status)).toEqual([
+      'received',
+      'unconfirmed',
+      'received',
+      'unconfirmed',
+      'rejected',
+    ]);
+    await setFaults(system, {});
+  });
+});
+
+describe('a gateway whose clock is off', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3 });
+    client = system.as(await system.createClient('acme'));
+  });
+  afterAll(() => system?.stop());
+
+  it.each([
+    ['30 s ahead', 30_000],
+    ['2 h ahead (naive local time)', 7_200_000],
+    ['45 s behind', -45_000],
+  ])('%s: links a recorded payment to its own entry, and re-sends an unrecorded one exactly once', async (_, offsetMs) => {
+    await putClock(system, offsetMs);
+    await measureGatewayClock(client); // the offset is measured from accepted submits
+    const before = await mockStats(system);
+
+    // One unknown at a time: overlapping windows are a different matter (see matching's tests).
+    await setFaults(system, { submit: [{ kind: 'accept_then_error', status_code: 503, count: 1 }] });
+    const recordedMemo = uniqueMemo(`skew recorded ${offsetMs}`);
+    const recorded = await postPayment(client, recordedMemo, 1);
+    expect(recorded.body.status).toBe('unconfirmed');
+    const first = await waitForStatus(system, recorded.body.id, FINAL_STATUSES);
+    const firstAtGateway = await recordedWithMemo(system, recordedMemo);
+    expect(firstAtGateway).toHaveLength(1);
+    expect(first.confirmation_id).toBe(firstAtGateway[0]?.confirmation_id);
+    expect(first.attempts).toBe(1);
+
+    await setFaults(system, { submit: [{ kind: 'error', status_code: 500, count: 1 }] });
+    const lostMemo = uniqueMemo(`skew unrecorded ${offsetMs}`);
+    const lost = await postPayment(client, lostMemo, 1);
+    expect(lost.body.status).toBe('unconfirmed');
+    const second = await waitForStatus(system, lost.body.id, FINAL_STATUSES);
+    const secondAtGateway = await recordedWithMemo(system, lostMemo);
+    expect(secondAtGateway).toHaveLength(1);
+    expect(second.confirmation_id).toBe(secondAtGateway[0]?.confirmation_id);
+    expect(second.attempts).toBe(2);
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(3);
+  });
+});
+
+describe('three syncers share a backlog while the gateway is slow', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    // A lease of 2 s against a gateway taking 150 ms per send: a batch leased at once would
+    // run out before its tail is sent (80 payments, 2 at a time per syncer).
+    system = await startSystem({
+      delaySeconds: 0.3,
+      startSyncer: false,
+      env: { ATTEMPT_LEASE_MS: '2000', RESUBMIT_CONCURRENCY: '2', RESUBMIT_BATCH_SIZE: '100' },
+    });
+    client = system.as(await system.createClient('acme'));
+  });
+  afterAll(() => system?.stop());
+
+  it('sends each queued payment exactly once', async () => {
+    await setFaults(system, { submit: [{ kind: 'rate_limit', retry_after_s: 0 }] });
+    const memos = Array.from({ length: 80 }, (_, i) => uniqueMemo(`backlog ${i}`));
+    const ids: string[] = [];
+    for (const memo of memos) {
+      const answer = await postPayment(client, memo, 3);
+      expect(answer.body.status).toBe('received');
+      ids.push(answer.body.id);
+    }
+    await setFaults(system, { submit: [{ kind: 'latency', latency_ms: 150 }] });
+    await Promise.all([system.startSyncer(), system.startSyncer(), system.startSyncer()]);
+
+    for (const id of ids) await waitForStatus(system, id, FINAL_STATUSES, 60_000);
+    const atGateway = await Promise.all(memos.map((memo) => recordedWithMemo(system, memo)));
+    expect(atGateway.map((entries) => entries.length)).toEqual(memos.map(() => 1));
+  });
+});
