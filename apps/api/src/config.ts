@@ -17,6 +17,8 @@ export const apiEnvSchema = sharedEnvSchema.extend({
   BODY_LIMIT_BYTES: envInt(16_384, 1024, 1_048_576),
   /** A pending payment older than this is listed for operators (the real gateway resolves in ~60 s). */
   ADMIN_STALE_PENDING_MS: envInt(600_000, 1000, 30 * 86_400_000),
+  /** A payment still `received` this long after it was stored is listed for an operator. */
+  ADMIN_STUCK_RECEIVED_MS: envInt(600_000, 1000, 30 * 86_400_000),
   /** Requests per RATE_LIMIT_WINDOW_MS allowed per API key (per address without one); 0 = no limit. */
   RATE_LIMIT_MAX: envInt(6000, 0, 10_000_000),
   RATE_LIMIT_WINDOW_MS: envInt(60_000, 1000, 3_600_000),

@@ -1,4 +1,6 @@
 import {
+  acknowledgeGatewayBodySchema,
+  acknowledgeGatewayResultSchema,
   ConflictError,
   linkPaymentBodySchema,
   NotFoundError,
@@ -31,7 +33,34 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: reconciliationReportSchema, ...problems(401, 403, 503) },
       },
     },
-    async () => admin.reconciliationReport({ stalePendingMs: config.ADMIN_STALE_PENDING_MS, limit: 500 }),
+    async () =>
+      admin.reconciliationReport({
+        stalePendingMs: config.ADMIN_STALE_PENDING_MS,
+        stuckReceivedMs: config.ADMIN_STUCK_RECEIVED_MS,
+        limit: 500,
+      }),
+  );
+
+  app.post(
+    '/admin/gateway/acknowledge',
+    {
+      schema: {
+        operationId: 'acknowledgeGateway',
+        tags: ['admin'],
+        summary: "Acknowledge the gateway's foreign entries and its list size, so automatic decisions resume",
+        description:
+          'Foreign entries (inside no submission window) stop automatic linking and re-queueing: someone else submits to the gateway, or it recorded a request later than GATEWAY_MAX_RECORDING_DELAY_MS. After looking into them, an operator acknowledges them here; who and why are recorded.',
+        security: bearerSecurity,
+        body: acknowledgeGatewayBodySchema,
+        response: { 200: acknowledgeGatewayResultSchema, ...problems(400, 401, 403, 415, 422, 503) },
+      },
+    },
+    async (request) => {
+      const by = request.client?.name ?? 'operator';
+      const result = await admin.acknowledgeGateway(by, request.body.reason);
+      request.log.warn({ operator: by, acknowledged: result.acknowledgedForeign }, 'operator acknowledged the gateway state');
+      return { acknowledged_foreign: result.acknowledgedForeign, list_size_accepted: result.listSize };
+    },
   );
 
   app.post(

@@ -1,59 +1,62 @@
 import type postgres from 'postgres';
+import type { ReconciliationReport } from '../validators/payments.js';
 
-export interface ReconciliationReport {
-  sync: {
-    last_synced_at: string | null;
-    lag_ms: number | null;
-    last_cycle_ms: number | null;
-    last_entries: number | null;
-    last_changed: number | null;
-    last_orphans: number | null;
-    last_error: string | null;
-  };
-  unconfirmed: Array<{
-    id: string;
-    client_id: string;
-    created_at: string;
-    window_from: string | null;
-    window_until: string | null;
-    reason: string | null;
-  }>;
-  orphans: Array<{ confirmation_id: string; status: string; gateway_created_at: string; first_seen_at: string }>;
-  stale_pending: Array<{ id: string; client_id: string; confirmation_id: string | null; submitted_at: string | null }>;
-  missing_at_gateway: Array<{ id: string; client_id: string; confirmation_id: string | null; missing_since: string | null }>;
-}
+export type { ReconciliationReport } from '../validators/payments.js';
 
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
+const num = (value: unknown) => (value == null ? null : Number(value));
 
-/** The operator's view: everything the syncer could not settle by itself. */
+/** The operator's view: everything the syncer could not settle by itself, and the gateway's alarms. */
 export function createAdminRepository(sql: postgres.Sql) {
   return {
-    async reconciliationReport(options: { stalePendingMs: number; limit: number }): Promise<ReconciliationReport> {
+    async reconciliationReport(options: {
+      stalePendingMs: number;
+      stuckReceivedMs: number;
+      limit: number;
+    }): Promise<ReconciliationReport> {
       const { limit } = options;
-      const [state, unconfirmed, orphans, stale, missing] = await Promise.all([
+      const [state, unconfirmed, orphans, stale, missing, stuck, grouped] = await Promise.all([
         sql`SELECT last_synced_at, last_cycle_ms, last_entries, last_changed, last_orphans, last_error,
-                   (extract(epoch FROM now() - last_synced_at) * 1000)::bigint AS lag_ms
+                   careful_since, careful_reason, clock_offset_low_ms, clock_offset_high_ms, clock_alarm, list_alarm,
+                   (extract(epoch FROM now() - last_synced_at) * 1000)::bigint AS lag_ms,
+                   (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL) AS foreign_open,
+                   (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'late_accept' AND acknowledged_at IS NULL) AS late_open
             FROM sync_state WHERE name = 'gateway'`,
         sql`SELECT id, client_id, created_at, unconfirmed_from, unconfirmed_until, last_error FROM payments
             WHERE status = 'unconfirmed' ORDER BY created_at LIMIT ${limit}`,
-        sql`SELECT confirmation_id, status, gateway_created_at, first_seen_at FROM gateway_orphans
-            ORDER BY gateway_created_at LIMIT ${limit}`,
+        sql`SELECT confirmation_id, status, gateway_created_at, first_seen_at, kind, payment_id, acknowledged_at, acknowledged_by
+            FROM gateway_orphans ORDER BY gateway_created_at LIMIT ${limit}`,
         sql`SELECT id, client_id, confirmation_id, submitted_at FROM payments
             WHERE status = 'pending' AND submitted_at < now() - ${options.stalePendingMs} * interval '1 millisecond'
             ORDER BY submitted_at LIMIT ${limit}`,
         sql`SELECT id, client_id, confirmation_id, gateway_missing_since FROM payments
             WHERE status = 'pending' AND gateway_missing_since IS NOT NULL ORDER BY gateway_missing_since LIMIT ${limit}`,
+        sql`SELECT id, client_id, created_at, attempts, next_attempt_at, last_error FROM payments
+            WHERE status = 'received' AND created_at < now() - ${options.stuckReceivedMs} * interval '1 millisecond'
+            ORDER BY created_at LIMIT ${limit}`,
+        sql`SELECT id, status, group_confirmation_ids FROM payments
+            WHERE group_confirmation_ids IS NOT NULL ORDER BY resolved_at DESC NULLS LAST LIMIT ${limit}`,
       ]);
       const [sync] = state;
       return {
         sync: {
           last_synced_at: iso(sync?.last_synced_at),
-          lag_ms: sync?.lag_ms == null ? null : Number(sync.lag_ms),
-          last_cycle_ms: (sync?.last_cycle_ms as number | null) ?? null,
-          last_entries: (sync?.last_entries as number | null) ?? null,
-          last_changed: (sync?.last_changed as number | null) ?? null,
-          last_orphans: (sync?.last_orphans as number | null) ?? null,
+          lag_ms: num(sync?.lag_ms),
+          last_cycle_ms: num(sync?.last_cycle_ms),
+          last_entries: num(sync?.last_entries),
+          last_changed: num(sync?.last_changed),
+          last_orphans: num(sync?.last_orphans),
           last_error: (sync?.last_error as string | null) ?? null,
+        },
+        gateway: {
+          careful_since: iso(sync?.careful_since),
+          careful_reason: (sync?.careful_reason as string | null) ?? null,
+          clock_offset_low_ms: num(sync?.clock_offset_low_ms),
+          clock_offset_high_ms: num(sync?.clock_offset_high_ms),
+          clock_alarm: (sync?.clock_alarm as string | null) ?? null,
+          list_alarm: (sync?.list_alarm as string | null) ?? null,
+          foreign_unacknowledged: num(sync?.foreign_open) ?? 0,
+          double_send_alarms: num(sync?.late_open) ?? 0,
         },
         unconfirmed: unconfirmed.map((r) => ({
           id: r.id as string,
@@ -68,6 +71,10 @@ export function createAdminRepository(sql: postgres.Sql) {
           status: r.status as string,
           gateway_created_at: iso(r.gateway_created_at) ?? '',
           first_seen_at: iso(r.first_seen_at) ?? '',
+          kind: r.kind as ReconciliationReport['orphans'][number]['kind'],
+          payment_id: (r.payment_id as string | null) ?? null,
+          acknowledged_at: iso(r.acknowledged_at),
+          acknowledged_by: (r.acknowledged_by as string | null) ?? null,
         })),
         stale_pending: stale.map((r) => ({
           id: r.id as string,
@@ -81,7 +88,36 @@ export function createAdminRepository(sql: postgres.Sql) {
           confirmation_id: r.confirmation_id as string | null,
           missing_since: iso(r.gateway_missing_since),
         })),
+        stuck_received: stuck.map((r) => ({
+          id: r.id as string,
+          client_id: r.client_id as string,
+          created_at: iso(r.created_at) ?? '',
+          attempts: r.attempts as number,
+          next_attempt_at: iso(r.next_attempt_at),
+          reason: (r.last_error as string | null) ?? null,
+        })),
+        grouped: grouped.map((r) => ({
+          id: r.id as string,
+          status: r.status as string,
+          group_confirmation_ids: r.group_confirmation_ids as string[],
+        })),
       };
+    },
+
+    /**
+     * An operator acknowledges the gateway's state: foreign entries seen so far and late
+     * acceptances are marked with who and why (automatic decisions resume), and the list's
+     * current size becomes its history (after a wipe, absence decisions resume from here).
+     */
+    async acknowledgeGateway(by: string, reason: string): Promise<{ acknowledgedForeign: number; listSize: number | null }> {
+      return sql.begin(async (tx) => {
+        const acknowledged = await tx`
+          UPDATE gateway_orphans SET acknowledged_at = now(), acknowledged_by = ${by}, acknowledge_reason = ${reason}
+          WHERE kind IN ('foreign', 'late_accept') AND acknowledged_at IS NULL`;
+        const [state] = await tx`
+          UPDATE sync_state SET max_entries = last_entries, list_alarm = NULL WHERE name = 'gateway' RETURNING max_entries`;
+        return { acknowledgedForeign: acknowledged.count, listSize: (state?.max_entries as number | null) ?? null };
+      });
     },
   };
 }

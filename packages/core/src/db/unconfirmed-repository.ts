@@ -221,14 +221,6 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
       return (row?.n as number) ?? 0;
     },
 
-    /** An operator acknowledges the foreign entries seen so far (who and why are kept). */
-    async acknowledgeForeign(by: string, reason: string): Promise<number> {
-      const result = await sql`
-        UPDATE gateway_orphans SET acknowledged_at = now(), acknowledged_by = ${by}, acknowledge_reason = ${reason}
-        WHERE kind = 'foreign' AND acknowledged_at IS NULL`;
-      return result.count;
-    },
-
     async readWatermark(): Promise<number | null> {
       const [row] = await sql`SELECT foreign_watermark_gw FROM sync_state WHERE name = 'gateway'`;
       return (row?.foreign_watermark_gw as number | null) ?? null;

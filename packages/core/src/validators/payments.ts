@@ -129,6 +129,10 @@ export const problemSchema = z
     instance: z.string().optional(),
     request_id: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    payment_id: z
+      .string()
+      .optional()
+      .meta({ description: 'The payment concerned (outcome-unknown): read it at its Location, do not send it again.' }),
   })
   .meta({ id: 'Problem' });
 
@@ -145,6 +149,21 @@ export const reconciliationReportSchema = z
         last_error: z.string().nullable(),
       })
       .meta({ description: "The syncer's freshness: when the gateway's list was last read in full, how long a cycle takes." }),
+    gateway: z
+      .object({
+        careful_since: z.string().nullable(),
+        careful_reason: z.string().nullable(),
+        clock_offset_low_ms: z.number().nullable(),
+        clock_offset_high_ms: z.number().nullable(),
+        clock_alarm: z.string().nullable(),
+        list_alarm: z.string().nullable(),
+        foreign_unacknowledged: z.number(),
+        double_send_alarms: z.number(),
+      })
+      .meta({
+        description:
+          "The gateway as the syncer sees it: careful mode (one send at a time), its clock's offset from ours with the alarm when it is unknown or moved, why the last list proved no absence, and foreign entries or late acceptances waiting for an operator.",
+      }),
     unconfirmed: z.array(
       z.object({
         id: z.uuid(),
@@ -156,8 +175,33 @@ export const reconciliationReportSchema = z
       }),
     ),
     orphans: z.array(
-      z.object({ confirmation_id: z.string(), status: z.string(), gateway_created_at: z.string(), first_seen_at: z.string() }),
+      z.object({
+        confirmation_id: z.string(),
+        status: z.string(),
+        gateway_created_at: z.string(),
+        first_seen_at: z.string(),
+        kind: z.enum(['candidate', 'foreign', 'grouped', 'late_accept']).meta({
+          description:
+            "candidate: in an unconfirmed payment's window; foreign: in no window; grouped: claimed by a group; late_accept: a late acceptance after a newer send",
+        }),
+        payment_id: z.uuid().nullable(),
+        acknowledged_at: z.string().nullable(),
+        acknowledged_by: z.string().nullable(),
+      }),
     ),
+    stuck_received: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          client_id: z.uuid(),
+          created_at: z.string(),
+          attempts: z.number(),
+          next_attempt_at: z.string().nullable(),
+          reason: z.string().nullable(),
+        }),
+      )
+      .meta({ description: 'Payments still waiting to reach the gateway long after they were received.' }),
+    grouped: z.array(z.object({ id: z.uuid(), status: z.string(), group_confirmation_ids: z.array(z.string()) })),
     stale_pending: z.array(
       z.object({
         id: z.uuid(),
@@ -185,3 +229,12 @@ export const linkPaymentBodySchema = z.strictObject({
 });
 
 export const requeuePaymentBodySchema = z.strictObject({ reason: operatorReason });
+
+export const acknowledgeGatewayBodySchema = z.strictObject({ reason: operatorReason });
+
+export const acknowledgeGatewayResultSchema = z.object({
+  acknowledged_foreign: z.number().meta({ description: 'Foreign entries acknowledged by this call.' }),
+  list_size_accepted: z.number().nullable().meta({ description: "The gateway's list size now taken as its history." }),
+});
+
+export type ReconciliationReport = z.output<typeof reconciliationReportSchema>;
