@@ -116,7 +116,7 @@ export function createAdminRepository(sql: postgres.Sql) {
           WHERE kind IN ('foreign', 'late_accept') AND acknowledged_at IS NULL`;
         const [state] = await tx`
           UPDATE sync_state SET max_entries = last_entries, list_alarm = NULL WHERE name = 'gateway' RETURNING max_entries`;
-        return { acknowledgedForeign: acknowledged.count, listSize: (state?.max_entries as number | null) ?? null };
+        return { acknowledgedForeign: acknowledged.count, listSize: num(state?.max_entries) };
       });
     },
   };

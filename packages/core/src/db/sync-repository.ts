@@ -102,7 +102,7 @@ export function createSyncRepository(sql: postgres.Sql) {
         ? {
             lastSyncedAt: row.last_synced_at as Date | null,
             lastError: row.last_error as string | null,
-            maxEntries: (row.max_entries as number | null) ?? null,
+            maxEntries: row.max_entries == null ? null : Number(row.max_entries),
           }
         : null;
     },

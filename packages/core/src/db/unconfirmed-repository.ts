@@ -59,8 +59,9 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
           state: unconfirmed ? 'unconfirmed' : 'in_flight',
           from: ((unconfirmed ? r.unconfirmed_from : r.attempt_started_at) as Date).getTime(),
           until: ((unconfirmed ? r.unconfirmed_until : r.next_attempt_at) as Date).getTime(),
-          windowFromGw: (r.window_from_gw as number | null) ?? null,
-          windowUntilGw: (r.window_until_gw as number | null) ?? null,
+          // bigint columns come back as strings from postgres.js
+          windowFromGw: r.window_from_gw == null ? null : Number(r.window_from_gw),
+          windowUntilGw: r.window_until_gw == null ? null : Number(r.window_until_gw),
         };
       });
       return { loadedAt: ((clock?.now as Date | undefined) ?? new Date()).getTime(), owners };
@@ -223,7 +224,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
 
     async readWatermark(): Promise<number | null> {
       const [row] = await sql`SELECT foreign_watermark_gw FROM sync_state WHERE name = 'gateway'`;
-      return (row?.foreign_watermark_gw as number | null) ?? null;
+      return row?.foreign_watermark_gw == null ? null : Number(row.foreign_watermark_gw);
     },
 
     /** The cycle's view of the gateway: clock offset and alarms, and how far entries were checked. */

@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FINAL_STATUSES,
+  measureGatewayClock,
+  mockStats,
+  postPayment,
+  recordedWithMemo,
+  setFaults,
+  storedPayment,
+  submitToGateway,
+  uniqueMemo,
+  waitForStatus,
+  waitForSyncAfter,
+} from './delivery-helpers.js';
+import { eventually, type System, startSystem } from './harness.js';
+
+/**
+ * A gateway whose list cannot be trusted, that someone else also uses, that asks us to wait
+ * forever, or that keeps failing: no absence is concluded from a list that contradicts us, no
+ * automatic decision is taken while unexplained entries exist, and careful mode sends one at
+ * a time while it misbehaves.
+ */
+
+interface Report {
+  gateway: {
+    list_alarm: string | null;
+    foreign_unacknowledged: number;
+    careful_since: string | null;
+    clock_offset_low_ms: number | null;
+    clock_alarm: string | null;
+  };
+  orphans: Array<{ confirmation_id: string; kind: string; acknowledged_by: string | null }>;
+  stuck_received: Array<{ id: string; reason: string | null }>;
+  unconfirmed: Array<{ id: string }>;
+}
+
+describe('a gateway whose history was wiped', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+  let admin: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 30 }); // payments stay pending at the gateway
+    client = system.as(await system.createClient('acme'));
+    admin = system.as(await system.createClient('ops', true));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('takes no absence decision while the list lost payments we track, and tells the operator', async () => {
+    const pending = await postPayment(client, uniqueMemo('tracked'));
+    expect(pending.body.status).toBe('pending');
+    await setFaults(system, { submit: [{ kind: 'accept_then_error', status_code: 502, count: 1 }] });
+    const memo = uniqueMemo('recorded, then wiped');
+    const unconfirmed = await postPayment(client, memo);
+    expect(unconfirmed.body.status).toBe('unconfirmed');
+    // The gateway restarts with an empty history: its list no longer holds either payment.
+    await fetch(`${system.mock.url}/__mock/payments`, { method: 'DELETE' });
+
+    const report = await eventually(
+      async () => {
+        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        return body.gateway.list_alarm ? body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the list alarm' },
+    );
+    expect(report.gateway.list_alarm).toMatch(/missing from the list|history wiped/);
+    // Several cycles later it is still unconfirmed, never re-sent.
+    await waitForSyncAfter(system, new Date(Date.now() + 1500));
+    expect((await storedPayment(system, unconfirmed.body.id)).status).toBe('unconfirmed');
+    expect((await mockStats(system)).submits_received).toBe(3);
+    expect(report.unconfirmed.map((u) => u.id)).toContain(unconfirmed.body.id);
+  });
+});
+
+describe('a second submitter at the gateway', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+  let admin: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3 });
+    client = system.as(await system.createClient('acme'));
+    admin = system.as(await system.createClient('ops', true));
+    await measureGatewayClock(client);
+    await waitForSyncAfter(system, new Date()); // the first check for foreign entries starts here
+  });
+  afterAll(() => system?.stop());
+
+  it('stops automatic decisions on an entry in no window until an operator acknowledges it', async () => {
+    const stranger = await submitToGateway(system, { sender_account: 'X1', receiver_account: 'Y2', amount: 1.5 });
+    const alarmed = await eventually(
+      async () => {
+        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        return body.gateway.foreign_unacknowledged > 0 ? body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the foreign-entry alarm' },
+    );
+    expect(alarmed.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.kind).toBe('foreign');
+
+    // Meanwhile a payment the gateway never recorded is not re-queued...
+    await setFaults(system, { submit: [{ kind: 'error', status_code: 500, count: 1 }] });
+    const memo = uniqueMemo('paused');
+    const answer = await postPayment(client, memo);
+    expect(answer.body.status).toBe('unconfirmed');
+    await waitForSyncAfter(system, new Date(Date.now() + 1500));
+    expect((await storedPayment(system, answer.body.id)).status).toBe('unconfirmed');
+    expect(await recordedWithMemo(system, memo)).toHaveLength(0);
+
+    // ...until an operator acknowledges, with a reason; who did it is kept.
+    const ack = await admin.post<{ acknowledged_foreign: number }>('/admin/gateway/acknowledge', {
+      reason: 'finance team test payment, submitted by hand',
+    });
+    expect(ack.status).toBe(200);
+    expect(ack.body.acknowledged_foreign).toBe(1);
+    const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
+    expect(await recordedWithMemo(system, memo)).toHaveLength(1);
+    expect(final.attempts).toBe(2);
+    const report = (await admin.get<Report>('/admin/reconciliation')).body;
+    expect(report.gateway.foreign_unacknowledged).toBe(0);
+    expect(report.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.acknowledged_by).toBe('ops');
+  });
+
+  it('refuses an acknowledgement without a reason (422) and from a client key (403)', async () => {
+    expect((await admin.post('/admin/gateway/acknowledge', {})).status).toBe(422);
+    expect((await client.post('/admin/gateway/acknowledge', { reason: 'let me in' })).status).toBe(403);
+  });
+});
+
+describe('a gateway that asks us to wait far too long', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+  let admin: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      env: { GATEWAY_RETRY_AFTER_CAP_MS: '500', ADMIN_STUCK_RECEIVED_MS: '1000' },
+    });
+    client = system.as(await system.createClient('acme'));
+    admin = system.as(await system.createClient('ops', true));
+  });
+  afterAll(() => system?.stop());
+
+  it('caps Retry-After, so the payment is sent again soon and resolves', async () => {
+    await setFaults(system, { submit: [{ kind: 'rate_limit', retry_after_s: 86_400, count: 1 }] });
+    const answer = await postPayment(client, uniqueMemo('retry after a day'));
+    expect(answer.body.status).toBe('received');
+    const stored = await storedPayment(system, answer.body.id);
+    expect(stored.next_attempt_at?.getTime()).toBeLessThan(Date.now() + 60_000);
+    await waitForStatus(system, answer.body.id, FINAL_STATUSES);
+  });
+
+  it('lists a payment waiting in received too long for an operator', async () => {
+    await setFaults(system, { submit: [{ kind: 'rate_limit', retry_after_s: 0 }] });
+    const answer = await postPayment(client, uniqueMemo('stuck'));
+    const report = await eventually(
+      async () => {
+        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        return body.stuck_received.some((s) => s.id === answer.body.id) ? body : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the stuck payment in the report' },
+    );
+    expect(report.stuck_received.find((s) => s.id === answer.body.id)?.reason).toMatch(/429/);
+    await setFaults(system, {});
+  });
+});
+
+describe('careful mode while the gateway misbehaves', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+  let admin: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3, env: { CAREFUL_ENTER_AFTER: '2', CAREFUL_EXIT_AFTER: '2' } });
+    client = system.as(await system.createClient('acme'));
+    admin = system.as(await system.createClient('ops', true));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('stops inline sends after unknown outcomes, sends queued ones one at a time, and returns to normal', async () => {
+    await setFaults(system, { submit: [{ kind: 'accept_then_error', status_code: 504, count: 2 }] });
+    for (const label of ['careful 1', 'careful 2']) {
+      expect((await postPayment(client, uniqueMemo(label))).body.status).toBe('unconfirmed');
+    }
+    const report = (await admin.get<Report>('/admin/reconciliation')).body;
+    expect(report.gateway.careful_since).not.toBeNull();
+
+    // The API answers 202 received and sends nothing inline (its mode is read once a second).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const before = await mockStats(system);
+    const queued = await postPayment(client, uniqueMemo('careful queued'));
+    expect(queued.status).toBe(202);
+    expect(queued.body.status).toBe('received');
+    expect((await mockStats(system)).submits_received).toBe(before.submits_received);
+
+    const second = await postPayment(client, uniqueMemo('careful queued 2'));
+    await Promise.all([
+      waitForStatus(system, queued.body.id, FINAL_STATUSES),
+      waitForStatus(system, second.body.id, FINAL_STATUSES),
+    ]);
+    // Two accepted sends in a row: normal mode again.
+    await eventually(
+      async () => ((await admin.get<Report>('/admin/reconciliation')).body.gateway.careful_since === null ? true : undefined),
+      { timeoutMs: 10_000, what: 'careful mode to end' },
+    );
+    expect(system.logs.text()).toContain('careful mode on');
+    expect(system.logs.text()).toContain('careful mode off');
+  });
+});
