@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { PaymentResponse } from '@pt/core';
 import type { FaultConfig, GatewayMockStats } from '@pt/gateway-mock';
 import { eventually, type System } from './harness.js';
@@ -153,4 +154,73 @@ export async function readGatewayStatus(system: System): Promise<void> {
 export async function measureGatewayClock(client: ReturnType<System['as']>): Promise<void> {
   const answer = await postPayment(client, uniqueMemo('clock sample'));
   if (answer.status !== 201) throw new Error(`the clock-sample payment answered ${answer.status}`);
+}
+
+/** GATEWAY_CLOCK_SKEW_MS and GATEWAY_MAX_RECORDING_DELAY_MS as the harness sets them. */
+export const HARNESS_SKEW_MS = 200;
+export const HARNESS_RECORDING_DELAY_MS = 300;
+
+/**
+ * The least time after an unknown outcome's `unconfirmed_until` before a list may close its
+ * window: the recording delay, plus the clock margin on both sides (the window's end and the
+ * cycle's cutoff). The offset's measured uncertainty only adds to it, so this is a lower bound
+ * for assertions ("re-queued no sooner than"), not a time to wait for.
+ */
+export const WINDOW_CLOSES_AFTER_MS = HARNESS_RECORDING_DELAY_MS + 2 * HARNESS_SKEW_MS;
+
+/** How far apart the bounds of the gateway's measured clock offset are (0 before any cycle saved them). */
+async function clockSpreadMs(system: System): Promise<number> {
+  const [state] = await system.sql<{ low: number | null; high: number | null }[]>`
+    SELECT clock_offset_low_ms AS low, clock_offset_high_ms AS high FROM sync_state WHERE name = 'gateway'`;
+  return state?.low != null && state.high != null ? Number(state.high) - Number(state.low) : 0;
+}
+
+/**
+ * Waits for a reconciliation that started after the window of `id`'s unknown outcome closed as
+ * the syncer judges it: past `unconfirmed_until` by WINDOW_CLOSES_AFTER_MS plus the uncertainty of
+ * the clock offset that cycle used. Returns that cycle's start. Call it while the payment is
+ * still `unconfirmed` (its window is read first).
+ */
+export async function waitForWindowClosed(system: System, id: string, timeoutMs = 15_000): Promise<Date> {
+  const row = await storedPayment(system, id);
+  const until = row.unconfirmed_until?.getTime();
+  if (until === undefined) throw new Error(`payment ${id} has no unknown outcome (status ${row.status})`);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const closesAt = until + WINDOW_CLOSES_AFTER_MS + (await clockSpreadMs(system)) + 1;
+    const syncedAt = await waitForSyncAfter(system, new Date(Math.max(Date.now(), closesAt)), deadline - Date.now());
+    if (syncedAt.getTime() > until + WINDOW_CLOSES_AFTER_MS + (await clockSpreadMs(system))) return syncedAt;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the window of payment ${id} to close`);
+  }
+}
+
+/**
+ * A time (our clock, epoch ms) by which the window of `id`'s unknown outcome has surely closed,
+ * for tests whose syncer is stopped: its end plus WINDOW_CLOSES_AFTER_MS plus the width of the
+ * latest clock sample (the offset's uncertainty is never wider than a sample of its era).
+ */
+export async function windowSurelyClosedAt(system: System, id: string): Promise<number> {
+  const row = await storedPayment(system, id);
+  const until = row.unconfirmed_until?.getTime();
+  if (until === undefined) throw new Error(`payment ${id} has no unknown outcome (status ${row.status})`);
+  const [sample] = await system.sql<{ width: number }[]>`
+    SELECT (extract(epoch FROM ended_at - started_at) * 1000)::float8 AS width FROM payment_attempts
+    WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1`;
+  if (!sample) throw new Error('no accepted submit yet: the gateway clock is unknown, no window can close');
+  return until + WINDOW_CLOSES_AFTER_MS + Math.ceil(sample.width);
+}
+
+/** The 'unconfirmed payment waits' decisions logged for a payment, with their reasons in order. */
+export function waitReasons(system: System, paymentId: string): string[] {
+  return logLines(system, 'unconfirmed payment waits', paymentId).map((line) => String(line.reason));
+}
+
+/** A URL on which nothing listens: a port the OS gave us, closed again (connections are refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return `http://127.0.0.1:${address.port}`;
 }

@@ -1,5 +1,6 @@
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPortUrl, mockStats } from './delivery-helpers.js';
 import { eventually, type System, startSystem } from './harness.js';
 
 type Events = { items: Array<{ from_status: string | null; to_status: string; source: string }> };
@@ -70,10 +71,9 @@ describe('a gateway that is down at submission', () => {
   afterAll(() => system?.stop());
 
   it('answers 202 received, then the syncer submits it once the gateway is back and it resolves', async () => {
-    system = await startSystem({
-      delaySeconds: 0.3,
-      faults: { submit: [{ kind: 'error', status_code: 503, count: 1 }], status: [] },
-    });
+    // Down means nothing listens: the connection is refused, so the gateway provably never got
+    // the request. (A 503 would not prove that: proxies answer it after the upstream took it.)
+    system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { GATEWAY_URL: await closedPortUrl() } });
     const client = system.as(await system.createClient('acme'));
     const answer = await client.post<PaymentResponse>('/payments', {
       sender_account: '11112222',
@@ -83,7 +83,10 @@ describe('a gateway that is down at submission', () => {
     expect(answer.status).toBe(202);
     expect(answer.body.status).toBe('received');
     expect(answer.body.confirmation_id).toBeNull();
+    expect(answer.body.failure_reason).toMatch(/ECONNREFUSED/);
 
+    // The gateway is back: a syncer that reaches it submits the queued payment.
+    await system.startSyncer({ GATEWAY_URL: system.mock.url });
     const settled = await eventually(async () => {
       const read = await client.get<PaymentResponse>(`/payments/${answer.body.id}`);
       return read.body.status === 'settled' ? read.body : undefined;
@@ -95,8 +98,9 @@ describe('a gateway that is down at submission', () => {
       ['pending', 'syncer'],
       ['settled', 'syncer'],
     ]);
-    // one rejected attempt, one accepted: the gateway recorded it exactly once
+    // one refused attempt, one accepted: the gateway saw and recorded it exactly once
     const recorded = await (await fetch(`${system.mock.url}/__mock/payments`)).json();
     expect(recorded).toHaveLength(1);
+    expect((await mockStats(system)).submits_received).toBe(1);
   });
 });
