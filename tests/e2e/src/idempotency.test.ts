@@ -64,15 +64,21 @@ describe('Idempotency-Key on POST /payments', () => {
     expect(after.submits_recorded - before.submits_recorded).toBe(1);
   });
 
-  it('replays a 202 as a 202 and does not submit to the gateway again', async () => {
-    await putFaults([{ kind: 'error', status_code: 503, count: 1 }]);
+  // A 429 proves the gateway did not take it: 202 received, queued for the syncer. A 503 leaves
+  // the outcome unknown (a proxy may answer it after the gateway took the request): 202
+  // unconfirmed. Either way a retry must replay the answer rather than send it again.
+  it.each([
+    { name: 'received (429)', fault: { kind: 'rate_limit', retry_after_s: 0, count: 1 }, status: 'received' },
+    { name: 'unconfirmed (503)', fault: { kind: 'error', status_code: 503, count: 1 }, status: 'unconfirmed' },
+  ])('replays a 202 $name as a 202 and does not submit to the gateway again', async ({ fault, status }) => {
+    await putFaults([fault]);
     const key = newKey();
     const payment = { ...body, memo: key };
     const before = await mockStats();
 
     const first = await acme.post<PaymentResponse>('/payments', payment, { 'idempotency-key': key });
     expect(first.status).toBe(202);
-    expect(first.body.status).toBe('received');
+    expect(first.body.status).toBe(status);
     const again = await acme.post<PaymentResponse>('/payments', payment, { 'idempotency-key': key });
     expect(again.status).toBe(202);
     expect(again.body).toEqual(first.body);

@@ -18,12 +18,12 @@ import {
   uniqueMemo,
   waitForStatus,
   waitForSyncAfter,
+  windowSurelyClosedAt,
 } from './delivery-helpers.js';
 import { eventually, type RunningSyncer, type System, startSystem } from './harness.js';
 
 type StatusRule = NonNullable<FaultConfig['status']>[number];
 
-const SKEW_MS = 200; // GATEWAY_CLOCK_SKEW_MS in the harness
 const STATUS_FAILED = 'GET /status failed';
 const CYCLE_FAILED = 'reconciliation failed; will retry next cycle';
 const RECONCILED = 'reconciled with gateway';
@@ -60,16 +60,18 @@ describe('a status list that fails, and statuses that must not move', () => {
     const before = await mockStats(system);
     const memoP = uniqueMemo(`P under ${rule.kind}`);
     const memoU = uniqueMemo(`U under ${rule.kind}`);
+    // P's accepted submit also measures the gateway's clock, which U's window is placed in.
     const p = await postPayment(client, memoP, 2);
     expect(p.body.status).toBe('pending');
     const u = await postPayment(client, memoU, 6);
     expect(u.body.status).toBe('unconfirmed');
-    const windowEnd = (await storedPayment(system, u.body.id)).unconfirmed_until?.getTime() ?? 0;
+    // By the time the syncer meets the fault, U's window has closed: only the fault holds it back.
+    const windowClosed = await windowSurelyClosedAt(system, u.body.id);
     // The mock resolves lazily, on a read of /status: read it until P shows resolved.
     await eventually(async () => {
       await fetch(`${system.mock.url}/status`).then((response) => response.text());
       const resolved = (await recordedWithMemo(system, memoP)).every((entry) => entry.status === 'settled');
-      return resolved && Date.now() > windowEnd + SKEW_MS + 50 ? true : undefined;
+      return resolved && Date.now() > windowClosed + 50 ? true : undefined;
     });
 
     await setFaults(system, { status: [rule] });
@@ -237,11 +239,13 @@ describe('a status list that fails, and statuses that must not move', () => {
       expect(await status(ids.badStatus)).toBe('pending');
       expect(await status(ids.badTime)).toBe('pending');
       expect(logLines(system, 'skipped an unusable /status entry').length - skippedBefore).toBeGreaterThanOrEqual(4);
-      const [state] = await system.sql<{ last_entries: number; last_synced_at: Date }[]>`
-        SELECT last_entries, last_synced_at FROM sync_state WHERE name = 'gateway'`;
+      const [state] = await system.sql<{ last_entries: number; last_synced_at: Date; list_alarm: string | null }[]>`
+        SELECT last_entries, last_synced_at, list_alarm FROM sync_state WHERE name = 'gateway'`;
       expect(state?.last_synced_at.getTime()).toBeGreaterThanOrEqual(syncedAt.getTime());
       // entries read with a confirmation_id; the two without one were skipped by the client
       expect(state?.last_entries).toBe(3);
+      // A list with unreadable entries proves no absence: it is flagged, not trusted.
+      expect(state?.list_alarm).toMatch(/unreadable entries/);
     } finally {
       await fake.close();
     }
