@@ -256,11 +256,15 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     async carefulInputs(limit: number): Promise<{ carefulSince: number | null; recent: RecentOutcome[]; now: number }> {
       const [state] = await sql`SELECT careful_since, clock_timestamp() AS now FROM sync_state WHERE name = 'gateway'`;
       const rows = await sql`
-        SELECT outcome, ended_at FROM payment_attempts
+        SELECT outcome, started_at, ended_at FROM payment_attempts
         WHERE ended_at IS NOT NULL AND outcome IS NOT NULL ORDER BY ended_at DESC LIMIT ${limit}`;
       return {
         carefulSince: (state?.careful_since as Date | null)?.getTime() ?? null,
-        recent: rows.map((r) => ({ outcome: r.outcome as AttemptOutcome, endedAt: (r.ended_at as Date).getTime() })),
+        recent: rows.map((r) => ({
+          outcome: r.outcome as AttemptOutcome,
+          startedAt: (r.started_at as Date).getTime(),
+          endedAt: (r.ended_at as Date).getTime(),
+        })),
         now: ((state?.now as Date | undefined) ?? new Date()).getTime(),
       };
     },

@@ -13,13 +13,15 @@ export interface RecentOutcome {
   outcome: AttemptOutcome;
   /** Our clock, epoch ms. */
   endedAt: number;
+  /** When the attempt was sent (our clock); absent means unknown, and endedAt stands in. */
+  startedAt?: number;
 }
 
 export interface CarefulModeOptions {
   /** Unknown outcomes (ambiguous or interrupted) within `withinMs` that switch careful mode on. */
   enterAfter: number;
   withinMs: number;
-  /** Consecutive accepted sends, since careful mode began, that switch it off. */
+  /** Consecutive accepted sends, started since careful mode began, that switch it off. */
   exitAfter: number;
 }
 
@@ -38,7 +40,8 @@ export function decideCarefulMode(
       ? { careful: true, changed: true, reason: `${unknown} submissions with unknown outcome within ${options.withinMs} ms` }
       : { careful: false, changed: false, reason: 'gateway answering normally' };
   }
-  const since = recent.filter((r) => r.endedAt >= carefulSince).slice(0, options.exitAfter);
+  // Only sends made carefully count: ones already in flight when the mode began prove nothing.
+  const since = recent.filter((r) => (r.startedAt ?? r.endedAt) >= carefulSince).slice(0, options.exitAfter);
   if (since.length === options.exitAfter && since.every((r) => r.outcome === 'accepted')) {
     return { careful: false, changed: true, reason: `${options.exitAfter} submissions accepted in a row` };
   }
