@@ -38,14 +38,19 @@ describe('logs of a full flow', () => {
         ...extra,
       });
 
-    // accepted at once; outcome unknown (the syncer links it); gateway down (the syncer re-submits it).
-    // One fault at a time, and the 503 last, so the syncer's re-submission cannot take another's fault.
+    // accepted at once (which also measures the gateway's clock, so unknown outcomes can be judged);
+    // outcome unknown (the syncer links it); turned away with a 429 (the syncer re-submits it).
+    // One fault at a time, and the 429 last, so the syncer's re-submission cannot take another's fault.
     const ids: string[] = [];
     ids.push((await pay(0, { memo: `for ${ACCOUNTS[5]}` })).body.id);
     await putFaults(system, [{ kind: 'accept_then_error', status_code: 500, count: 1 }]);
-    ids.push((await pay(1)).body.id);
-    await putFaults(system, [{ kind: 'error', status_code: 503, count: 1 }]);
-    ids.push((await pay(2)).body.id);
+    const unknown = await pay(1);
+    expect(unknown.body.status).toBe('unconfirmed');
+    ids.push(unknown.body.id);
+    await putFaults(system, [{ kind: 'rate_limit', retry_after_s: 0, count: 1 }]);
+    const turnedAway = await pay(2);
+    expect(turnedAway.body.status).toBe('received');
+    ids.push(turnedAway.body.id);
 
     // idempotent replay, validation failures that carry account numbers, a refresh
     const idem = await acme.post<PaymentResponse>(

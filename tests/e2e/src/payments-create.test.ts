@@ -125,13 +125,16 @@ describe('POST /payments when the gateway fails', () => {
   });
   afterAll(() => system?.stop());
 
-  // `recorded`: whether the gateway itself kept the payment (known only to the mock).
+  // `recorded`: whether the gateway itself kept the payment (known only to the mock). Only a 429
+  // (or a refused connection, below) proves it was not taken; every 5xx, 503 included, may come
+  // from a proxy after the gateway took it.
   it.each([
-    { name: '503', fault: { kind: 'error', status_code: 503 }, status: 'received', recorded: 0 },
     { name: '429', fault: { kind: 'rate_limit', retry_after_s: 1 }, status: 'received', recorded: 0 },
     { name: '500', fault: { kind: 'error', status_code: 500 }, status: 'unconfirmed', recorded: 0 },
+    { name: '503', fault: { kind: 'error', status_code: 503 }, status: 'unconfirmed', recorded: 0 },
     { name: '504', fault: { kind: 'error', status_code: 504 }, status: 'unconfirmed', recorded: 0 },
     { name: 'accepted then 502', fault: { kind: 'accept_then_error', status_code: 502 }, status: 'unconfirmed', recorded: 1 },
+    { name: 'accepted then 503', fault: { kind: 'accept_then_error', status_code: 503 }, status: 'unconfirmed', recorded: 1 },
     { name: 'accepted then reset', fault: { kind: 'accept_then_reset' }, status: 'unconfirmed', recorded: 1 },
     { name: 'accepted then hang (timeout)', fault: { kind: 'accept_then_hang' }, status: 'unconfirmed', recorded: 1 },
     { name: 'reset', fault: { kind: 'reset' }, status: 'unconfirmed', recorded: 0 },

@@ -30,9 +30,10 @@ describe('reading payments', () => {
   beforeAll(async () => {
     system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
     client = system.as(await system.createClient('acme'));
-    // 6 payments: 4 pending, 2 received (the gateway answers 503 to the 2nd and 5th)
+    // 6 payments: 4 pending, 2 received (the gateway turns the 2nd and 5th away with a 429,
+    // which proves it did not take them; they wait in the queue for a syncer)
     for (let i = 0; i < 6; i++) {
-      await putFaults(system, i === 1 || i === 4 ? [{ kind: 'error', status_code: 503, count: 1 }] : []);
+      await putFaults(system, i === 1 || i === 4 ? [{ kind: 'rate_limit', retry_after_s: 0, count: 1 }] : []);
       const answer = await client.post<PaymentResponse>('/payments', { ...body, amount: `${i + 1}.50`, memo: `#${i}` });
       expect([201, 202]).toContain(answer.status);
       created.push(answer.body);
