@@ -118,9 +118,13 @@ export async function reconcile(
     clockOffsetHighMs: view.eras.at(-1)?.high ?? null,
     clockAlarm: view.clockAlarm,
     listAlarm: trust.alarm,
-    // Entries created before the cutoff were all checked against the windows: the next cycle
-    // looks for foreign ones from there. Only a list we trust moves the mark.
-    foreignWatermarkGw: trust.trusted && settled.foreign === 0 ? view.cutoff : null,
+    // Entries created before the cutoff were all checked against the windows; the next cycles
+    // look again from twice the recording delay earlier, for a gateway that dates an entry when
+    // the request arrived but lists it only once recorded. Only a list we trust moves the mark.
+    foreignWatermarkGw:
+      trust.trusted && settled.foreign === 0 && view.cutoff !== null
+        ? view.cutoff - 2 * config.GATEWAY_MAX_RECORDING_DELAY_MS
+        : null,
   });
   const cycleMs = Date.now() - startedAt.getTime();
   await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });

@@ -168,6 +168,16 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     },
 
     /**
+     * An answer that came after its attempt stopped being current: an event on the payment (its
+     * status unchanged) says what it was, so the history shows it wherever the answer went.
+     */
+    async noteLateAnswer(id: string, attempt: number, what: string): Promise<void> {
+      await sql`
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
+        SELECT id, status, status, 'syncer', ${`late answer to attempt ${attempt}: ${what}`} FROM payments WHERE id = ${id}`;
+    },
+
+    /**
      * The gateway holds a payment we moved on from (a late acceptance after a newer send, or
      * after a final status): kept as an alarm for an operator, and as an event on the payment.
      */

@@ -236,7 +236,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
         ON CONFLICT (name) DO UPDATE SET clock_offset_low_ms = EXCLUDED.clock_offset_low_ms,
           clock_offset_high_ms = EXCLUDED.clock_offset_high_ms, clock_alarm = EXCLUDED.clock_alarm,
           list_alarm = EXCLUDED.list_alarm,
-          foreign_watermark_gw = COALESCE(EXCLUDED.foreign_watermark_gw, sync_state.foreign_watermark_gw), updated_at = now()`;
+          foreign_watermark_gw = GREATEST(EXCLUDED.foreign_watermark_gw, sync_state.foreign_watermark_gw), updated_at = now()`;
     },
   };
 }

@@ -12,7 +12,7 @@ import type { TransitionSource } from './status.js';
 
 export interface DeliveryOptions {
   gateway: Pick<GatewayClient, 'submit'>;
-  attempts: Pick<AttemptsRepository, 'recordOutcome' | 'linkLateAcceptance' | 'raiseLateAcceptanceAlarm'>;
+  attempts: Pick<AttemptsRepository, 'recordOutcome' | 'linkLateAcceptance' | 'raiseLateAcceptanceAlarm' | 'noteLateAnswer'>;
   payments: Pick<PaymentsRepository, 'findById'>;
   careful: Pick<CarefulMode, 'noteOutcome'>;
   logger: Logger;
@@ -72,6 +72,7 @@ export function createDelivery(options: DeliveryOptions) {
     const late = decideLateOutcome(current, { attempt, outcome });
     if (outcome.kind !== 'accepted' || late.action === 'record_only') {
       logger.info({ paymentId: id, attempt, outcome: outcome.kind }, 'late answer to an expired attempt; recorded, not applied');
+      await attempts.noteLateAnswer(id, attempt, `${outcome.kind}, not applied`);
       return;
     }
     if (late.action === 'link') {
