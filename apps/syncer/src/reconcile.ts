@@ -19,6 +19,8 @@ export interface ReconcileResult extends UnconfirmedResult {
   changed: number;
   /** Tracked (pending) payments the list did not hold. */
   missing: number;
+  /** Untracked entries kept for the windows and the foreign check: bounded by them, not by history. */
+  kept: number;
   cycleMs: number;
 }
 
@@ -110,6 +112,8 @@ export async function reconcile(
     mostEntries: previous?.maxEntries ?? null,
   });
   if (!trust.trusted) logger.warn({ alarm: trust.alarm }, 'gateway list contradicts our records: no absence decision this cycle');
+  if (view.clockAlarm)
+    journal.note('gateway-clock', view.clockAlarm, 'error', { alarm: view.clockAlarm }, 'ALARM: gateway clock');
   // Tracked payments the list did not hold are flagged for an operator.
   await sync.markMissing(missing, startedAt);
   const settled = await settleUnconfirmed(deps, view, kept, trust, startedAt, journal);
@@ -134,6 +138,7 @@ export async function reconcile(
     duplicates,
     changed,
     missing: missing.length,
+    kept: kept.size,
     ...settled,
     cycleMs,
   };

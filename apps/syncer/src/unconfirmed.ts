@@ -113,7 +113,7 @@ export async function settleUnconfirmed(
       'unconfirmed payment waits',
     );
   }
-  journal.retain([...decisions.ambiguous, ...decisions.deferred].map((d) => d.paymentId));
+  journal.retain(['gateway-clock', ...[...decisions.ambiguous, ...decisions.deferred].map((d) => d.paymentId)]);
   if (decisions.foreign.length > 0) {
     logger.error(
       { foreign: decisions.foreign.map((e) => e.confirmationId).slice(0, 20), count: decisions.foreign.length },

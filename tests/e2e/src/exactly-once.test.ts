@@ -1,3 +1,4 @@
+import { reconcile } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FINAL_STATUSES,
@@ -7,6 +8,8 @@ import {
   recordedWithMemo,
   setFaults,
   storedEvents,
+  storedPayment,
+  submitToGateway,
   uniqueMemo,
   waitForStatus,
 } from './delivery-helpers.js';
@@ -211,3 +214,78 @@ describe('three syncers share a backlog while the gateway is slow', () => {
     expect(atGateway.map((entries) => entries.length)).toEqual(memos.map(() => 1));
   });
 });
+
+describe('one cycle judges the owners it started with', () => {
+  let system: System;
+  let client: ReturnType<System['as']>;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3, startSyncer: false });
+    client = system.as(await system.createClient('acme'));
+    await measureGatewayClock(client);
+  });
+  afterAll(() => system?.stop());
+
+  it('never re-queues an attempt that expired while the list was being read', async () => {
+    const deps = system.syncerDeps();
+    const { payments, attempts } = system.apiDeps;
+    const memo = uniqueMemo('expired mid-cycle');
+    // A send whose process died after the gateway recorded it: its lease is already over, but no
+    // syncer has expired it yet when the cycle starts.
+    const payment = await payments.insertReceived(
+      {
+        id: crypto.randomUUID(),
+        clientId: await clientIdOf(system, 'acme'),
+        amount: '12.34',
+        senderAccount: '11112222',
+        receiverAccount: '44445551',
+        memo,
+      },
+      1,
+    );
+    await submitToGateway(system, { sender_account: '11112222', receiver_account: '44445551', amount: 12.34, memo });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // past the window's margins and recording delay
+    // The list takes 500 ms; meanwhile another syncer expires the attempt into `unconfirmed`.
+    await setFaults(system, { status: [{ kind: 'latency', latency_ms: 500, count: 1 }] });
+    const cycle = reconcile(deps);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await attempts.expireInterruptedAttempts()).toBe(1);
+    const result = await cycle;
+    expect(result.requeued).toBe(0);
+    expect((await storedPayment(system, payment.id)).status).toBe('unconfirmed');
+
+    // The next cycle sees it as unconfirmed from the start, and links it to its entry.
+    await reconcile(deps);
+    const linked = await storedPayment(system, payment.id);
+    expect(['pending', 'settled']).toContain(linked.status); // the gateway may have resolved it already
+    expect(linked.confirmation_id).toBe((await recordedWithMemo(system, memo))[0]?.confirmation_id);
+  });
+
+  it('keeps the entries its windows need, not every entry since the oldest open window', async () => {
+    const deps = system.syncerDeps();
+    const { sql } = system;
+    // An unconfirmed payment from a week ago, then 5,000 entries of today at the gateway.
+    const id = crypto.randomUUID();
+    const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+    await sql`
+      INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, attempts,
+                            unconfirmed_from, unconfirmed_until, created_at, updated_at)
+      VALUES (${id}, ${await clientIdOf(system, 'acme')}, 'unconfirmed', '1.00', '11112222', '44445551', 1,
+              ${weekAgo}, ${new Date(weekAgo.getTime() + 1000)}, ${weekAgo}, ${weekAgo})`;
+    const seeded = await fetch(`${system.mock.url}/__mock/seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ count: 5000, status: 'settled', created_at: new Date(Date.now() - 3_600_000).toISOString() }),
+    });
+    expect(seeded.status).toBe(200);
+    const result = await reconcile(deps);
+    expect(result.entries).toBeGreaterThan(5000);
+    expect(result.kept).toBeLessThan(100);
+    expect((await storedPayment(system, id)).status).toBe('received'); // its window was empty: re-queued
+  });
+});
+
+async function clientIdOf(system: System, name: string): Promise<string> {
+  const [row] = await system.sql`SELECT id FROM api_clients WHERE name = ${name}`;
+  return row?.id as string;
+}

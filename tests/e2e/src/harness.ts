@@ -79,6 +79,14 @@ export async function startSystem(options: SystemOptions = {}) {
   }
   if (options.startSyncer !== false) await startSyncer();
 
+  const idleDeps: SyncerDeps[] = [];
+  /** A syncer's parts without its loop, for tests that run reconcile() step by step. */
+  function syncerDeps(extraEnv: Record<string, string> = {}): SyncerDeps {
+    const deps = createSyncerDeps(loadSyncerConfig({ ...env, ...extraEnv }), logger.child({ name: 'syncer' }));
+    idleDeps.push(deps);
+    return deps;
+  }
+
   const extraApis: Array<() => Promise<void>> = [];
   /** Another API process's worth: its own pool, caches and listener, the same database. */
   async function startApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; close(): Promise<void> }> {
@@ -104,6 +112,7 @@ export async function startSystem(options: SystemOptions = {}) {
     /** The raw SQL client on the test database, for assertions. */
     sql: admin.sql,
     startSyncer,
+    syncerDeps,
     startApi,
     async createClient(name: string, isAdmin = false): Promise<string> {
       return (await clients.create(name, { isAdmin })).apiKey;
@@ -114,6 +123,7 @@ export async function startSystem(options: SystemOptions = {}) {
     },
     async stop() {
       await Promise.all(syncers.map((s) => s.stop()));
+      await Promise.all(idleDeps.map((deps) => deps.close()));
       await Promise.all(extraApis.map((close) => close()));
       await app.close();
       await apiDeps.close();
