@@ -59,7 +59,18 @@ describe('estimateClock', () => {
   test('agreeing samples narrow the bracket to their intersection', () => {
     const eras = estimateClock([sample(T0, 30_000, { rtt: 100, at: 90 }), sample(T0 + 1000, 30_000, { rtt: 100, at: 10 })], 0);
     // first: [30_000 - 10, 30_000 + 90]; second: [30_000 - 90, 30_000 + 10]
-    expect(eras).toEqual([{ low: 29_990, high: 30_010, firstAt: T0, lastAt: T0 + 1100, samples: 2 }]);
+    expect(eras).toEqual([
+      { low: 29_990, high: 30_010, firstAt: T0, lastAt: T0 + 1100, firstAnsweredAt: T0 + 100, lastSentAt: T0 + 1000, samples: 2 },
+    ]);
+  });
+
+  test('an era knows its earliest answer and latest send (a slow sample answered after a fast one)', () => {
+    const eras = estimateClock(
+      [sample(T0, 0, { rtt: 3000, at: 10 }), sample(T0 + 500, 0, { rtt: 100 }), sample(T0 + 900, 0, { rtt: 50 })],
+      1000,
+    );
+    expect(eras).toHaveLength(1);
+    expect(eras[0]).toMatchObject({ firstAt: T0, lastAt: T0 + 3000, firstAnsweredAt: T0 + 600, lastSentAt: T0 + 900 });
   });
 
   test('a clock step gives two eras', () => {
@@ -105,20 +116,27 @@ describe('estimateClock', () => {
 });
 
 describe('windowFor', () => {
-  const eras = estimateClock(steady(6, 30_000), 1000); // samples from T0 to T0 + 50_040
+  const eras = estimateClock(steady(6, 30_000), 1000); // sent T0 … T0 + 50_000, each answered 40 ms later
   const [era] = eras as [ClockEra];
 
   test.each([
-    ['inside the era, confirmed by a later sample', { from: T0 + 12_000, until: T0 + 17_000 }, true],
-    ['ending exactly at the last sample', { from: T0 + 45_000, until: T0 + 50_040 }, true],
+    ['inside the era, confirmed on both sides', { from: T0 + 12_000, until: T0 + 17_000 }, true],
+    ['whose entry may be made up to the last send', { from: T0 + 40_000, until: T0 + 45_000 }, true],
+    ['whose entry may be made after the last send: not yet confirmed', { from: T0 + 40_000, until: T0 + 46_000 }, false],
     ['after the last sample: placed, but not yet confirmed', { from: T0 + 55_000, until: T0 + 60_000 }, false],
-    ['before the first sample: placed by the first era', { from: T0 - 60_000, until: T0 - 55_000 }, true],
+    ['starting when the first sample was answered', { from: T0 + 40, until: T0 + 1000 }, true],
+    [
+      'before the first sample: placed by the first era, never confirmed (a step before it would go unseen)',
+      { from: T0 - 60_000, until: T0 - 55_000 },
+      false,
+    ],
   ])('an attempt %s', (_name, attempt, frozen) => {
     expect(windowFor(attempt, eras, options)).toEqual({
       known: true,
       from: attempt.from + era.low - options.marginMs,
-      until: attempt.until + era.high + options.marginMs + options.recordingDelayMs,
+      until: attempt.until + options.recordingDelayMs + era.high + options.marginMs,
       frozen,
+      stepped: false,
     });
   });
 
@@ -150,29 +168,42 @@ describe('windowFor', () => {
   });
 
   describe('around a clock step', () => {
-    const before = steady(3, 0); // T0 .. T0 + 20_040
+    // Sent T0, T0+10 s, T0+20 s in step; then T0+60 s, T0+70 s an hour ahead (each answered 40 ms later).
+    const before = steady(3, 0);
     const after = [sample(T0 + 60_000, HOUR), sample(T0 + 70_000, HOUR)];
     const stepped = estimateClock([...before, ...after], 1000);
 
     test.each([
-      ['within the first era', { from: T0 + 5000, until: T0 + 8000 }, 0],
-      ['between the eras', { from: T0 + 30_000, until: T0 + 33_000 }, null],
-      ['starting in the first era, ending after it', { from: T0 + 19_000, until: T0 + 25_000 }, null],
-      ['ending in the second era, starting before it', { from: T0 + 55_000, until: T0 + 62_000 }, null],
-      ['within the second era', { from: T0 + 61_000, until: T0 + 65_000 }, HOUR],
-    ] as Array<[string, { from: number; until: number }, number | null]>)('an attempt %s', (_name, attempt, offset) => {
-      const window = windowFor(attempt, stepped, options);
-      if (offset === null) {
-        expect(window).toEqual({ known: false, reason: 'clock_jump' });
-        return;
-      }
-      expect(window.known).toBe(true);
-      if (!window.known) return;
-      expect(window.from).toBeLessThanOrEqual(attempt.from + offset);
-      expect(window.from).toBeGreaterThan(attempt.from + offset - options.marginMs - 100);
-      expect(window.until).toBeGreaterThanOrEqual(attempt.until + offset + options.recordingDelayMs);
-      expect(window.frozen).toBe(true);
-    });
+      ['within the first era, recorded before its last send', { from: T0 + 5000, until: T0 + 8000 }, [0], true],
+      [
+        'within the first era, but possibly recorded after its last send',
+        { from: T0 + 14_000, until: T0 + 16_000 },
+        [0, HOUR],
+        true,
+      ],
+      ['between the eras', { from: T0 + 30_000, until: T0 + 33_000 }, [0, HOUR], true],
+      ['ending in the second era, starting before it', { from: T0 + 55_000, until: T0 + 62_000 }, [0, HOUR], true],
+      ['starting while the first sample of the second era was out', { from: T0 + 60_010, until: T0 + 61_000 }, [0, HOUR], true],
+      ['within the second era', { from: T0 + 61_000, until: T0 + 63_000 }, [HOUR], true],
+      ['within the second era, after its last send', { from: T0 + 66_000, until: T0 + 67_000 }, [HOUR], false],
+    ] as Array<[string, { from: number; until: number }, number[], boolean]>)(
+      'an attempt %s',
+      (_name, attempt, offsets, frozen) => {
+        const window = windowFor(attempt, stepped, options);
+        expect(window.known).toBe(true);
+        if (!window.known) return;
+        const lowest = Math.min(...offsets);
+        const highest = Math.max(...offsets);
+        const end = attempt.until + options.recordingDelayMs;
+        // It spans every offset the gateway may have used, and not much more.
+        expect(window.from).toBeLessThanOrEqual(attempt.from + lowest);
+        expect(window.from).toBeGreaterThan(attempt.from + lowest - options.marginMs - 100);
+        expect(window.until).toBeGreaterThanOrEqual(end + highest);
+        expect(window.until).toBeLessThan(end + highest + options.marginMs + 100);
+        expect(window.stepped).toBe(offsets.length > 1);
+        expect(window.frozen).toBe(frozen);
+      },
+    );
 
     test('an alarm names both offsets', () => {
       expect(clockAlarm(stepped, true)).toMatch(/moved from -?\d+ ms to 36000\d\d ms/);
@@ -213,6 +244,85 @@ describe('windowFor', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('windowFor across a clock step (property)', () => {
+  /**
+   * The gateway's clock steps by `step` at our time `stepAt`. Samples are made at random times
+   * with random round trips (the gateway stamps each somewhere within it); an attempt's entry is
+   * made anywhere from its start to the recording delay after its end. Whatever the timing, a
+   * window that says it is confirmed (frozen: stored, never recomputed) must hold the entry.
+   *
+   * This found four holes in the previous clock.ts (each shrunk to a few samples):
+   * - attempts before the first sample were placed by the first era and frozen: a step before
+   *   any sample went unseen (one sample just after a one-hour step, an attempt before it);
+   * - an era was taken to end at its last sample's ANSWER and to start at its first sample's
+   *   SEND, though the step may come during those round trips;
+   * - the recording delay was ignored when choosing the eras (an entry made after a step that
+   *   came after the attempt ended);
+   * - a step just over the tolerance (1001 ms, samples 1 ms wide) was absorbed into the era and
+   *   the bracket then narrowed to the later samples, dropping the earlier offset.
+   */
+  const stepProperty = (maxRoundTrip: number, marginMs: number) =>
+    fc.property(
+      fc.integer({ min: 0, max: 100_000 }),
+      fc.oneof(fc.constantFrom(HOUR, -HOUR, 60_000, -60_000, 1001, -1001), fc.integer({ min: -20_000, max: 20_000 })),
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 120_000 }),
+          fc.integer({ min: 1, max: maxRoundTrip }),
+          fc.double({ min: 0, max: 1, noNaN: true }),
+        ),
+        { minLength: 1, maxLength: 10 },
+      ),
+      fc.integer({ min: 0, max: 120_000 }),
+      fc.integer({ min: 0, max: 4000 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      (stepAt, step, shapes, attemptAt, attemptLength, recordedAt) => {
+        const opts = { marginMs, recordingDelayMs: 5000 };
+        const offset = (t: number) => 30_000 + (t >= T0 + stepAt ? step : 0);
+        const samples = shapes.map(([at, rtt, where]): ClockSample => {
+          const created = T0 + at + Math.round(where * rtt);
+          return { sentAt: T0 + at, answeredAt: T0 + at + rtt, gatewayAt: created + offset(created) };
+        });
+        const attempt = { from: T0 + attemptAt, until: T0 + attemptAt + attemptLength };
+        const created = attempt.from + Math.round(recordedAt * (attemptLength + opts.recordingDelayMs));
+        const window = windowFor(attempt, estimateClock(samples, 1000), opts);
+        if (!window.known || !window.frozen) return;
+        expect(created + offset(created)).toBeGreaterThanOrEqual(window.from);
+        expect(created + offset(created)).toBeLessThanOrEqual(window.until);
+      },
+    );
+
+  test('a frozen window holds its entry, whenever the step came (samples 50 ms wide, margin = tolerance)', () => {
+    fc.assert(stepProperty(50, 1000), { numRuns: 1500 });
+  });
+
+  test('…and with samples up to 500 ms wide when the margin exceeds the tolerance by that much', () => {
+    fc.assert(stepProperty(500, 1500), { numRuns: 1500 });
+  });
+
+  /**
+   * KNOWN LIMIT, kept as a failing case: a step smaller than a sample's round trip can hide
+   * inside it. Here a 1001 ms wide sample taken before a −1001 ms step agrees with a tight one
+   * taken after it, so one era, bracketed by the later one, misses the earlier offset by 1 ms
+   * more than the margin. Callers must use only samples narrower than marginMs − toleranceMs
+   * (the simulation does). Shrunk counterexample of the property above with 3000 ms samples:
+   * [stepAt 6002, step −1001, samples [[0, 1001, 0], [6002, 1, 0]], attempt at 1001, length 0, recorded at 0.9999].
+   */
+  test.fails('KNOWN LIMIT: a step hidden inside a wide sample’s round trip misplaces a frozen window', () => {
+    const offset = (t: number) => 30_000 + (t >= T0 + 6002 ? -1001 : 0);
+    const samples: ClockSample[] = [
+      { sentAt: T0, answeredAt: T0 + 1001, gatewayAt: T0 + offset(T0) },
+      { sentAt: T0 + 6002, answeredAt: T0 + 6003, gatewayAt: T0 + 6002 + offset(T0 + 6002) },
+    ];
+    const attempt = { from: T0 + 1001, until: T0 + 1001 };
+    const created = attempt.from + Math.round(0.9999 * options.recordingDelayMs);
+    const window = windowFor(attempt, estimateClock(samples, 1000), options);
+    expect(window).toMatchObject({ known: true, frozen: true });
+    if (!window.known) return;
+    expect(created + offset(created)).toBeLessThanOrEqual(window.until);
   });
 });
 

@@ -25,6 +25,13 @@ export interface ClockEra {
   /** Our-clock span of the samples that agree. */
   firstAt: number;
   lastAt: number;
+  /**
+   * The earliest answer and the latest send among them: the gateway read this era's offset
+   * by `firstAnsweredAt` and still at `lastSentAt` (each sample was created between its send
+   * and its answer), so a step into or out of the era lies beyond these, not beyond firstAt/lastAt.
+   */
+  firstAnsweredAt: number;
+  lastSentAt: number;
   samples: number;
 }
 
@@ -33,19 +40,34 @@ export function estimateClock(samples: readonly ClockSample[], toleranceMs: numb
   const sorted = [...samples].sort((a, b) => a.sentAt - b.sentAt);
   const eras: ClockEra[] = [];
   let current: ClockEra | undefined;
+  // The era's samples' exact intersection [lows, highs]: inverted (lows > highs) by at most the
+  // tolerance when they agree only within it. The bracket spans both ends then, and keeps
+  // spanning them: narrowing it to later samples alone would drop the earlier ones' offset.
+  let lows = 0;
+  let highs = 0;
   for (const sample of sorted) {
     const low = sample.gatewayAt - sample.answeredAt;
     const high = sample.gatewayAt - sample.sentAt;
-    if (current && Math.max(current.low, low) <= Math.min(current.high, high) + toleranceMs) {
+    if (current && Math.max(lows, low) <= Math.min(highs, high) + toleranceMs) {
       // Keep the tightest bracket the agreeing samples allow (never an empty one).
-      const nextLow = Math.max(current.low, low);
-      const nextHigh = Math.min(current.high, high);
-      current.low = Math.min(nextLow, nextHigh);
-      current.high = Math.max(nextLow, nextHigh);
+      lows = Math.max(lows, low);
+      highs = Math.min(highs, high);
+      current.low = Math.min(lows, highs);
+      current.high = Math.max(lows, highs);
       current.lastAt = Math.max(current.lastAt, sample.answeredAt);
+      current.firstAnsweredAt = Math.min(current.firstAnsweredAt, sample.answeredAt);
+      current.lastSentAt = Math.max(current.lastSentAt, sample.sentAt);
       current.samples++;
     } else {
-      current = { low, high, firstAt: sample.sentAt, lastAt: sample.answeredAt, samples: 1 };
+      const at = {
+        firstAt: sample.sentAt,
+        lastAt: sample.answeredAt,
+        firstAnsweredAt: sample.answeredAt,
+        lastSentAt: sample.sentAt,
+      };
+      lows = low;
+      highs = high;
+      current = { low, high, ...at, samples: 1 };
       eras.push(current);
     }
   }
@@ -64,7 +86,7 @@ export type GatewayWindow =
       known: true;
       from: number;
       until: number;
-      /** A later sample confirms the offset(s) used: the window will not change. */
+      /** Samples on both sides (one answered before it, one sent after its entry's last moment) confirm the offset(s) used: the window will not change. */
       frozen: boolean;
       /** The gateway's clock stepped around this attempt: the window spans both offsets. */
       stepped: boolean;
@@ -84,6 +106,8 @@ export function windowFor(
   options: WindowOptions,
 ): GatewayWindow {
   if (eras.length === 0) return { known: false, reason: 'clock_unknown' };
+  // The entry may be created until the recording delay after we gave up: the offset must hold till then.
+  const end = attempt.until + options.recordingDelayMs;
   let low = Number.POSITIVE_INFINITY;
   let high = Number.NEGATIVE_INFINITY;
   let used = 0;
@@ -91,9 +115,9 @@ export function windowFor(
   for (let i = 0; i < eras.length; i++) {
     const era = eras[i] as ClockEra;
     // An era's offset may have held from the previous era's last sample to the next one's first.
-    const holdsFrom = i === 0 ? Number.NEGATIVE_INFINITY : (eras[i - 1] as ClockEra).lastAt;
-    const holdsUntil = i === eras.length - 1 ? Number.POSITIVE_INFINITY : (eras[i + 1] as ClockEra).firstAt;
-    if (attempt.until < holdsFrom || attempt.from > holdsUntil) continue;
+    const holdsFrom = i === 0 ? Number.NEGATIVE_INFINITY : (eras[i - 1] as ClockEra).lastSentAt;
+    const holdsUntil = i === eras.length - 1 ? Number.POSITIVE_INFINITY : (eras[i + 1] as ClockEra).firstAnsweredAt;
+    if (end < holdsFrom || attempt.from > holdsUntil) continue;
     low = Math.min(low, era.low);
     high = Math.max(high, era.high);
     used++;
@@ -103,8 +127,10 @@ export function windowFor(
   return {
     known: true,
     from: attempt.from + low - options.marginMs,
-    until: attempt.until + high + options.marginMs + options.recordingDelayMs,
-    frozen: lastUsed < eras.length - 1 || attempt.until <= latest.lastAt,
+    until: end + high + options.marginMs,
+    // Confirmed only by samples on both sides: one answered before the attempt started (before
+    // the first sample, a step may have come unseen) and one sent after its entry could last be made.
+    frozen: attempt.from >= (eras[0] as ClockEra).firstAnsweredAt && end <= latest.lastSentAt,
     stepped: used > 1,
   };
 }
