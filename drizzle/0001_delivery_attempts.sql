@@ -30,6 +30,7 @@ ALTER TABLE "sync_state" ADD COLUMN "foreign_watermark_gw" bigint;--> statement-
 ALTER TABLE "sync_state" ADD COLUMN "max_entries" bigint;--> statement-breakpoint
 ALTER TABLE "payment_attempts" ADD CONSTRAINT "payment_attempts_payment_id_payments_id_fk" FOREIGN KEY ("payment_id") REFERENCES "public"."payments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "payment_attempts_ended_idx" ON "payment_attempts" USING btree ("ended_at");--> statement-breakpoint
+CREATE INDEX "payment_attempts_unknown_idx" ON "payment_attempts" USING btree ("ended_at") WHERE "payment_attempts"."outcome" IN ('ambiguous', 'interrupted');--> statement-breakpoint
 -- Hand-written below (drizzle-kit generates schema changes only): give payments already in
 -- flight or unconfirmed what the new rules read, and seed the gateway clock's samples from
 -- history, so this version judges them without waiting for new submissions.

@@ -212,8 +212,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
         await tx`SELECT 1 FROM sync_state WHERE name = 'gateway' FOR UPDATE`;
         const [state] = await tx`
           SELECT (SELECT count(*)::int FROM payments WHERE status = 'received' AND attempt_started_at IS NOT NULL) AS in_flight,
-                 (SELECT max(ended_at) FROM payment_attempts
-                  WHERE outcome IN ('ambiguous', 'interrupted') AND ended_at > clock_timestamp() - interval '1 day') AS last_unknown,
+                 (SELECT max(ended_at) FROM payment_attempts WHERE outcome IN ('ambiguous', 'interrupted')) AS last_unknown,
                  clock_timestamp() AS now`;
         const inFlight = (state?.in_flight as number) ?? 0;
         const lastUnknown = state?.last_unknown as Date | null;

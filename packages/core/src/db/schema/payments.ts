@@ -108,6 +108,8 @@ export const paymentAttempts = pgTable(
     primaryKey({ columns: [t.paymentId, t.attempt] }),
     // clock samples and careful-mode inputs: the most recent outcomes
     index('payment_attempts_ended_idx').on(t.endedAt),
+    // careful mode's quiet period: when the last unknown outcome ended
+    index('payment_attempts_unknown_idx').on(t.endedAt).where(sql`${t.outcome} IN ('ambiguous', 'interrupted')`),
   ],
 );
 
