@@ -7,7 +7,8 @@ export interface FieldError {
 
 /**
  * The base of every error the apps turn into an RFC 9457 answer. `status` is the HTTP status;
- * `type` is the problem type slug; `detail` is safe to show a client.
+ * `type` is the problem type slug; `detail` is safe to show a client. `extensions` are extra
+ * members of the problem body (RFC 9457 §3.2), as safe to show as `detail`.
  */
 export class AppError extends Error {
   constructor(
@@ -17,6 +18,7 @@ export class AppError extends Error {
     readonly detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    readonly extensions?: Record<string, string>,
   ) {
     super(detail);
     this.name = new.target.name;
@@ -56,5 +58,26 @@ export class ConflictError extends AppError {
 export class ServiceUnavailableError extends AppError {
   constructor(detail = 'The service is temporarily unavailable; try again shortly.') {
     super(503, 'service-unavailable', 'Service Unavailable', detail, undefined, { 'retry-after': '1' });
+  }
+}
+
+/**
+ * The payment is stored and may have reached the gateway, but the API could not learn or record
+ * the outcome (its database failed mid-delivery). A 500 without Retry-After, naming the payment:
+ * a blind retry could pay twice, so the client reads the payment instead of sending it again.
+ */
+export class OutcomeUnknownError extends AppError {
+  constructor(readonly paymentId: string) {
+    const location = `/payments/${paymentId}`;
+    super(
+      500,
+      'outcome-unknown',
+      'Outcome Unknown',
+      `The payment was stored and may have been sent to the gateway, but its outcome could not be recorded. ` +
+        `Do not send it again: read it at GET ${location}.`,
+      undefined,
+      { location },
+      { payment_id: paymentId },
+    );
   }
 }

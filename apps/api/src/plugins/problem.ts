@@ -56,7 +56,7 @@ const DATABASE_DOWN = new Set([
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
-  problem: Omit<Problem, 'request_id' | 'title'> & { title?: string },
+  problem: Omit<Problem, 'request_id' | 'title'> & { title?: string; extensions?: Record<string, string> },
   headers?: Record<string, string>,
 ) {
   const body: Problem = {
@@ -66,6 +66,7 @@ export function sendProblem(
     detail: problem.detail,
     request_id: request.id,
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
   };
   if (headers) reply.headers(headers);
   // Serialized here, not by a route's response schema: error answers must never fail to serialize.
@@ -121,6 +122,7 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
           title: error.title,
           detail: error.detail,
           ...(error.errors ? { errors: error.errors } : {}),
+          ...(error.extensions ? { extensions: error.extensions } : {}),
         },
         error.headers,
       );

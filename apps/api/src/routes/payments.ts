@@ -44,7 +44,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         security: bearerSecurity,
         headers: idempotencyHeaders,
         body: createPaymentBodySchema(config.maxAmountCents),
-        response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 409, 413, 415, 422, 429, 503) },
+        response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 409, 413, 415, 422, 429, 500, 503) },
       },
     },
     async (request, reply) => {

@@ -3,6 +3,8 @@ import {
   type ApiClient,
   ConflictError,
   type CreatePaymentBody,
+  errorCode,
+  OutcomeUnknownError,
   type Payment,
   type PaymentResponse,
   type PaymentStatus,
@@ -35,11 +37,28 @@ function requestHash(body: CreatePaymentBody): string {
  * the first delivery attempt inline. With an Idempotency-Key, the unique index on the key
  * decides which of several identical requests creates the payment.
  */
-export function createPaymentsService(deps: Pick<ApiDeps, 'sql' | 'payments' | 'idempotency' | 'deliver' | 'leaseMs'>) {
-  const { sql, payments, idempotency, deliver, leaseMs } = deps;
+export function createPaymentsService(
+  deps: Pick<ApiDeps, 'sql' | 'payments' | 'idempotency' | 'deliver' | 'leaseMs' | 'logger'>,
+) {
+  const { sql, payments, idempotency, deliver, leaseMs, logger } = deps;
 
   async function respond(payment: Payment, replayed = false): Promise<SubmissionResult> {
     return { statusCode: statusCodeFor(payment.status), body: toPaymentResponse(payment), paymentId: payment.id, replayed };
+  }
+
+  /**
+   * The inline attempt on a payment already committed. A failure here (the database lost while
+   * recording the gateway's answer) leaves the outcome unknown to us: the gateway may have
+   * accepted it, so the client must read the payment, not send it again (never a 503 + Retry-After).
+   */
+  async function deliverInline(payment: Payment): Promise<SubmissionResult> {
+    try {
+      return await respond(await deliver(payment, 'api'));
+    } catch (error) {
+      // No account numbers: the payment's id is enough to find it; the error is scrubbed by the logger.
+      logger.error({ err: error, code: errorCode(error), paymentId: payment.id }, 'inline delivery failed; outcome unknown');
+      throw new OutcomeUnknownError(payment.id);
+    }
   }
 
   return {
@@ -52,7 +71,8 @@ export function createPaymentsService(deps: Pick<ApiDeps, 'sql' | 'payments' | '
         receiverAccount: body.receiver_account,
         memo: body.memo ?? null,
       };
-      if (!idempotencyKey) return respond(await deliver(await payments.insertReceived(draft, leaseMs), 'api'));
+      // A failure while inserting stored and sent nothing: it leaves as 503 + Retry-After.
+      if (!idempotencyKey) return deliverInline(await payments.insertReceived(draft, leaseMs));
 
       const hash = requestHash(body);
       const claimed = await sql.begin(async (tx) => {
@@ -65,8 +85,15 @@ export function createPaymentsService(deps: Pick<ApiDeps, 'sql' | 'payments' | '
 
       switch (claimed.kind) {
         case 'created': {
-          const result = await respond(await deliver(claimed.payment, 'api'));
-          await idempotency.saveResponse(client.id, idempotencyKey, result.statusCode, JSON.stringify(result.body));
+          // If delivery or saving fails, the key stays in flight with the payment attached: a retry
+          // answers 409 until the attempt's lease is over, then replays the stored payment.
+          const result = await deliverInline(claimed.payment);
+          try {
+            await idempotency.saveResponse(client.id, idempotencyKey, result.statusCode, JSON.stringify(result.body));
+          } catch (error) {
+            // The outcome is known and stored with the payment: answer it rather than fail.
+            logger.warn({ err: error, code: errorCode(error), paymentId: result.paymentId }, 'idempotent response not saved');
+          }
           return result;
         }
         case 'replay':
