@@ -38,9 +38,9 @@ function requestHash(body: CreatePaymentBody): string {
  * decides which of several identical requests creates the payment.
  */
 export function createPaymentsService(
-  deps: Pick<ApiDeps, 'sql' | 'payments' | 'idempotency' | 'deliver' | 'leaseMs' | 'logger'>,
+  deps: Pick<ApiDeps, 'sql' | 'payments' | 'idempotency' | 'deliver' | 'leaseMs' | 'logger' | 'careful'>,
 ) {
-  const { sql, payments, idempotency, deliver, leaseMs, logger } = deps;
+  const { sql, payments, idempotency, deliver, leaseMs, logger, careful } = deps;
 
   async function respond(payment: Payment, replayed = false): Promise<SubmissionResult> {
     return { statusCode: statusCodeFor(payment.status), body: toPaymentResponse(payment), paymentId: payment.id, replayed };
@@ -52,6 +52,8 @@ export function createPaymentsService(
    * accepted it, so the client must read the payment, not send it again (never a 503 + Retry-After).
    */
   async function deliverInline(payment: Payment): Promise<SubmissionResult> {
+    // Careful mode: stored without an open attempt, the syncer sends it (one at a time).
+    if (payment.attempts === 0) return respond(payment);
     try {
       return await respond(await deliver(payment, 'api'));
     } catch (error) {
@@ -72,13 +74,15 @@ export function createPaymentsService(
         memo: body.memo ?? null,
       };
       // A failure while inserting stored and sent nothing: it leaves as 503 + Retry-After.
-      if (!idempotencyKey) return deliverInline(await payments.insertReceived(draft, leaseMs));
+      // While the gateway misbehaves (careful mode), nothing is sent inline: the answer is 202.
+      const lease = (await careful.isCareful()) ? null : leaseMs;
+      if (!idempotencyKey) return deliverInline(await payments.insertReceived(draft, lease));
 
       const hash = requestHash(body);
       const claimed = await sql.begin(async (tx) => {
         const claim = await idempotency.claim(client.id, idempotencyKey, hash, tx);
         if (claim.kind !== 'claimed') return claim;
-        const payment = await payments.insertReceived(draft, leaseMs, tx);
+        const payment = await payments.insertReceived(draft, lease, tx);
         await idempotency.attachPayment(client.id, idempotencyKey, payment.id, tx);
         return { kind: 'created' as const, payment };
       });
