@@ -1,2 +1,3 @@
 export * from './database.js';
+export * from './empty-database.js';
 export * from './log-capture.js';
