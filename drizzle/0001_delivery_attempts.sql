@@ -50,6 +50,6 @@ WHERE status = 'received' AND attempt_started_at IS NOT NULL AND attempts > 0
 ON CONFLICT DO NOTHING;--> statement-breakpoint
 -- Unconfirmed: their window in our clock stays; the gateway-clock window is derived by the syncer.
 INSERT INTO "payment_attempts" ("payment_id", "attempt", "started_at", "lease_until", "ended_at", "outcome", "reason")
-SELECT id, GREATEST(attempts, 1), unconfirmed_from, unconfirmed_until, unconfirmed_until, 'ambiguous', last_error FROM "payments"
-WHERE status = 'unconfirmed' AND unconfirmed_from IS NOT NULL AND unconfirmed_until IS NOT NULL
+SELECT id, attempts, unconfirmed_from, unconfirmed_until, unconfirmed_until, 'ambiguous', last_error FROM "payments"
+WHERE status = 'unconfirmed' AND attempts > 0 AND unconfirmed_from IS NOT NULL AND unconfirmed_until IS NOT NULL
 ON CONFLICT DO NOTHING;

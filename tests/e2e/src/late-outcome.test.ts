@@ -126,6 +126,7 @@ describe('the answer of an attempt that is no longer the current one', () => {
       ['unconfirmed', 'pending'],
     ]);
     expect(events.at(-1)?.reason).toMatch(/^late answer to attempt 1: accepted by the gateway/);
+    expect(events.at(-1)?.source).toBe('api'); // the process that got the answer, not always the syncer
     // Linked, not alarmed: nothing newer was sent.
     expect(await orphansOf(first.id)).toEqual([]);
   });

@@ -21,7 +21,8 @@ export type OutcomeRecord =
   | { record: 'accepted'; confirmationId: string; gatewayCreatedAt: Date | null }
   | { record: 'retry'; reason: string; retryInMs: number }
   | { record: 'rejected'; reason: string }
-  | { record: 'unconfirmed'; reason: string };
+  /** confirmationId: what the gateway answered, when it is kept for the record only (already in use). */
+  | { record: 'unconfirmed'; reason: string; confirmationId?: string };
 
 /**
  * Every statement about sending: opening an attempt (its identity is stored before the request
@@ -125,7 +126,8 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       source: TransitionSource,
       tx: Sql = sql,
     ): Promise<RecordResult> {
-      const confirmationId = outcome.record === 'accepted' ? outcome.confirmationId : null;
+      const confirmationId =
+        outcome.record === 'accepted' || outcome.record === 'unconfirmed' ? (outcome.confirmationId ?? null) : null;
       const gatewayCreatedAt = outcome.record === 'accepted' ? outcome.gatewayCreatedAt : null;
       const reason = outcome.record === 'accepted' ? null : outcome.reason;
       // $7 is the event's source, or the retry delay for a retry (which writes no event).
@@ -144,7 +146,14 @@ export function createAttemptsRepository(sql: postgres.Sql) {
      * A fenced-off attempt's acceptance, when nothing newer was sent: the payment (unconfirmed by
      * its expired lease) takes the confirmation_id. Guarded by the attempt number.
      */
-    async linkLateAcceptance(id: string, attempt: number, confirmationId: string, gatewayCreatedAt: Date | null, tx: Sql = sql) {
+    async linkLateAcceptance(
+      id: string,
+      attempt: number,
+      confirmationId: string,
+      gatewayCreatedAt: Date | null,
+      source: TransitionSource,
+      tx: Sql = sql,
+    ) {
       const reason = `late answer to attempt ${attempt}: accepted by the gateway`;
       try {
         return await run(
@@ -156,9 +165,9 @@ export function createAttemptsRepository(sql: postgres.Sql) {
                window_until_gw = NULL, last_error = NULL, updated_at = clock_timestamp()
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'pending', 'syncer', $5 FROM p
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'pending', $6, $5 FROM p
            ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
-          [id, attempt, confirmationId, gatewayCreatedAt, reason],
+          [id, attempt, confirmationId, gatewayCreatedAt, reason, source],
           tx,
         );
       } catch (error) {
@@ -171,10 +180,10 @@ export function createAttemptsRepository(sql: postgres.Sql) {
      * An answer that came after its attempt stopped being current: an event on the payment (its
      * status unchanged) says what it was, so the history shows it wherever the answer went.
      */
-    async noteLateAnswer(id: string, attempt: number, what: string): Promise<void> {
+    async noteLateAnswer(id: string, attempt: number, what: string, source: TransitionSource): Promise<void> {
       await sql`
         INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-        SELECT id, status, status, 'syncer', ${`late answer to attempt ${attempt}: ${what}`} FROM payments WHERE id = ${id}`;
+        SELECT id, status, status, ${source}, ${`late answer to attempt ${attempt}: ${what}`} FROM payments WHERE id = ${id}`;
     },
 
     /**
@@ -186,6 +195,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       confirmationId: string,
       gatewayCreatedAt: Date | null,
       why: string,
+      source: TransitionSource,
     ): Promise<void> {
       await sql.begin(async (tx) => {
         await tx`
@@ -194,7 +204,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
           ON CONFLICT (confirmation_id) DO UPDATE SET kind = 'late_accept', payment_id = EXCLUDED.payment_id, last_seen_at = now()`;
         await tx`
           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-          SELECT id, status, status, 'syncer', ${`alarm: ${why}`} FROM payments WHERE id = ${id}`;
+          SELECT id, status, status, ${source}, ${`alarm: ${why}`} FROM payments WHERE id = ${id}`;
       });
     },
 

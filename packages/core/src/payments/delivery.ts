@@ -54,7 +54,12 @@ export function createDelivery(options: DeliveryOptions) {
     let result = await attempts.recordOutcome(payment.id, attempt, decision, source);
     if (result.kind === 'duplicate_confirmation') {
       logger.error({ ...about }, 'gateway returned a confirmation_id another payment holds; payment unconfirmed');
-      decision = { record: 'unconfirmed', reason: 'gateway returned a confirmation_id already in use' };
+      const confirmationId = decision.record === 'accepted' ? decision.confirmationId : undefined;
+      decision = {
+        record: 'unconfirmed',
+        reason: 'gateway returned a confirmation_id already in use',
+        ...(confirmationId ? { confirmationId } : {}),
+      };
       result = await attempts.recordOutcome(payment.id, attempt, decision, source);
     }
     logDecision(about, decision);
@@ -62,21 +67,21 @@ export function createDelivery(options: DeliveryOptions) {
       logger.warn({ err: error }, 'could not update careful mode');
     });
     if (result.kind === 'applied') return result.payment;
-    if (result.kind === 'fenced') await handleLate(payment.id, attempt, outcome);
+    if (result.kind === 'fenced') await handleLate(payment.id, attempt, outcome, source);
     return (await payments.findById(payment.id)) ?? payment;
   };
 
-  async function handleLate(id: string, attempt: number, outcome: SubmitOutcome): Promise<void> {
+  async function handleLate(id: string, attempt: number, outcome: SubmitOutcome, source: TransitionSource): Promise<void> {
     const current = await payments.findById(id);
     if (!current) return;
     const late = decideLateOutcome(current, { attempt, outcome });
     if (outcome.kind !== 'accepted' || late.action === 'record_only') {
       logger.info({ paymentId: id, attempt, outcome: outcome.kind }, 'late answer to an expired attempt; recorded, not applied');
-      await attempts.noteLateAnswer(id, attempt, `${outcome.kind}, not applied`);
+      await attempts.noteLateAnswer(id, attempt, `${outcome.kind}, not applied`, source);
       return;
     }
     if (late.action === 'link') {
-      const linked = await attempts.linkLateAcceptance(id, attempt, outcome.confirmationId, outcome.gatewayCreatedAt);
+      const linked = await attempts.linkLateAcceptance(id, attempt, outcome.confirmationId, outcome.gatewayCreatedAt, source);
       if (linked) {
         logger.warn({ paymentId: id, attempt }, 'late acceptance of an expired attempt: payment linked');
         return;
@@ -87,7 +92,7 @@ export function createDelivery(options: DeliveryOptions) {
       { paymentId: id, attempt, confirmationId: outcome.confirmationId, why },
       'ALARM: gateway may hold this payment twice',
     );
-    await attempts.raiseLateAcceptanceAlarm(id, outcome.confirmationId, outcome.gatewayCreatedAt, why);
+    await attempts.raiseLateAcceptanceAlarm(id, outcome.confirmationId, outcome.gatewayCreatedAt, why, source);
   }
 
   function logDecision(about: { paymentId: string; attempt: number }, decision: OutcomeRecord): void {
