@@ -1,5 +1,6 @@
 import {
   type ClockEra,
+  type ClockSample,
   clockAlarm,
   earliestGatewayTime,
   estimateClock,
@@ -34,8 +35,8 @@ export interface GatewayView {
 export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'unconfirmed' | 'config'>): Promise<GatewayView> {
   const { attempts, unconfirmed, config } = deps;
   const { loadedAt, owners: stored } = await unconfirmed.loadOwners();
-  const eras = estimateClock(await attempts.clockSamples(config.CLOCK_SAMPLES), config.GATEWAY_CLOCK_SKEW_MS);
-  const options = { marginMs: config.GATEWAY_CLOCK_SKEW_MS, recordingDelayMs: config.GATEWAY_MAX_RECORDING_DELAY_MS };
+  const { eras, marginMs } = measureClock(await attempts.clockSamples(config.CLOCK_SAMPLES), config.GATEWAY_CLOCK_SKEW_MS);
+  const options = { marginMs, recordingDelayMs: config.GATEWAY_MAX_RECORDING_DELAY_MS };
   const toFreeze: Array<{ paymentId: string; attempt: number; from: number; until: number }> = [];
   const owners = stored.map((o: StoredOwner): Owner => {
     const base = { paymentId: o.paymentId, attempt: o.attempt, state: o.state };
@@ -48,7 +49,7 @@ export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'uncon
   });
   await unconfirmed.freezeWindows(toFreeze);
 
-  const cutoff = earliestGatewayTime(loadedAt, eras, config.GATEWAY_CLOCK_SKEW_MS);
+  const cutoff = earliestGatewayTime(loadedAt, eras, marginMs);
   const foreignWatermark = await unconfirmed.readWatermark();
   const ranges = mergeRanges([
     ...owners.flatMap((o) => (o.window ? [[o.window.from, o.window.until] as const] : [])),
@@ -77,6 +78,21 @@ export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'uncon
       text.indexOf('-', 19) < 0 &&
       text < threshold,
   };
+}
+
+/**
+ * The gateway's clock eras, and the margin windows need around them. Half the configured margin
+ * absorbs rounding and drift between samples; the other half bounds a sample's round trip, since a
+ * clock step smaller than a round trip can hide inside it (see clock.test.ts). When every sample
+ * is slower than that (a slow gateway), all are used and the margin grows by the slowest one, so
+ * windows stay right, only wider.
+ */
+export function measureClock(samples: ClockSample[], marginMs: number): { eras: ClockEra[]; marginMs: number } {
+  const tolerance = marginMs / 2;
+  const narrow = samples.filter((s) => s.answeredAt - s.sentAt <= tolerance);
+  if (narrow.length > 0 || samples.length === 0) return { eras: estimateClock(narrow, tolerance), marginMs };
+  const widest = Math.max(...samples.map((s) => s.answeredAt - s.sentAt));
+  return { eras: estimateClock(samples, tolerance), marginMs: marginMs + widest };
 }
 
 /** "YYYY-MM-DDTHH:MM:SS" of an instant, as the gateway writes it (zone-less is UTC). */
