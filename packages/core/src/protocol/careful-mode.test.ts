@@ -16,6 +16,11 @@ function recent(...items: Array<[AttemptOutcome, number]>): RecentOutcome[] {
   return items.map(([outcome, ago]) => ({ outcome, endedAt: NOW - ago }));
 }
 
+/** Outcomes newest first, ended `ago` and sent `sentAgo` ms before NOW. */
+function recentSent(...items: Array<[AttemptOutcome, number, number]>): RecentOutcome[] {
+  return items.map(([outcome, ago, sentAgo]) => ({ outcome, endedAt: NOW - ago, startedAt: NOW - sentAgo }));
+}
+
 describe('decideCarefulMode', () => {
   test.each<[string, number | null, RecentOutcome[], { careful: boolean; changed: boolean }]>([
     ['normal, nothing happened', null, [], { careful: false, changed: false }],
@@ -90,6 +95,24 @@ describe('decideCarefulMode', () => {
       'careful, an outcome ending exactly when it began counts',
       NOW - 5000,
       recent(['accepted', 10], ['accepted', 20], ['accepted', 5000]),
+      { careful: false, changed: true },
+    ],
+    [
+      'careful, three accepted but sent before it began (already in flight): stays',
+      NOW - 5000,
+      recentSent(['accepted', 10, 6000], ['accepted', 20, 5500], ['accepted', 30, 5001]),
+      { careful: true, changed: false },
+    ],
+    [
+      'careful, three accepted and sent since it began: back to normal',
+      NOW - 5000,
+      recentSent(['accepted', 10, 100], ['accepted', 20, 200], ['accepted', 30, 5000]),
+      { careful: false, changed: true },
+    ],
+    [
+      'careful, the newest sent before it began does not count, three older careful ones do',
+      NOW - 5000,
+      recentSent(['accepted', 10, 6000], ['accepted', 20, 100], ['accepted', 30, 200], ['accepted', 40, 300]),
       { careful: false, changed: true },
     ],
     [

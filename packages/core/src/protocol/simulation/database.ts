@@ -256,7 +256,7 @@ export class SimDatabase {
     ended.sort((a, b) => (b.endedAt as number) - (a.endedAt as number));
     return ended
       .slice(0, SETTINGS.recentOutcomes)
-      .map((a) => ({ outcome: a.outcome as AttemptOutcome, endedAt: a.endedAt as number }));
+      .map((a) => ({ outcome: a.outcome as AttemptOutcome, endedAt: a.endedAt as number, startedAt: a.startedAt }));
   }
 
   lastUnknownEndedAt(): number | null {
