@@ -20,6 +20,8 @@ import type { SyncerDeps } from './deps.js';
  */
 export interface GatewayView {
   owners: Owner[];
+  /** True when some owner's window is unknown (no clock yet, or not yet confirmed). */
+  unknownWindows: boolean;
   eras: ClockEra[];
   cutoff: number | null;
   foreignWatermark: number | null;
@@ -44,7 +46,12 @@ export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'uncon
       return { ...base, window: { from: o.windowFromGw, until: o.windowUntilGw } };
     const window = windowFor(o, eras, options);
     if (!window.known) return { ...base, window: null };
-    if (window.frozen && o.state === 'unconfirmed') toFreeze.push({ ...base, from: window.from, until: window.until });
+    if (o.state === 'in_flight') return { ...base, window: { from: window.from, until: window.until } };
+    // An unknown outcome is judged only once samples on both sides of its window confirm the
+    // offset used (a clock step may have come since the last one); until then its window is
+    // unknown, which holds every entry, so no other payment is judged against its entry either.
+    if (!window.frozen) return { ...base, window: null };
+    toFreeze.push({ ...base, from: window.from, until: window.until });
     return { ...base, window: { from: window.from, until: window.until } };
   });
   await unconfirmed.freezeWindows(toFreeze);
@@ -55,14 +62,14 @@ export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'uncon
     ...owners.flatMap((o) => (o.window ? [[o.window.from, o.window.until] as const] : [])),
     ...(foreignWatermark !== null ? [[foreignWatermark, Number.POSITIVE_INFINITY] as const] : []),
   ]);
-  // An owner whose window is unknown may own anything: keep every entry from the oldest such attempt on.
-  const unknownFrom = Math.min(...stored.filter((_, i) => owners[i]?.window === null).map((o) => o.from - 86_400_000));
-  if (Number.isFinite(unknownFrom)) ranges.unshift([unknownFrom, Number.POSITIVE_INFINITY]);
+  // An owner whose window is unknown holds every entry: nothing is decided against it, so its
+  // entries need not be kept (and the foreign mark waits, see reconcile).
   const earliest = ranges.length > 0 ? Math.min(...ranges.map(([from]) => from)) : null;
   const threshold = earliest === null ? '' : naivePrefix(earliest - 1000);
 
   return {
     owners,
+    unknownWindows: owners.some((o) => o.window === null),
     eras,
     cutoff,
     foreignWatermark,

@@ -8,7 +8,7 @@ import {
   toStatusEntry,
 } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
-import { takeGatewayView } from './gateway-view.js';
+import { type GatewayView, takeGatewayView } from './gateway-view.js';
 import { DecisionJournal } from './journal.js';
 import { type ListTrust, settleUnconfirmed, type UnconfirmedResult } from './unconfirmed.js';
 
@@ -122,13 +122,7 @@ export async function reconcile(
     clockOffsetHighMs: view.eras.at(-1)?.high ?? null,
     clockAlarm: view.clockAlarm,
     listAlarm: trust.alarm,
-    // Entries created before the cutoff were all checked against the windows; the next cycles
-    // look again from twice the recording delay earlier, for a gateway that dates an entry when
-    // the request arrived but lists it only once recorded. Only a list we trust moves the mark.
-    foreignWatermarkGw:
-      trust.trusted && settled.foreign === 0 && view.cutoff !== null
-        ? view.cutoff - 2 * config.GATEWAY_MAX_RECORDING_DELAY_MS
-        : null,
+    foreignWatermarkGw: nextForeignMark(view, trust, settled, config.GATEWAY_MAX_RECORDING_DELAY_MS),
   });
   const cycleMs = Date.now() - startedAt.getTime();
   await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
@@ -142,6 +136,24 @@ export async function reconcile(
     ...settled,
     cycleMs,
   };
+}
+
+/**
+ * How far entries were checked for foreign ones: up to the cutoff (everything created before it
+ * was judged against the windows), but never past an entry some window still holds (once that
+ * window is gone, the entry must be checked again), and twice the recording delay short of it,
+ * for a gateway that dates an entry when the request arrived but lists it only once recorded.
+ * Only a trusted list with every window known moves the mark (an unknown window holds every
+ * entry, so hides foreign ones).
+ */
+function nextForeignMark(
+  view: GatewayView,
+  trust: ListTrust,
+  settled: UnconfirmedResult,
+  recordingDelayMs: number,
+): number | null {
+  if (!trust.trusted || view.unknownWindows || view.cutoff === null || settled.foreign > 0) return null;
+  return Math.min(view.cutoff - 2 * recordingDelayMs, ...settled.candidateTimes);
 }
 
 /**

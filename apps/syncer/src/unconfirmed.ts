@@ -15,6 +15,8 @@ export interface UnconfirmedResult {
   orphans: number;
   /** Entries inside no window: the premise "only we create entries" broke. */
   foreign: number;
+  /** Gateway created_at (ms) of the entries some window still holds. */
+  candidateTimes: number[];
 }
 
 export interface ListTrust {
@@ -60,7 +62,21 @@ export async function settleUnconfirmed(
     deferred: 0,
     orphans: 0,
     foreign: 0,
+    candidateTimes: [],
   };
+  // More entries than payments that alone could own them breaks the premise as a foreign entry
+  // does (each attempt makes at most one entry, in its window): those entries are reported as
+  // foreign, and nothing is decided until an operator acknowledges them.
+  const surplus = new Set(
+    decisions.ambiguous.filter((a) => a.reason === 'more_entries_than_payments').flatMap((a) => a.candidates),
+  );
+  if (surplus.size > 0) {
+    decisions.links = [];
+    decisions.unrecorded = [];
+    decisions.groups = [];
+    decisions.foreign.push(...decisions.candidates.filter((e) => surplus.has(e.confirmationId)));
+    decisions.candidates = decisions.candidates.filter((e) => !surplus.has(e.confirmationId));
+  }
 
   for (const link of decisions.links) {
     const entry = kept.get(link.confirmationId);
@@ -117,7 +133,7 @@ export async function settleUnconfirmed(
   if (decisions.foreign.length > 0) {
     logger.error(
       { foreign: decisions.foreign.map((e) => e.confirmationId).slice(0, 20), count: decisions.foreign.length },
-      'ALARM: gateway entries inside no submission window (another submitter, or recorded later than GATEWAY_MAX_RECORDING_DELAY_MS); automatic linking and re-queueing stop until an operator acknowledges',
+      'ALARM: gateway entries no submission of ours accounts for (inside no window, or more than the payments that could own them): another submitter, or recorded later than GATEWAY_MAX_RECORDING_DELAY_MS; automatic linking and re-queueing stop until an operator acknowledges',
     );
   }
   await unconfirmed.saveUnowned(decisions.candidates, decisions.foreign);
@@ -126,5 +142,6 @@ export async function settleUnconfirmed(
   result.deferred = decisions.deferred.length;
   result.orphans = decisions.candidates.length;
   result.foreign = decisions.foreign.length;
+  result.candidateTimes = decisions.candidates.map((e) => e.createdAt);
   return result;
 }

@@ -224,3 +224,13 @@ export async function closedPortUrl(): Promise<string> {
   if (!address || typeof address === 'string') throw new Error('no port');
   return `http://127.0.0.1:${address.port}`;
 }
+
+/**
+ * An accepted payment sent after every unknown outcome so far has closed its window: the sample
+ * on the far side that confirms the gateway's clock did not step meanwhile. Until one exists, an
+ * unknown outcome is not judged; in production the next payment does this.
+ */
+export async function confirmGatewayClock(client: ReturnType<System['as']>): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, WINDOW_CLOSES_AFTER_MS));
+  await measureGatewayClock(client);
+}

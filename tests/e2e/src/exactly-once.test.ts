@@ -99,7 +99,7 @@ describe('a gateway that records later than the bound', () => {
     );
     expect(report.orphans.some((o) => o.kind === 'foreign')).toBe(true);
     expect(await recordedWithMemo(system, memo)).toHaveLength(2);
-    expect(system.logs.text()).toContain('ALARM: gateway entries inside no submission window');
+    expect(system.logs.text()).toContain('ALARM: gateway entries no submission of ours accounts for');
   });
 });
 

@@ -158,14 +158,17 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       try {
         return await run(
           `WITH cur AS (
-             SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = 'unconfirmed' AND confirmation_id IS NULL FOR UPDATE
+             SELECT id, status FROM payments
+             WHERE id = $1 AND attempts = $2 AND confirmation_id IS NULL
+               AND (status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NULL))
+             FOR UPDATE
            ), p AS (
              UPDATE payments p SET status = 'pending', confirmation_id = $3, gateway_created_at = $4, gateway_updated_at = $4,
                submitted_at = clock_timestamp(), unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
-               window_until_gw = NULL, last_error = NULL, updated_at = clock_timestamp()
+               window_until_gw = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = clock_timestamp()
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'pending', $6, $5 FROM p
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT p.id, cur.status, 'pending', $6, $5 FROM p JOIN cur ON cur.id = p.id
            ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
           [id, attempt, confirmationId, gatewayCreatedAt, reason, source],
           tx,

@@ -149,6 +149,13 @@ describe('decideLateOutcome', () => {
       'link',
     ],
     [
+      'a late acceptance after its window proved empty and it was re-queued, not yet sent again: link (no second send)',
+      current('received', 2),
+      2,
+      accepted(),
+      'link',
+    ],
+    [
       'a late acceptance after a newer attempt was sent: the gateway may hold it twice',
       current('unconfirmed', 3),
       2,

@@ -79,8 +79,9 @@ export function decideLateOutcome(
 ): LateOutcomeDecision {
   if (late.outcome.kind !== 'accepted' || current.confirmationId === late.outcome.confirmationId)
     return { action: 'record_only' };
-  if (current.status === 'unconfirmed' && current.attempts === late.attempt && current.confirmationId === null)
-    return { action: 'link' };
+  // Still on that attempt: unconfirmed (its lease ran out), or re-queued but not yet sent again.
+  const onThatAttempt = current.attempts === late.attempt && current.confirmationId === null;
+  if (onThatAttempt && (current.status === 'unconfirmed' || current.status === 'received')) return { action: 'link' };
   return {
     action: 'alarm',
     why:
