@@ -37,7 +37,15 @@ export interface GatewayView {
 export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'unconfirmed' | 'config'>): Promise<GatewayView> {
   const { attempts, unconfirmed, config } = deps;
   const { loadedAt, owners: stored } = await unconfirmed.loadOwners();
-  const { eras, marginMs } = measureClock(await attempts.clockSamples(config.CLOCK_SAMPLES), config.GATEWAY_CLOCK_SKEW_MS);
+  // The latest samples, and those just around every unknown outcome not yet placed for good.
+  const around = stored
+    .filter((o) => o.state === 'unconfirmed' && o.windowFromGw === null)
+    .map((o) => ({ from: o.from, until: o.until + config.GATEWAY_MAX_RECORDING_DELAY_MS }));
+  const samples = uniqueSamples([
+    ...(await attempts.clockSamples(config.CLOCK_SAMPLES)),
+    ...(await attempts.clockSamplesAround(around)),
+  ]);
+  const { eras, marginMs } = measureClock(samples, config.GATEWAY_CLOCK_SKEW_MS);
   const options = { marginMs, recordingDelayMs: config.GATEWAY_MAX_RECORDING_DELAY_MS };
   const toFreeze: Array<{ paymentId: string; attempt: number; from: number; until: number }> = [];
   const owners = stored.map((o: StoredOwner): Owner => {
@@ -85,6 +93,11 @@ export async function takeGatewayView(deps: Pick<SyncerDeps, 'attempts' | 'uncon
       text.indexOf('-', 19) < 0 &&
       text < threshold,
   };
+}
+
+function uniqueSamples(samples: ClockSample[]): ClockSample[] {
+  const seen = new Map(samples.map((s) => [`${s.sentAt}:${s.answeredAt}:${s.gatewayAt}`, s]));
+  return [...seen.values()];
 }
 
 /**

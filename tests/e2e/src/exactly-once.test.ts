@@ -1,4 +1,4 @@
-import { reconcile } from '@pt/syncer';
+import { reconcile, resubmitDue } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FINAL_STATUSES,
@@ -22,6 +22,17 @@ import { eventually, type System, startSystem } from './harness.js';
  */
 
 const SUBMIT_TIMEOUT_MS = 300;
+const MARGINS_MS = 2 * 200 + 100; // GATEWAY_CLOCK_SKEW_MS on each side in the harness, and some slack
+
+/**
+ * An accepted payment sent once the last unknown outcome's window (the recording delay past the
+ * moment we gave up, plus margins) has closed: the sample that confirms the gateway's clock
+ * around it, without which it is not judged. In production the next payment does this.
+ */
+async function confirmAfter(client: ReturnType<System['as']>, recordingDelayMs: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, recordingDelayMs + MARGINS_MS));
+  await measureGatewayClock(client);
+}
 
 async function putClock(system: System, offsetMs: number): Promise<void> {
   const answer = await fetch(`${system.mock.url}/__mock/clock`, {
@@ -53,6 +64,7 @@ describe('a gateway that records a request after we gave up on it (within the bo
     const answer = await postPayment(client, memo, 2);
     expect(answer.status).toBe(202);
     expect(answer.body.status).toBe('unconfirmed');
+    await confirmAfter(client, 1500);
 
     const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
     const recorded = await recordedWithMemo(system, memo);
@@ -85,6 +97,7 @@ describe('a gateway that records later than the bound', () => {
     const memo = uniqueMemo('recorded too late');
     const answer = await postPayment(client, memo, 2);
     expect(answer.body.status).toBe('unconfirmed');
+    await confirmAfter(client, 200);
 
     const report = await eventually(
       async () => {
@@ -108,25 +121,37 @@ describe('every send counts toward RESUBMIT_MAX_ATTEMPTS', () => {
   let client: ReturnType<System['as']>;
 
   beforeAll(async () => {
-    system = await startSystem({ delaySeconds: 0.3, env: { RESUBMIT_MAX_ATTEMPTS: '2' } });
+    // Cycles are run by the test, so each send meets the fault meant for it.
+    system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { RESUBMIT_MAX_ATTEMPTS: '2' } });
     client = system.as(await system.createClient('acme'));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
 
   it('rejects a payment whose every attempt was ambiguous and proven unrecorded, after the cap, sending it no more', async () => {
-    // error 500 without recording, every time: ambiguous, proven unrecorded, re-queued... until the cap.
-    await setFaults(system, { submit: [{ kind: 'error', status_code: 500 }] });
-    const before = await mockStats(system);
+    const deps = system.syncerDeps({ RESUBMIT_MAX_ATTEMPTS: '2' });
     const memo = uniqueMemo('never recorded');
+    // Attempt 1: a 500 without recording — ambiguous; the list then proves it unrecorded.
+    await setFaults(system, { submit: [{ kind: 'error', status_code: 500, count: 1 }] });
     const answer = await postPayment(client, memo);
     expect(answer.body.status).toBe('unconfirmed');
+    await confirmAfter(client, 300);
+    expect((await reconcile(deps)).requeued).toBe(1);
 
-    const final = await waitForStatus(system, answer.body.id, ['rejected']);
+    // Attempt 2: the same again, which reaches the cap.
+    await setFaults(system, { submit: [{ kind: 'error', status_code: 500, count: 1 }] });
+    expect((await resubmitDue(deps)).sent).toBe(1);
+    expect((await storedPayment(system, answer.body.id)).status).toBe('unconfirmed');
+    await confirmAfter(client, 300);
+    expect((await reconcile(deps)).rejected).toBe(1);
+    expect((await resubmitDue(deps)).sent).toBe(0);
+
+    const final = await storedPayment(system, answer.body.id);
+    expect(final.status).toBe('rejected');
     expect(final.attempts).toBe(2);
     expect(final.last_error).toMatch(/recorded none of 2 attempts/);
-    const after = await mockStats(system);
-    expect(after.submits_received - before.submits_received).toBe(2);
+    expect(await recordedWithMemo(system, memo)).toHaveLength(0);
+    expect((await mockStats(system)).faults_injected.submit.error).toBe(2);
     expect((await storedEvents(system, answer.body.id)).map((e) => e.to_status)).toEqual([
       'received',
       'unconfirmed',
@@ -134,7 +159,6 @@ describe('every send counts toward RESUBMIT_MAX_ATTEMPTS', () => {
       'unconfirmed',
       'rejected',
     ]);
-    await setFaults(system, {});
   });
 });
 
@@ -162,6 +186,7 @@ describe('a gateway whose clock is off', () => {
     const recordedMemo = uniqueMemo(`skew recorded ${offsetMs}`);
     const recorded = await postPayment(client, recordedMemo, 1);
     expect(recorded.body.status).toBe('unconfirmed');
+    await confirmAfter(client, 300);
     const first = await waitForStatus(system, recorded.body.id, FINAL_STATUSES);
     const firstAtGateway = await recordedWithMemo(system, recordedMemo);
     expect(firstAtGateway).toHaveLength(1);
@@ -172,12 +197,14 @@ describe('a gateway whose clock is off', () => {
     const lostMemo = uniqueMemo(`skew unrecorded ${offsetMs}`);
     const lost = await postPayment(client, lostMemo, 1);
     expect(lost.body.status).toBe('unconfirmed');
+    await confirmAfter(client, 300);
     const second = await waitForStatus(system, lost.body.id, FINAL_STATUSES);
     const secondAtGateway = await recordedWithMemo(system, lostMemo);
     expect(secondAtGateway).toHaveLength(1);
     expect(second.confirmation_id).toBe(secondAtGateway[0]?.confirmation_id);
     expect(second.attempts).toBe(2);
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(3);
+    // The two payments (one sent twice), and the two that confirmed the clock after them.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(5);
   });
 });
 
@@ -254,7 +281,9 @@ describe('one cycle judges the owners it started with', () => {
     expect(result.requeued).toBe(0);
     expect((await storedPayment(system, payment.id)).status).toBe('unconfirmed');
 
-    // The next cycle sees it as unconfirmed from the start, and links it to its entry.
+    // The next cycle sees it as unconfirmed from the start, and (the clock confirmed after its
+    // window) links it to its entry.
+    await confirmAfter(client, 300);
     await reconcile(deps);
     const linked = await storedPayment(system, payment.id);
     expect(['pending', 'settled']).toContain(linked.status); // the gateway may have resolved it already
@@ -267,6 +296,15 @@ describe('one cycle judges the owners it started with', () => {
     // An unconfirmed payment from a week ago, then 5,000 entries of today at the gateway.
     const id = crypto.randomUUID();
     const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+    // History: an accepted submit just before it, the sample that places its window (with today's).
+    const earlier = crypto.randomUUID();
+    const at = (ms: number) => new Date(weekAgo.getTime() + ms);
+    await sql`
+      INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, attempts, created_at, updated_at)
+      VALUES (${earlier}, ${await clientIdOf(system, 'acme')}, 'settled', '1.00', '11112222', '44445551', 1, ${at(-2000)}, ${at(-2000)})`;
+    await sql`
+      INSERT INTO payment_attempts (payment_id, attempt, started_at, lease_until, ended_at, outcome, confirmation_id, gateway_created_at)
+      VALUES (${earlier}, 1, ${at(-2000)}, ${at(-1960)}, ${at(-1960)}, 'accepted', ${`week-old-${earlier}`}, ${at(-1980)})`;
     await sql`
       INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, attempts,
                             unconfirmed_from, unconfirmed_until, created_at, updated_at)

