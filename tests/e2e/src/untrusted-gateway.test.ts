@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  confirmGatewayClock,
   FINAL_STATUSES,
   measureGatewayClock,
   mockStats,
@@ -103,9 +104,13 @@ describe('a second submitter at the gateway', () => {
     const memo = uniqueMemo('paused');
     const answer = await postPayment(client, memo);
     expect(answer.body.status).toBe('unconfirmed');
-    await waitForSyncAfter(system, new Date(Date.now() + 1500));
+    // ...although the next payment confirmed the clock around its window: the pause holds it.
+    await confirmGatewayClock(client);
+    await waitForSyncAfter(system, new Date(Date.now() + 500));
     expect((await storedPayment(system, answer.body.id)).status).toBe('unconfirmed');
     expect(await recordedWithMemo(system, memo)).toHaveLength(0);
+    const waits = system.logs.lines.filter((line) => line.includes(answer.body.id) && line.includes('unconfirmed payment waits'));
+    expect(waits.at(-1)).toContain('"reason":"paused"');
 
     // ...until an operator acknowledges, with a reason; who did it is kept.
     const ack = await admin.post<{ acknowledged_foreign: number }>('/admin/gateway/acknowledge', {
