@@ -15,6 +15,7 @@ import { securityPlugin } from './plugins/security.js';
 import { serializerCompiler } from './plugins/serializer.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
 
 declare module 'fastify' {
@@ -58,5 +59,6 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(healthRoutes);
   await app.register(paymentsRoutes);
   await app.register(adminRoutes);
+  await app.register(metricsRoutes);
   return app;
 }

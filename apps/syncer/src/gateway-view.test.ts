@@ -8,18 +8,17 @@ const sample = (at: number, roundTripMs: number, offsetMs: number) => ({
   gatewayAt: at + roundTripMs / 2 + offsetMs,
 });
 
-describe('measureClock: which samples place windows, and with what margin', () => {
-  test('samples faster than half the margin are used; slower ones are dropped', () => {
-    const { eras, marginMs } = measureClock([sample(T0, 100, 30_000), sample(T0 + 1000, 900, 30_000)], 1000);
-    expect(marginMs).toBe(1000);
+describe('measureClock: the eras, and the margin windows need', () => {
+  test.each([
+    ['fast answers: the margin as configured', [100, 300], 1000],
+    ['one answer slower than half the margin: tolerance plus the slowest round trip', [100, 900], 1400],
+    ['every answer slow: likewise', [800, 1200], 1700],
+  ])('%s', (_name, roundTrips, margin) => {
+    const samples = roundTrips.map((ms, i) => sample(T0 + i * 5000, ms, 30_000));
+    const { eras, marginMs } = measureClock(samples, 1000);
+    expect(marginMs).toBe(margin);
     expect(eras).toHaveLength(1);
-    expect(eras[0]?.samples).toBe(1);
-  });
-
-  test('a slow gateway: every sample is used, and the margin grows by the slowest round trip', () => {
-    const { eras, marginMs } = measureClock([sample(T0, 800, 0), sample(T0 + 1000, 1200, 0)], 1000);
-    expect(eras[0]?.samples).toBe(2);
-    expect(marginMs).toBe(2200);
+    expect(eras[0]?.samples).toBe(samples.length);
   });
 
   test('no sample: no era, the margin as configured', () => {

@@ -102,17 +102,15 @@ function uniqueSamples(samples: ClockSample[]): ClockSample[] {
 
 /**
  * The gateway's clock eras, and the margin windows need around them. Half the configured margin
- * absorbs rounding and drift between samples; the other half bounds a sample's round trip, since a
- * clock step smaller than a round trip can hide inside it (see clock.test.ts). When every sample
- * is slower than that (a slow gateway), all are used and the margin grows by the slowest one, so
- * windows stay right, only wider.
+ * absorbs rounding and drift between samples (the eras' tolerance). A clock step smaller than a
+ * sample's round trip can hide inside that sample (see clock.test.ts), so the margin is at least
+ * that tolerance plus the slowest round trip among the samples: windows stay right, only wider
+ * when the gateway answers slowly.
  */
 export function measureClock(samples: ClockSample[], marginMs: number): { eras: ClockEra[]; marginMs: number } {
   const tolerance = marginMs / 2;
-  const narrow = samples.filter((s) => s.answeredAt - s.sentAt <= tolerance);
-  if (narrow.length > 0 || samples.length === 0) return { eras: estimateClock(narrow, tolerance), marginMs };
-  const widest = Math.max(...samples.map((s) => s.answeredAt - s.sentAt));
-  return { eras: estimateClock(samples, tolerance), marginMs: marginMs + widest };
+  const slowest = samples.reduce((max, s) => Math.max(max, s.answeredAt - s.sentAt), 0);
+  return { eras: estimateClock(samples, tolerance), marginMs: Math.max(marginMs, tolerance + slowest) };
 }
 
 /** "YYYY-MM-DDTHH:MM:SS" of an instant, as the gateway writes it (zone-less is UTC). */

@@ -98,6 +98,11 @@ describe('a second submitter at the gateway', () => {
       { timeoutMs: 10_000, what: 'the foreign-entry alarm' },
     );
     expect(alarmed.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.kind).toBe('foreign');
+    const metrics = await admin.get<string>('/admin/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(metrics.text).toMatch(/^payment_tracker_gateway_foreign_entries 1$/m);
+    expect((await client.get('/admin/metrics')).status).toBe(403);
 
     // Meanwhile a payment the gateway never recorded is not re-queued...
     await setFaults(system, { submit: [{ kind: 'error', status_code: 500, count: 1 }] });
@@ -191,6 +196,7 @@ describe('careful mode while the gateway misbehaves', () => {
     }
     const report = (await admin.get<Report>('/admin/reconciliation')).body;
     expect(report.gateway.careful_since).not.toBeNull();
+    expect((await admin.get<string>('/admin/metrics')).text).toMatch(/^payment_tracker_gateway_careful_mode 1$/m);
 
     // The API answers 202 received and sends nothing inline (its mode is read once a second).
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -210,6 +216,7 @@ describe('careful mode while the gateway misbehaves', () => {
       async () => ((await admin.get<Report>('/admin/reconciliation')).body.gateway.careful_since === null ? true : undefined),
       { timeoutMs: 10_000, what: 'careful mode to end' },
     );
+    expect((await admin.get<string>('/admin/metrics')).text).toMatch(/^payment_tracker_gateway_careful_mode 0$/m);
     expect(system.logs.text()).toContain('careful mode on');
     expect(system.logs.text()).toContain('careful mode off');
   });

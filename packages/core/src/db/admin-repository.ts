@@ -3,6 +3,18 @@ import type { ReconciliationReport } from '../validators/payments.js';
 
 export type { ReconciliationReport } from '../validators/payments.js';
 
+export interface GatewayHealth {
+  clockOffsetLowMs: number | null;
+  clockOffsetHighMs: number | null;
+  clockAlarm: boolean;
+  listAlarm: boolean;
+  careful: boolean;
+  syncLagSeconds: number | null;
+  foreignUnacknowledged: number;
+  doubleSendAlarms: number;
+  unconfirmed: number;
+}
+
 const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
 const num = (value: unknown) => (value == null ? null : Number(value));
 
@@ -101,6 +113,29 @@ export function createAdminRepository(sql: postgres.Sql) {
           status: r.status as string,
           group_confirmation_ids: r.group_confirmation_ids as string[],
         })),
+      };
+    },
+
+    /** The gateway's alarms and the sync's freshness in one read, for the metrics endpoint. */
+    async gatewayHealth(): Promise<GatewayHealth> {
+      const [row] = await sql`
+        SELECT s.clock_offset_low_ms, s.clock_offset_high_ms, s.clock_alarm IS NOT NULL AS clock_alarm,
+               s.list_alarm IS NOT NULL AS list_alarm, s.careful_since IS NOT NULL AS careful,
+               extract(epoch FROM now() - s.last_synced_at) AS lag_s,
+               (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL) AS foreign_open,
+               (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'late_accept' AND acknowledged_at IS NULL) AS late_open,
+               (SELECT count(*)::int FROM payments WHERE status = 'unconfirmed') AS unconfirmed
+        FROM sync_state s WHERE s.name = 'gateway'`;
+      return {
+        clockOffsetLowMs: num(row?.clock_offset_low_ms),
+        clockOffsetHighMs: num(row?.clock_offset_high_ms),
+        clockAlarm: row?.clock_alarm === true,
+        listAlarm: row?.list_alarm === true,
+        careful: row?.careful === true,
+        syncLagSeconds: num(row?.lag_s),
+        foreignUnacknowledged: num(row?.foreign_open) ?? 0,
+        doubleSendAlarms: num(row?.late_open) ?? 0,
+        unconfirmed: num(row?.unconfirmed) ?? 0,
       };
     },
 
