@@ -13,6 +13,12 @@ import { createHttpClient, eventually } from './harness.js';
  * it (migration 0000 only, rows written the way its code wrote them, requests really recorded
  * at the gateway-mock), then today's migrations, API and syncer run on it, configured as the
  * harness configures them.
+ *
+ * The backfill gives the syncer clock samples from history, so each window has one on its near
+ * side (an accepted submit answered before its attempt began). An unknown outcome is judged only
+ * once a sample on its far side (a submit sent after its window closed) confirms the gateway's
+ * clock did not step meanwhile; history cannot hold one. So the upgraded payments wait until the
+ * new version's first accepted payment, as they would in production, and only then are judged.
  */
 
 /** The harness's settings (tests/e2e/src/harness.ts), as strings, as a process gets them. */
@@ -33,6 +39,12 @@ const HARNESS_ENV = {
  * GATEWAY_CLOCK_SKEW_MS past its end (plus the clock sample's own width, a few ms here).
  */
 const WINDOWS_APART_MS = 2_000;
+/**
+ * How long past an unknown outcome's end (our clock) a submission must start to be the sample
+ * on its window's far side: GATEWAY_MAX_RECORDING_DELAY_MS (the window's end in our clock) plus
+ * a clock margin to spare.
+ */
+const WINDOW_END_AFTER_MS = Number(HARNESS_ENV.GATEWAY_MAX_RECORDING_DELAY_MS) + Number(HARNESS_ENV.GATEWAY_CLOCK_SKEW_MS);
 
 interface MockEntry {
   confirmation_id: string;
@@ -64,6 +76,7 @@ describe('payments left by the previous version, after migration 0001', () => {
     recorded: `upgrade unconfirmed recorded ${process.pid}`,
     unrecorded: `upgrade unconfirmed never recorded ${process.pid}`,
     inFlight: `upgrade in flight ${process.pid}`,
+    confirmation: `upgrade first new payment ${process.pid}`,
   };
   const ids = { accepted: randomUUID(), recorded: randomUUID(), unrecorded: randomUUID(), inFlight: randomUUID() };
   let apiKey: string;
@@ -88,6 +101,10 @@ describe('payments left by the previous version, after migration 0001', () => {
     const [row] = await sql<{ now: Date }[]>`SELECT clock_timestamp() AS now`;
     return (row as { now: Date }).now;
   };
+  /** Waits until the database's clock reads past `ms` (epoch ms). */
+  const clockPast = async (ms: number) => {
+    while ((await clock()).getTime() <= ms) await new Promise((resolve) => setTimeout(resolve, 50));
+  };
   /** A request of the previous version reaching the gateway, between two readings of the database's clock. */
   const submit = async (memo: string) => {
     const before = await clock();
@@ -110,6 +127,23 @@ describe('payments left by the previous version, after migration 0001', () => {
   };
   const events = (id: string) =>
     sql<EventRow[]>`SELECT from_status, to_status, source, reason, at FROM payment_events WHERE payment_id = ${id} ORDER BY id`;
+  /** The reasons of the syncer's 'unconfirmed payment waits' decisions about a payment, in order. */
+  const waitReasons = (id: string) =>
+    logs.lines
+      .map((line) => JSON.parse(line) as { msg: string; paymentId?: string; reason?: string })
+      .filter((line) => line.msg === 'unconfirmed payment waits' && line.paymentId === id)
+      .map((line) => line.reason);
+  /** Waits for a sync cycle that started some cycles after now. */
+  const moreCycles = async () => {
+    const since = Date.now();
+    await eventually(
+      async () => {
+        const [row] = await sql<{ last_synced_at: Date | null }[]>`SELECT last_synced_at FROM sync_state WHERE name = 'gateway'`;
+        return row?.last_synced_at && row.last_synced_at.getTime() > since + 300 ? true : undefined;
+      },
+      { what: 'three more sync cycles' },
+    );
+  };
   const waitForConfirmation = (id: string) =>
     eventually(
       async () => {
@@ -166,8 +200,33 @@ describe('payments left by the previous version, after migration 0001', () => {
       (${ids.accepted}, NULL, 'received', 'api', ${accepted.before}),
       (${ids.accepted}, 'received', 'pending', 'api', ${accepted.after})`;
 
+    // Unconfirmed and never recorded: the previous version gave up on it (a reset after sending),
+    // yet the gateway holds nothing in its window. Its attempt began after the accepted one was
+    // answered, so the backfilled sample lies on its window's near side; the real submissions
+    // around it are made well clear of its window.
+    await clockPast(accepted.after.getTime() + WINDOWS_APART_MS);
+    const unrecorded = { before: await clock() };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const gaveUp = await clock();
+    await sql`INSERT INTO payments ${sql({
+      ...common,
+      id: ids.unrecorded,
+      status: 'unconfirmed',
+      memo: memos.unrecorded,
+      attempts: 1,
+      unconfirmed_from: unrecorded.before,
+      unconfirmed_until: gaveUp,
+      last_error: 'connection reset after the request was sent',
+      created_at: unrecorded.before,
+      updated_at: gaveUp,
+    })}`;
+    await sql`INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, at) VALUES
+      (${ids.unrecorded}, NULL, 'received', 'api', NULL, ${unrecorded.before}),
+      (${ids.unrecorded}, 'received', 'unconfirmed', 'api', 'connection reset after the request was sent', ${gaveUp})`;
+
     // Unconfirmed, and recorded by the gateway: the answer was lost (a timeout), the window runs
     // from the attempt's start to when the previous version gave up on it.
+    await clockPast(gaveUp.getTime() + WINDOWS_APART_MS);
     const recorded = await submit(memos.recorded);
     entries.recorded = recorded.entry;
     await sql`INSERT INTO payments ${sql({
@@ -186,31 +245,10 @@ describe('payments left by the previous version, after migration 0001', () => {
       (${ids.recorded}, NULL, 'received', 'api', NULL, ${recorded.before}),
       (${ids.recorded}, 'received', 'unconfirmed', 'api', 'gateway did not answer within 1000 ms', ${recorded.after})`;
 
-    // Unconfirmed and never recorded: its window lies ten minutes back, where the gateway holds nothing.
-    const longAgo = new Date(recorded.before.getTime() - 10 * 60_000);
-    const gaveUp = new Date(longAgo.getTime() + 1000);
-    await sql`INSERT INTO payments ${sql({
-      ...common,
-      id: ids.unrecorded,
-      status: 'unconfirmed',
-      memo: memos.unrecorded,
-      attempts: 1,
-      unconfirmed_from: longAgo,
-      unconfirmed_until: gaveUp,
-      last_error: 'connection reset after the request was sent',
-      created_at: longAgo,
-      updated_at: gaveUp,
-    })}`;
-    await sql`INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, at) VALUES
-      (${ids.unrecorded}, NULL, 'received', 'api', NULL, ${longAgo}),
-      (${ids.unrecorded}, 'received', 'unconfirmed', 'api', 'connection reset after the request was sent', ${gaveUp})`;
-
     // In flight: the process died after the gateway recorded the request and before it wrote the
     // answer. Its lease (next_attempt_at) ran out before the upgrade. Sent well clear of the
     // recorded one's window, so each window holds one entry.
-    while ((await clock()).getTime() < recorded.after.getTime() + WINDOWS_APART_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await clockPast(recorded.after.getTime() + WINDOWS_APART_MS);
     const inFlight = await submit(memos.inFlight);
     entries.inFlight = inFlight.entry;
     await sql`INSERT INTO payments ${sql({
@@ -305,19 +343,56 @@ describe('payments left by the previous version, after migration 0001', () => {
     syncer = createSyncer(syncerDeps);
     await syncer.start();
 
-    // The recorded one takes its own entry; the in-flight one (its lease long gone) becomes
-    // unconfirmed, then takes its own entry; neither is sent again.
+    // Before any new submission, nothing is judged: the in-flight one (its lease long gone)
+    // becomes unconfirmed, and all three wait for a sample after their windows (the backfill
+    // holds samples before them only), neither linked, re-queued nor sent again.
+    const upgraded = [ids.recorded, ids.unrecorded, ids.inFlight];
+    await eventually(async () => (upgraded.every((id) => waitReasons(id).length > 0) ? true : undefined), {
+      timeoutMs: 20_000,
+      what: 'the upgraded payments to wait for the gateway clock to be confirmed',
+    });
+    await moreCycles();
+    for (const id of upgraded) {
+      expect(waitReasons(id), `${id} waits`).toEqual(['clock_unknown']);
+      expect(await stored(id), `${id} waits`).toMatchObject({ status: 'unconfirmed', confirmation_id: null, attempts: 1 });
+      expect(
+        (await events(id)).filter((e) => e.from_status === 'unconfirmed'),
+        `${id}: not linked or re-queued`,
+      ).toEqual([]);
+    }
+    expect((await events(ids.inFlight)).map((e) => [e.from_status, e.to_status])).toEqual([
+      [null, 'received'],
+      ['received', 'unconfirmed'],
+    ]);
+    expect((await events(ids.inFlight))[1]?.reason).toMatch(/interrupted/);
+    expect(await submitsReceived()).toBe(submitsBeforeUpgrade);
+    expect(await recordedWithMemo(memos.unrecorded)).toEqual([]);
+
+    // The new version's first accepted payment, sent after every one of their windows closed:
+    // the sample on the far side that confirms the gateway's clock did not step meanwhile.
+    const [latest] = await sql<{ until: Date }[]>`
+      SELECT max(unconfirmed_until) AS until FROM payments WHERE id IN ${sql(upgraded)}`;
+    await clockPast((latest as { until: Date }).until.getTime() + WINDOW_END_AFTER_MS);
+    const confirming = await client.post<PaymentResponse>('/payments', {
+      sender_account: '11112222',
+      receiver_account: '44445551',
+      amount: '12.34',
+      memo: memos.confirmation,
+    });
+    expect(confirming.status).toBe(201);
+    const [sample] = await sql<{ started_at: Date; ended_at: Date; outcome: string }[]>`
+      SELECT started_at, ended_at, outcome FROM payment_attempts WHERE payment_id = ${confirming.body.id}`;
+    expect(sample?.outcome).toBe('accepted');
+    const confirmedAt = (sample as { ended_at: Date }).ended_at.getTime();
+
+    // Then they are judged. The recorded one takes its own entry; so does the in-flight one;
+    // neither is sent again.
     const recorded = await waitForConfirmation(ids.recorded);
     expect(recorded).toMatchObject({ confirmation_id: entries.recorded.confirmation_id, attempts: 1 });
     const inFlight = await waitForConfirmation(ids.inFlight);
     expect(inFlight).toMatchObject({ confirmation_id: entries.inFlight.confirmation_id, attempts: 1 });
     // Linked with the status its entry has at the gateway by then (pending, or settled already).
     const inFlightEvents = await events(ids.inFlight);
-    expect(inFlightEvents.slice(0, 2).map((e) => [e.from_status, e.to_status])).toEqual([
-      [null, 'received'],
-      ['received', 'unconfirmed'],
-    ]);
-    expect(inFlightEvents[1]?.reason).toMatch(/interrupted/);
     expect(inFlightEvents[2]).toMatchObject({
       from_status: 'unconfirmed',
       to_status: expect.stringMatching(/^(pending|settled)$/),
@@ -340,26 +415,24 @@ describe('payments left by the previous version, after migration 0001', () => {
     ]);
     expect(unrecordedEvents[2]?.reason).toMatch(/never recorded/);
 
-    // Judged from the backfilled clock sample alone: the recorded one was linked and the
-    // unrecorded one re-queued before the first submission of the new version (the re-send)
-    // started, so no new accepted submit was needed to measure the gateway's clock.
+    // Each was judged only once the confirming sample was stored, and the re-send came after.
     const [resendAttempt] = await sql<{ started_at: Date }[]>`
       SELECT started_at FROM payment_attempts WHERE payment_id = ${ids.unrecorded} AND attempt = 2`;
     const linkEvent = (await events(ids.recorded)).find((e) => e.from_status === 'unconfirmed');
     expect(linkEvent?.reason).toMatch(/matched to the only gateway entry in its window/);
-    expect(linkEvent?.at.getTime()).toBeLessThanOrEqual(resendAttempt?.started_at.getTime() ?? 0);
+    for (const judged of [linkEvent, inFlightEvents[2], unrecordedEvents[2]]) {
+      expect(judged?.at.getTime()).toBeGreaterThanOrEqual(confirmedAt);
+    }
     expect(unrecordedEvents[2]?.at.getTime()).toBeLessThanOrEqual(resendAttempt?.started_at.getTime() ?? 0);
+    // The confirming payment holds its own entry.
+    const confirmingEntries = await recordedWithMemo(memos.confirmation);
+    expect(confirmingEntries).toHaveLength(1);
+    expect((await stored(confirming.body.id)).confirmation_id).toBe(confirmingEntries[0]?.confirmation_id);
 
-    // A few more cycles: nothing else is sent, nothing is left for an operator, no alarm.
-    const since = new Date();
-    await eventually(
-      async () => {
-        const [row] = await sql<{ last_synced_at: Date | null }[]>`SELECT last_synced_at FROM sync_state WHERE name = 'gateway'`;
-        return row?.last_synced_at && row.last_synced_at.getTime() > since.getTime() + 300 ? true : undefined;
-      },
-      { what: 'three more sync cycles' },
-    );
-    expect(await submitsReceived()).toBe(submitsBeforeUpgrade + 1);
+    // A few more cycles: nothing else is sent (the gateway got the confirming payment and the one
+    // re-send, nothing more), nothing is left for an operator, no alarm.
+    await moreCycles();
+    expect(await submitsReceived()).toBe(submitsBeforeUpgrade + 2);
     const report = await createHttpClient(apiUrl, adminKey).get<{
       unconfirmed: unknown[];
       gateway: {
