@@ -24,6 +24,16 @@ const REPORT = process.env.CHAOS_REPORT ?? '/tmp/chaos-report.json';
 const SETTLE_BUDGET_MS = 45_000;
 /** At most this share of payments may be left for an operator. */
 const MAX_LEFT_FOR_OPERATOR = 0.05;
+/**
+ * While the system settles, a second client keeps paying, one payment this often (faults off):
+ * an unknown outcome is judged only once an accepted submission sent after its window closed
+ * confirms the gateway's clock, and in production the next payments do that.
+ */
+const TRICKLE_EVERY_MS = 500;
+/** Memos of the chaos payments (the share left for an operator is counted over these). */
+const CHAOS_MEMO = 'chaos-';
+/** Memos of the payments made while settling. */
+const TRICKLE_MEMO = 'after-chaos-';
 
 const SUBMIT_TIMEOUT_MS = 500;
 /** How late the gateway may still record a request; the late-recording fault stays inside it. */
@@ -47,6 +57,12 @@ type Problem = { type?: string; payment_id?: string };
  * link is checked against the gateway's own record: nothing lost, nothing sent twice, no payment
  * holding another's confirmation_id, and few left for an operator (careful mode at its defaults
  * keeps windows from overlapping). Figures go to CHAOS_REPORT and one line of the test's output.
+ *
+ * While it settles, another client keeps paying (a payment every TRICKLE_EVERY_MS, no faults),
+ * as real clients do: an unknown outcome is judged only once a submission sent after its window
+ * closed confirms the gateway's clock, so a system nobody pays through would keep its last ones
+ * `unconfirmed`. Those payments pass every check too; the share left for an operator is counted
+ * over the chaos payments.
  */
 describe('chaos: faults everywhere, a late and skewed gateway, processes killed — nothing lost, doubled or mislinked', () => {
   let database: TestDatabase;
@@ -58,6 +74,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
   /** Every process started, killed ones included, for their logs. */
   const started: Array<{ name: string; proc: AppProcess }> = [];
   let clientKey: string;
+  let trickleKey: string;
   let adminKey: string;
 
   async function start(kind: 'api' | 'syncer'): Promise<AppProcess> {
@@ -96,6 +113,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     const { db, close } = createDb(database.url, { max: 1 });
     const clients = createApiClientsRepository(db);
     clientKey = (await clients.create('chaos')).apiKey;
+    trickleKey = (await clients.create('after-chaos')).apiKey;
     adminKey = (await clients.create('ops', { isAdmin: true })).apiKey;
     await close();
     api = await start('api');
@@ -113,7 +131,8 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     timeout: 150_000,
   }, async () => {
     const client = createHttpClient(apiUrl, clientKey);
-    const acknowledged = new Map<string, string>(); // memo → payment id
+    const trickleClient = createHttpClient(apiUrl, trickleKey);
+    const acknowledged = new Map<string, string>(); // memo → payment id, chaos and trickle payments
     const answers: Record<string, number> = {};
     let clientRetries = 0;
     let next = 0;
@@ -123,8 +142,8 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
      * `outcome-unknown` names the payment: it is stored, so it counts as acknowledged, and the
      * client keeps asking with the same key (a replay) as a real one would.
      */
-    async function submit(index: number): Promise<void> {
-      const memo = `chaos-${index}`;
+    async function submit(index: number, as = client, memoPrefix = CHAOS_MEMO): Promise<void> {
+      const memo = `${memoPrefix}${index}`;
       const body = {
         sender_account: '10000001',
         receiver_account: `2000000${index % 10}`,
@@ -134,7 +153,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       for (let attempt = 0; attempt < 300; attempt++) {
         let answer: HttpAnswer<PaymentResponse & Problem> | undefined;
         try {
-          answer = await client.post<PaymentResponse & Problem>('/payments', body, { 'idempotency-key': `key-${index}` });
+          answer = await as.post<PaymentResponse & Problem>('/payments', body, { 'idempotency-key': `key-${index}` });
         } catch {
           answers.connection = (answers.connection ?? 0) + 1; // the API process was killed under us
         }
@@ -185,18 +204,38 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     const submitMs = Date.now() - submitStarted;
     expect(acknowledged.size).toBe(PAYMENTS);
 
-    // Faults stop (the clock stays skewed); the system settles within the budget.
+    // Faults stop (the clock stays skewed); the system settles within the budget while the
+    // second client keeps paying, one payment at a time, until the chaos payments have settled.
     const stats = (await (await fetch(`${mock.url}/__mock/stats`)).json()) as Record<string, unknown>;
     await fetch(`${mock.url}/__mock/faults`, { method: 'DELETE' });
     const admin = createHttpClient(apiUrl, adminKey);
     const { sql, close } = createDb(database.url, { max: 1 });
     const settleStarted = Date.now();
+    let trickled = 0;
+    let trickling = true;
+    const trickle = (async () => {
+      while (trickling) {
+        await submit(trickled++, trickleClient, TRICKLE_MEMO);
+        await new Promise((resolve) => setTimeout(resolve, TRICKLE_EVERY_MS));
+      }
+    })();
     let settled = true;
     try {
       try {
-        await settle(sql);
+        await settle(sql, CHAOS_MEMO, settleStarted);
       } catch {
         settled = false;
+      } finally {
+        trickling = false;
+        await trickle;
+      }
+      // The trickle's own payments reach their end too (no unknown outcome among them to wait on).
+      if (settled) {
+        try {
+          await settle(sql, TRICKLE_MEMO, settleStarted);
+        } catch {
+          settled = false;
+        }
       }
       const settleMs = Date.now() - settleStarted;
 
@@ -206,13 +245,17 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       const clock = (await (await fetch(`${mock.url}/__mock/clock`)).json()) as Record<string, unknown>;
       const report = (await admin.get<Report>('/admin/reconciliation')).body;
       const listed = new Set(report.unconfirmed.map((u) => u.id));
+      // Every check covers the trickle's payments as well as the chaos ones.
       const checked = checkRecords(acknowledged, ours, recorded, listed);
-      const left = ours.filter((row) => row.status === 'unconfirmed');
+      const chaosRows = ours.filter((row) => row.memo.startsWith(CHAOS_MEMO));
+      const trickleRows = ours.filter((row) => row.memo.startsWith(TRICKLE_MEMO));
+      const left = chaosRows.filter((row) => row.status === 'unconfirmed');
       const logs = started.map(({ name, proc }) => ({ name, lines: parseLogLines(proc.lines) }));
       const attemptsPerPayment = await sql`SELECT count(*)::int AS n FROM payment_attempts GROUP BY payment_id`;
 
       const figures = {
         payments: PAYMENTS,
+        trickle_payments: trickled,
         settled_within_budget: settled,
         lost: checked.lost.length,
         doubled: checked.doubled.length,
@@ -223,7 +266,8 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
         left_for_operator: left.length,
         left_for_operator_pct: round((100 * left.length) / PAYMENTS),
         grouped: checked.grouped,
-        by_status: countBy(ours, (row) => row.status),
+        by_status: countBy(chaosRows, (row) => row.status),
+        trickle_by_status: countBy(trickleRows, (row) => row.status),
         faults_injected: stats.faults_injected,
         gateway_submits: { received: stats.submits_received, recorded: stats.submits_recorded, entries: recorded.length },
         foreign_entries: checked.foreignEntries,
@@ -289,25 +333,43 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
 });
 
 /**
- * Waits until nothing is received or pending, and the unconfirmed set has stayed the same
- * for longer than a window takes to close plus a few cycles.
+ * Waits until none of the payments whose memo starts with `memoPrefix` is received or pending, and
+ * their unconfirmed set has stayed the same for longer than a window takes to close plus a few
+ * cycles, counted from when an accepted submission sent after the last of their windows closed
+ * exists (the sample that confirms the gateway's clock: before it, none of them can be judged).
+ * All within SETTLE_BUDGET_MS of `startedAt`.
  */
-async function settle(sql: ReturnType<typeof createDb>['sql']): Promise<void> {
+async function settle(sql: ReturnType<typeof createDb>['sql'], memoPrefix: string, startedAt: number): Promise<void> {
   const quietMs = MAX_RECORDING_DELAY_MS + 2000;
+  const memos = `${memoPrefix}%`;
   let last = '';
   let since = Date.now();
   await eventually(
     async () => {
-      const rows = await sql`SELECT id, status FROM payments WHERE status IN ('received', 'pending', 'unconfirmed') ORDER BY id`;
-      const snapshot = rows.map((r) => `${r.id}:${r.status}`).join(',');
+      const rows = await sql`
+        SELECT id, status FROM payments
+        WHERE status IN ('received', 'pending', 'unconfirmed') AND memo LIKE ${memos} ORDER BY id`;
+      const [sample] = await sql`
+        SELECT EXISTS (
+          SELECT 1 FROM payment_attempts
+          WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL
+            AND started_at > (SELECT max(unconfirmed_until) FROM payments WHERE status = 'unconfirmed' AND memo LIKE ${memos})
+                             + ${MAX_RECORDING_DELAY_MS} * interval '1 millisecond'
+        ) AS confirmed`;
+      const snapshot = `${rows.map((r) => `${r.id}:${r.status}`).join(',')}|${sample?.confirmed}`;
       if (snapshot !== last) {
         last = snapshot;
         since = Date.now();
       }
       if (rows.some((r) => r.status !== 'unconfirmed')) return undefined;
-      return rows.length === 0 || Date.now() - since >= quietMs ? true : undefined;
+      if (rows.length === 0) return true;
+      return sample?.confirmed === true && Date.now() - since >= quietMs ? true : undefined;
     },
-    { timeoutMs: SETTLE_BUDGET_MS, intervalMs: 250, what: 'every payment terminal or left for an operator' },
+    {
+      timeoutMs: Math.max(0, SETTLE_BUDGET_MS - (Date.now() - startedAt)),
+      intervalMs: 250,
+      what: `every ${memoPrefix}* payment terminal or left for an operator`,
+    },
   );
 }
 
