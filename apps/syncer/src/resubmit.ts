@@ -1,5 +1,6 @@
 import { mayStartCarefulSend, type Payment } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
+import { measureClock } from './gateway-view.js';
 
 /**
  * Re-submits queued payments whose backoff has passed. Each payment is claimed, and its attempt
@@ -16,10 +17,14 @@ export async function resubmitDue(
   if (interrupted > 0) logger.warn({ interrupted }, 'found attempts interrupted mid-submission; marked unconfirmed');
 
   let sent = 0;
+  await careful.reconsider();
   const carefully = await careful.isCareful();
   if (carefully) {
-    // Two margins (one each side of the windows) on top of the recording delay.
-    const quietMs = config.GATEWAY_MAX_RECORDING_DELAY_MS + 2 * config.GATEWAY_CLOCK_SKEW_MS;
+    // The next window must start after the last unknown one ends: the recording delay, a margin on
+    // each side (as wide as the syncer makes them), and the clock offset's own uncertainty.
+    const { eras, marginMs } = measureClock(await attempts.clockSamples(config.CLOCK_SAMPLES), config.GATEWAY_CLOCK_SKEW_MS);
+    const latest = eras.at(-1);
+    const quietMs = config.GATEWAY_MAX_RECORDING_DELAY_MS + 2 * marginMs + (latest ? latest.high - latest.low : 0);
     const mayStart = (state: Parameters<typeof mayStartCarefulSend>[0], now: number) => mayStartCarefulSend(state, now, quietMs);
     while (sent < config.RESUBMIT_BATCH_SIZE) {
       const payment = await attempts.claimNextCarefully(leaseMs, mayStart);

@@ -182,7 +182,10 @@ describe('careful mode while the gateway misbehaves', () => {
   let admin: ReturnType<System['as']>;
 
   beforeAll(async () => {
-    system = await startSystem({ delaySeconds: 0.3, env: { CAREFUL_ENTER_AFTER: '2', CAREFUL_EXIT_AFTER: '2' } });
+    system = await startSystem({
+      delaySeconds: 0.3,
+      env: { CAREFUL_ENTER_AFTER: '2', CAREFUL_WITHIN_MS: '3000', CAREFUL_EXIT_AFTER: '2' },
+    });
     client = system.as(await system.createClient('acme'));
     admin = system.as(await system.createClient('ops', true));
     await measureGatewayClock(client);
@@ -211,7 +214,7 @@ describe('careful mode while the gateway misbehaves', () => {
       waitForStatus(system, queued.body.id, FINAL_STATUSES),
       waitForStatus(system, second.body.id, FINAL_STATUSES),
     ]);
-    // Two accepted sends in a row: normal mode again.
+    // Two accepted sends in a row, once the unknown outcomes are older than 3 s: normal mode again.
     await eventually(
       async () => ((await admin.get<Report>('/admin/reconciliation')).body.gateway.careful_since === null ? true : undefined),
       { timeoutMs: 10_000, what: 'careful mode to end' },

@@ -7,6 +7,8 @@ export interface CarefulMode {
   isCareful(): Promise<boolean>;
   /** Feeds a send's outcome to the decision; switches the shared mode when the rule says so. */
   noteOutcome(outcome: AttemptOutcome): Promise<void>;
+  /** Applies the rule again with nothing new sent (unknown outcomes age out): the syncer, each cycle. */
+  reconsider(): Promise<void>;
 }
 
 /**
@@ -32,20 +34,26 @@ export function createCarefulMode(options: {
     return careful;
   }
 
+  async function decide(): Promise<void> {
+    const inputs = await attempts.carefulInputs(Math.max(rule.enterAfter, rule.exitAfter) * 4);
+    const decision = decideCarefulMode(inputs.carefulSince, inputs.recent, inputs.now, rule);
+    careful = decision.careful;
+    readAt = Date.now();
+    if (decision.changed && (await attempts.setCareful(decision.careful, decision.reason))) {
+      logger.warn(
+        { careful: decision.careful, reason: decision.reason },
+        decision.careful ? 'gateway misbehaving: careful mode on (one send at a time, none inline)' : 'careful mode off',
+      );
+    }
+  }
+
   return {
     isCareful,
     async noteOutcome(outcome) {
-      if (!isUnknown(outcome) && !(outcome === 'accepted' && careful)) return;
-      const inputs = await attempts.carefulInputs(Math.max(rule.enterAfter, rule.exitAfter) * 4);
-      const decision = decideCarefulMode(inputs.carefulSince, inputs.recent, inputs.now, rule);
-      careful = decision.careful;
-      readAt = Date.now();
-      if (decision.changed && (await attempts.setCareful(decision.careful, decision.reason))) {
-        logger.warn(
-          { careful: decision.careful, reason: decision.reason },
-          decision.careful ? 'gateway misbehaving: careful mode on (one send at a time, none inline)' : 'careful mode off',
-        );
-      }
+      if (isUnknown(outcome) || (outcome === 'accepted' && careful)) await decide();
+    },
+    async reconsider() {
+      if (await isCareful()) await decide();
     },
   };
 }

@@ -80,6 +80,19 @@ describe('decideCarefulMode', () => {
       { careful: false, changed: true },
     ],
     [
+      'careful, three accepted in a row, but three unknown outcomes still within the span: stays',
+      NOW - 50_000,
+      recentSent(
+        ['accepted', 10, 20],
+        ['accepted', 30, 40],
+        ['accepted', 50, 60],
+        ['ambiguous', 100, 600],
+        ['ambiguous', 1000, 1600],
+        ['interrupted', 20_000, 30_000],
+      ),
+      { careful: true, changed: false },
+    ],
+    [
       'careful, two accepted then an unknown one newest: stays',
       NOW - 5000,
       recent(['ambiguous', 10], ['accepted', 20], ['accepted', 30]),

@@ -21,7 +21,10 @@ export interface CarefulModeOptions {
   /** Unknown outcomes (ambiguous or interrupted) within `withinMs` that switch careful mode on. */
   enterAfter: number;
   withinMs: number;
-  /** Consecutive accepted sends, started since careful mode began, that switch it off. */
+  /**
+   * Consecutive accepted sends, started since careful mode began, that switch it off, once fewer
+   * than `enterAfter` unknown outcomes remain within `withinMs`.
+   */
   exitAfter: number;
 }
 
@@ -35,17 +38,21 @@ export function decideCarefulMode(
   options: CarefulModeOptions,
 ): ModeDecision {
   if (carefulSince === null) {
-    const unknown = recent.filter((r) => isUnknown(r.outcome) && r.endedAt > now - options.withinMs).length;
+    const unknown = unknownWithin(recent, now, options);
     return unknown >= options.enterAfter
       ? { careful: true, changed: true, reason: `${unknown} submissions with unknown outcome within ${options.withinMs} ms` }
       : { careful: false, changed: false, reason: 'gateway answering normally' };
   }
   // Only sends made carefully count: ones already in flight when the mode began prove nothing.
   const since = recent.filter((r) => (r.startedAt ?? r.endedAt) >= carefulSince).slice(0, options.exitAfter);
-  if (since.length === options.exitAfter && since.every((r) => r.outcome === 'accepted')) {
-    return { careful: false, changed: true, reason: `${options.exitAfter} submissions accepted in a row` };
+  if (since.length < options.exitAfter || !since.every((r) => r.outcome === 'accepted')) {
+    return { careful: true, changed: false, reason: 'waiting for accepted submissions' };
   }
-  return { careful: true, changed: false, reason: 'waiting for accepted submissions' };
+  // A run of successes between failures is no recovery: the rate that switched it on must be gone.
+  if (unknownWithin(recent, now, options) >= options.enterAfter) {
+    return { careful: true, changed: false, reason: 'unknown outcomes still frequent' };
+  }
+  return { careful: false, changed: true, reason: `${options.exitAfter} submissions accepted in a row` };
 }
 
 /**
@@ -59,6 +66,10 @@ export function mayStartCarefulSend(
 ): boolean {
   if (state.inFlight > 0) return false;
   return state.lastUnknownEndedAt === null || now - state.lastUnknownEndedAt >= quietMs;
+}
+
+function unknownWithin(recent: readonly RecentOutcome[], now: number, options: CarefulModeOptions): number {
+  return recent.filter((r) => isUnknown(r.outcome) && r.endedAt > now - options.withinMs).length;
 }
 
 export function isUnknown(outcome: AttemptOutcome): boolean {
