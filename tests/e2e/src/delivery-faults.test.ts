@@ -2,6 +2,7 @@ import type { FaultConfig } from '@pt/gateway-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closedPortUrl,
+  confirmGatewayClockAfter,
   FINAL_STATUSES,
   finalStatusFor,
   measureGatewayClock,
@@ -94,13 +95,16 @@ describe('submit faults, one at a time, through the API and the syncer', () => {
       const unconfirmed = await storedPayment(system, answer.body.id);
       expect(unconfirmed.unconfirmed_until).not.toBeNull();
       expect(await recordedWithMemo(system, memo)).toHaveLength(0);
+      // The next accepted payment, sent after its window closed, confirms the clock it is judged in.
+      await confirmGatewayClockAfter(system, client, answer.body.id);
 
       const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
       expect(final.status).toBe('returned');
       const recorded = await recordedWithMemo(system, memo);
       expect(recorded).toHaveLength(1);
       expect(final.confirmation_id).toBe(recorded[0]?.confirmation_id);
-      expect((await mockStats(system)).submits_received - before.submits_received).toBe(2);
+      // Sent twice (the first never recorded), and the payment that confirmed the clock.
+      expect((await mockStats(system)).submits_received - before.submits_received).toBe(2 + 1);
 
       const events = await storedEvents(system, answer.body.id);
       expect(events.map((e) => [e.to_status, e.source])).toEqual([
@@ -135,13 +139,16 @@ describe('submit faults, one at a time, through the API and the syncer', () => {
     expect(answer.status).toBe(202);
     expect(answer.body.status).toBe('unconfirmed');
     expect(answer.body.confirmation_id).toBeNull();
+    // The next accepted payment, sent after its window closed, confirms the clock it is judged in.
+    await confirmGatewayClockAfter(system, client, answer.body.id);
 
     const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
     expect(final.status).toBe(finalStatusFor(8));
     const recorded = await recordedWithMemo(system, memo);
     expect(recorded).toHaveLength(1);
     expect(final.confirmation_id).toBe(recorded[0]?.confirmation_id);
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(1);
+    // Sent once, and the payment that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(1 + 1);
 
     const events = await storedEvents(system, answer.body.id);
     const trail = events.map((e) => e.to_status);

@@ -234,3 +234,78 @@ export async function confirmGatewayClock(client: ReturnType<System['as']>): Pro
   await new Promise((resolve) => setTimeout(resolve, WINDOW_CLOSES_AFTER_MS));
   await measureGatewayClock(client);
 }
+
+/** Whether an accepted submit (a clock sample) was answered before `at`. */
+async function clockSampleBefore(system: System, at: Date): Promise<boolean> {
+  const [row] = await system.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM payment_attempts
+    WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at < ${at}`;
+  return (row?.n ?? 0) > 0;
+}
+
+/**
+ * Confirms the gateway's clock around the unknown outcome of `id` (call it while the payment is
+ * `unconfirmed`), as the next payment would in production: waits until its window closed
+ * (WINDOW_CLOSES_AFTER_MS past `unconfirmed_until`), then makes one accepted payment, the sample
+ * sent after the window's end (always one, even when other traffic, such as the syncer's, already
+ * was: the tests' counts stay fixed). Fails at once when no sample was answered before the attempt
+ * began (the other side: measureGatewayClock first). Clear or count-limit the mock's submit faults
+ * first. Each call is exactly one more accepted submission; returns the payment's memo.
+ */
+export async function confirmGatewayClockAfter(system: System, client: ReturnType<System['as']>, id: string): Promise<string> {
+  const row = await storedPayment(system, id);
+  const from = row.unconfirmed_from;
+  const until = row.unconfirmed_until;
+  if (row.status !== 'unconfirmed' || !from || !until)
+    throw new Error(`payment ${id} has no unknown outcome (status ${row.status})`);
+  if (!(await clockSampleBefore(system, from)))
+    throw new Error(`no clock sample answered before payment ${id}'s attempt began: its window can never be confirmed`);
+  const wait = until.getTime() + WINDOW_CLOSES_AFTER_MS - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const memo = uniqueMemo('clock confirmation');
+  const answer = await postPayment(client, memo);
+  if (answer.status !== 201) throw new Error(`the clock-confirming payment answered ${answer.status}`);
+  return memo;
+}
+
+/**
+ * Waits until the syncer has judged the unknown outcome of `id` past its window, whatever the
+ * margin: the latest decision it logged for the payment is neither `clock_unknown` (window not yet
+ * confirmed) nor `window_open` (not yet closed as the syncer measures it, with the margin its
+ * slowest clock sample adds, which waitForWindowClosed does not know), or the payment has left
+ * `unconfirmed`. Returns that decision (e.g. 'deferred:in_flight'), or null in the latter case.
+ */
+export function waitForJudgement(system: System, id: string, timeoutMs = 15_000): Promise<string | null> {
+  return eventually(
+    async () => {
+      if ((await storedPayment(system, id)).status !== 'unconfirmed') return null;
+      const decisions = system.logs.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.paymentId === id && typeof entry.decision === 'string')
+        .map((entry) => entry.decision as string);
+      const last = decisions.at(-1);
+      return last !== undefined && !/^deferred:(clock_unknown|window_open)$/.test(last) ? last : undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: `the syncer to judge payment ${id} past its window` },
+  );
+}
+
+/**
+ * As windowSurelyClosedAt, with the margin the syncer widens by its slowest clock sample
+ * (GATEWAY_CLOCK_SKEW_MS, or half of it plus the slowest round trip, on each side of the window):
+ * a time (our clock, epoch ms) by which the window of `id`'s unknown outcome has surely closed
+ * for a syncer that meets the samples taken so far, for tests whose syncer is stopped.
+ */
+export async function windowSurelyClosedForSyncerAt(system: System, id: string): Promise<number> {
+  const row = await storedPayment(system, id);
+  const until = row.unconfirmed_until?.getTime();
+  if (until === undefined) throw new Error(`payment ${id} has no unknown outcome (status ${row.status})`);
+  const [widths] = await system.sql<{ latest: number | null; slowest: number | null }[]>`
+    SELECT (array_agg(extract(epoch FROM ended_at - started_at) * 1000 ORDER BY ended_at DESC))[1]::float8 AS latest,
+           max(extract(epoch FROM ended_at - started_at) * 1000)::float8 AS slowest
+    FROM payment_attempts WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at IS NOT NULL`;
+  if (widths?.latest == null || widths.slowest == null)
+    throw new Error('no accepted submit yet: the gateway clock is unknown, no window can close');
+  const margin = Math.max(HARNESS_SKEW_MS, HARNESS_SKEW_MS / 2 + widths.slowest);
+  return until + HARNESS_RECORDING_DELAY_MS + 2 * margin + Math.ceil(widths.latest);
+}

@@ -1,5 +1,6 @@
 import { createApiClientsRepository, createDb, type PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confirmGatewayClockAfter } from './delivery-helpers.js';
 import { eventually, type System, startSystem } from './harness.js';
 
 type Client = ReturnType<System['as']>;
@@ -51,6 +52,8 @@ describe('logs of a full flow', () => {
     const turnedAway = await pay(2);
     expect(turnedAway.body.status).toBe('received');
     ids.push(turnedAway.body.id);
+    // The 429 taken, the next accepted payment confirms the gateway's clock around the unknown outcome.
+    await confirmGatewayClockAfter(system, acme, unknown.body.id);
 
     // idempotent replay, validation failures that carry account numbers, a refresh
     const idem = await acme.post<PaymentResponse>(

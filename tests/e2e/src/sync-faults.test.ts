@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clearFaults,
   clientId,
+  confirmGatewayClockAfter,
   FINAL_STATUSES,
   logLines,
   mockStats,
@@ -18,7 +19,7 @@ import {
   uniqueMemo,
   waitForStatus,
   waitForSyncAfter,
-  windowSurelyClosedAt,
+  windowSurelyClosedForSyncerAt,
 } from './delivery-helpers.js';
 import { eventually, type RunningSyncer, type System, startSystem } from './harness.js';
 
@@ -44,9 +45,10 @@ describe('a status list that fails, and statuses that must not move', () => {
 
   /**
    * With /status failing: a pending payment the gateway has already resolved (P) and an
-   * unconfirmed one the gateway recorded (U, its entry last in the list, so a truncated list
-   * never holds it). Neither may move while the list is unusable; above all U must not be
-   * re-queued. Both are set up with the syncer stopped, so it meets them only through the fault.
+   * unconfirmed one the gateway recorded (U, its entry among the last in the list, followed only
+   * by the payment that confirmed the clock after it, so a list truncated to its first half never
+   * holds it). Neither may move while the list is unusable; above all U must not be re-queued.
+   * Both are set up with the syncer stopped, so it meets them only through the fault.
    */
   async function whileStatusFails(rule: StatusRule, waitForFailures: () => Promise<void>) {
     await syncer.stop();
@@ -65,8 +67,10 @@ describe('a status list that fails, and statuses that must not move', () => {
     expect(p.body.status).toBe('pending');
     const u = await postPayment(client, memoU, 6);
     expect(u.body.status).toBe('unconfirmed');
-    // By the time the syncer meets the fault, U's window has closed: only the fault holds it back.
-    const windowClosed = await windowSurelyClosedAt(system, u.body.id);
+    // By the time the syncer meets the fault, U's window has closed and the next accepted payment
+    // has confirmed the gateway's clock around it: only the fault holds it back.
+    await confirmGatewayClockAfter(system, client, u.body.id);
+    const windowClosed = await windowSurelyClosedForSyncerAt(system, u.body.id);
     // The mock resolves lazily, on a read of /status: read it until P shows resolved.
     await eventually(async () => {
       await fetch(`${system.mock.url}/status`).then((response) => response.text());
@@ -85,7 +89,8 @@ describe('a status list that fails, and statuses that must not move', () => {
       expect(stillUnconfirmed.status).toBe('unconfirmed');
       expect(stillUnconfirmed.confirmation_id).toBeNull();
       expect((await storedEvents(system, u.body.id)).map((e) => e.to_status)).toEqual(['received', 'unconfirmed']);
-      expect((await mockStats(system)).submits_received - before.submits_received).toBe(2);
+      // P and U, once each, and the payment that confirmed the clock (before the fault).
+      expect((await mockStats(system)).submits_received - before.submits_received).toBe(2 + 1);
     } finally {
       await clearFaults(system);
     }

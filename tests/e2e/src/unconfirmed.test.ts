@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clientId,
+  confirmGatewayClockAfter,
   FINAL_STATUSES,
   logLines,
   measureGatewayClock,
@@ -13,6 +14,7 @@ import {
   storedPayment,
   submitToGateway,
   uniqueMemo,
+  waitForJudgement,
   waitForStatus,
   waitForSyncAfter,
   waitForWindowClosed,
@@ -70,14 +72,21 @@ describe('unconfirmed payments settled from the status list', () => {
   it('an attempt interrupted before the gateway got it: unconfirmed first, re-queued, then sent exactly once', async () => {
     const before = await mockStats(system);
     const memo = uniqueMemo('interrupted, never sent');
+    // The dead process began its attempt half a second ago, after the clock sample of beforeAll:
+    // one answered before the attempt began, which confirms the near side of its window.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const id = await insertInterruptedAttempt(memo, new Date(Date.now() - 500));
+    // Its lease ran out: unconfirmed. The next accepted payment confirms the clock around it.
+    await waitForStatus(system, id, ['unconfirmed']);
+    await confirmGatewayClockAfter(system, client, id);
 
     const final = await waitForStatus(system, id, FINAL_STATUSES);
     expect(final.status).toBe('settled');
     const recorded = await recordedWithMemo(system, memo);
     expect(recorded).toHaveLength(1);
     expect(final.confirmation_id).toBe(recorded[0]?.confirmation_id);
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(1);
+    // Sent once (by the syncer), and the payment that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(1 + 1);
     const events = await storedEvents(system, id);
     expect(events.map((e) => [e.to_status, e.source])).toEqual([
       ['received', 'api'],
@@ -107,12 +116,16 @@ describe('unconfirmed payments settled from the status list', () => {
     });
     const before = await mockStats(system);
     const id = await insertInterruptedAttempt(memo, startedAt);
+    // Its lease ran out: unconfirmed. The next accepted payment confirms the clock around it.
+    await waitForStatus(system, id, ['unconfirmed']);
+    await confirmGatewayClockAfter(system, client, id);
 
     const final = await waitForStatus(system, id, FINAL_STATUSES);
     expect(final.status).toBe('settled');
     expect(final.confirmation_id).toBe(sent.confirmation_id);
     expect(await recordedWithMemo(system, memo)).toHaveLength(1);
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(0);
+    // Never sent by us: the only submission is the payment that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(0 + 1);
     const trail = (await storedEvents(system, id)).map((e) => e.to_status);
     expect([
       ['received', 'unconfirmed', 'pending', 'settled'],
@@ -142,8 +155,12 @@ describe('unconfirmed payments settled from the status list', () => {
       const recorded = await recordedWithMemo(system, memoB);
       return recorded.length > 0 ? recorded : undefined;
     });
-    // A list fetched after A's window closed, while B's answer is still outstanding.
+    // The next accepted payment (B's answer still outstanding) confirms the clock around A's
+    // window; then a list fetched after that window closed, while B's answer is still outstanding.
+    await confirmGatewayClockAfter(system, client, a.body.id);
     await waitForWindowClosed(system, a.body.id);
+    // ...and closed as the syncer measures it (a slow clock sample widens its margin).
+    await waitForJudgement(system, a.body.id);
     const bStillOut = await system.sql<{ n: number }[]>`
       SELECT count(*)::int AS n FROM payments WHERE memo = ${memoB} AND status = 'received' AND attempt_started_at IS NOT NULL`;
     expect(bStillOut[0]?.n).toBe(1);
@@ -155,7 +172,9 @@ describe('unconfirmed payments settled from the status list', () => {
 
     const b = await pendingB;
     expect(b.body.status).toBe('unconfirmed');
+    await confirmGatewayClockAfter(system, client, b.body.id);
     await waitForWindowClosed(system, b.body.id);
+    for (const id of [a.body.id, b.body.id]) await waitForJudgement(system, id);
     await waitForSyncAfter(system, new Date());
 
     // B's entry lies in both windows: neither is linked to it, neither is re-sent.
@@ -166,7 +185,8 @@ describe('unconfirmed payments settled from the status list', () => {
     }
     expect(await recordedWithMemo(system, memoA)).toHaveLength(0);
     expect((await recordedWithMemo(system, memoB)).map((p) => p.confirmation_id)).toEqual([entryB?.confirmation_id]);
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2);
+    // A and B once each, and the two payments that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2 + 2);
     // Left for an operator, said once per payment (decisions are logged when they change).
     for (const id of [a.body.id, b.body.id]) {
       const lines = logLines(system, AMBIGUOUS, id);
@@ -184,6 +204,8 @@ describe('unconfirmed payments settled from the status list', () => {
     const memos = [uniqueMemo('ambiguous one'), uniqueMemo('ambiguous two')];
     const answers = await Promise.all(memos.map((memo, i) => postPayment(client, memo, i === 0 ? 4 : 8)));
     for (const answer of answers) expect(answer.body.status).toBe('unconfirmed');
+    // The next accepted payment after each window confirms the clock around it.
+    for (const answer of answers) await confirmGatewayClockAfter(system, client, answer.body.id);
 
     for (const answer of answers) {
       await eventually(async () => (logLines(system, AMBIGUOUS, answer.body.id).length > 0 ? true : undefined), {
@@ -205,7 +227,8 @@ describe('unconfirmed payments settled from the status list', () => {
       expect(lines).toHaveLength(1);
       expect(new Set(lines[0]?.candidates as string[])).toEqual(new Set(entries.map((e) => e.confirmation_id)));
     }
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2);
+    // Both once, and the two payments that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2 + 2);
   });
 
   it('two payments unconfirmed in overlapping windows, two orphans of the same final status: resolved as a group, never re-sent', async () => {
@@ -216,6 +239,8 @@ describe('unconfirmed payments settled from the status list', () => {
     const memos = [uniqueMemo('group one'), uniqueMemo('group two')];
     const answers = await Promise.all(memos.map((memo) => postPayment(client, memo, 4)));
     for (const answer of answers) expect(answer.body.status).toBe('unconfirmed');
+    // The next accepted payment after each window confirms the clock around it.
+    for (const answer of answers) await confirmGatewayClockAfter(system, client, answer.body.id);
 
     const entries = (await Promise.all(memos.map((memo) => recordedWithMemo(system, memo)))).flat();
     expect(entries).toHaveLength(2);
@@ -236,6 +261,7 @@ describe('unconfirmed payments settled from the status list', () => {
       expect(events[2]?.reason).toMatch(/resolved as a group of 2/);
     }
     await waitForSyncAfter(system, new Date());
-    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2);
+    // Both once, and the two payments that confirmed the clock.
+    expect((await mockStats(system)).submits_received - before.submits_received).toBe(2 + 2);
   });
 });
