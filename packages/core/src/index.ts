@@ -26,4 +26,6 @@ export * from './payments/status.js';
 export * from './payments/tracked-payments.js';
 export * from './protocol/index.js';
 export * from './runtime-config.js';
+export * from './validators/admin.js';
 export * from './validators/payments.js';
+export * from './validators/problem.js';

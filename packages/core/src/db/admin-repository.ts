@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
-import type { ReconciliationReport } from '../validators/payments.js';
+import type { ReconciliationReport } from '../validators/admin.js';
 
-export type { ReconciliationReport } from '../validators/payments.js';
+export type { ReconciliationReport } from '../validators/admin.js';
 
 export interface GatewayHealth {
   clockOffsetLowMs: number | null;

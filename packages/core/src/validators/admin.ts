@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** The operator-facing shapes of /admin: the reconciliation report, the actions' bodies and results. */
+
+export const reconciliationReportSchema = z
+  .object({
+    sync: z
+      .object({
+        last_synced_at: z.string().nullable(),
+        lag_ms: z.number().nullable(),
+        last_cycle_ms: z.number().nullable(),
+        last_entries: z.number().nullable(),
+        last_changed: z.number().nullable(),
+        last_orphans: z.number().nullable(),
+        last_error: z.string().nullable(),
+      })
+      .meta({ description: "The syncer's freshness: when the gateway's list was last read in full, how long a cycle takes." }),
+    gateway: z
+      .object({
+        careful_since: z.string().nullable(),
+        careful_reason: z.string().nullable(),
+        clock_offset_low_ms: z.number().nullable(),
+        clock_offset_high_ms: z.number().nullable(),
+        clock_alarm: z.string().nullable(),
+        list_alarm: z.string().nullable(),
+        foreign_unacknowledged: z.number(),
+        double_send_alarms: z.number(),
+      })
+      .meta({
+        description:
+          "The gateway as the syncer sees it: careful mode (one send at a time), its clock's offset from ours with the alarm when it is unknown or moved, why the last list proved no absence, and foreign entries or late acceptances waiting for an operator.",
+      }),
+    unconfirmed: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        created_at: z.string(),
+        window_from: z.string().nullable(),
+        window_until: z.string().nullable(),
+        reason: z.string().nullable(),
+      }),
+    ),
+    orphans: z.array(
+      z.object({
+        confirmation_id: z.string(),
+        status: z.string(),
+        gateway_created_at: z.string(),
+        first_seen_at: z.string(),
+        kind: z.enum(['candidate', 'foreign', 'grouped', 'late_accept']).meta({
+          description:
+            "candidate: in an unconfirmed payment's window; foreign: in no window; grouped: claimed by a group; late_accept: a late acceptance after a newer send",
+        }),
+        payment_id: z.uuid().nullable(),
+        acknowledged_at: z.string().nullable(),
+        acknowledged_by: z.string().nullable(),
+      }),
+    ),
+    stuck_received: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          client_id: z.uuid(),
+          created_at: z.string(),
+          attempts: z.number(),
+          next_attempt_at: z.string().nullable(),
+          reason: z.string().nullable(),
+        }),
+      )
+      .meta({ description: 'Payments still waiting to reach the gateway long after they were received.' }),
+    grouped: z.array(z.object({ id: z.uuid(), status: z.string(), group_confirmation_ids: z.array(z.string()) })),
+    stale_pending: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        confirmation_id: z.string().nullable(),
+        submitted_at: z.string().nullable(),
+      }),
+    ),
+    missing_at_gateway: z.array(
+      z.object({
+        id: z.uuid(),
+        client_id: z.uuid(),
+        confirmation_id: z.string().nullable(),
+        missing_since: z.string().nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'ReconciliationReport' });
+
+/** Declared here only: admin-repository.ts builds and re-exports it, routes/admin.ts answers with it. */
+export type ReconciliationReport = z.output<typeof reconciliationReportSchema>;
+
+const operatorReason = z.string().trim().min(3, 'must say why (at least 3 characters)').max(500);
+
+export const linkPaymentBodySchema = z.strictObject({
+  confirmation_id: z.string().trim().min(1).max(200),
+  reason: operatorReason,
+});
+
+export const requeuePaymentBodySchema = z.strictObject({ reason: operatorReason });
+
+export const acknowledgeGatewayBodySchema = z.strictObject({ reason: operatorReason });
+
+export const acknowledgeGatewayResultSchema = z.object({
+  acknowledged_foreign: z.number().meta({ description: 'Foreign entries acknowledged by this call.' }),
+  list_size_accepted: z.number().nullable().meta({ description: "The gateway's list size now taken as its history." }),
+});
