@@ -1,8 +1,8 @@
 import type postgres from 'postgres';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
-import { canTransition, PAYMENT_STATUSES, type PaymentStatus, type TransitionSource } from '../payments/status.js';
+import type { PaymentStatus } from '../payments/status.js';
 import { prepared } from './client.js';
-import { PAYMENT_COLUMNS, PAYMENT_FROM, TERMINAL_LIST } from './sql-fragments.js';
+import { PAYMENT_COLUMNS, PAYMENT_FROM, transitionSql } from './sql-fragments.js';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 type Row = Record<string, unknown>;
@@ -14,10 +14,14 @@ export interface ListPaymentsQuery {
   status?: PaymentStatus | undefined;
 }
 
+/** An operator's link: unconfirmed to pending (checked against the machine at load). */
+const operatorLink = transitionSql('unconfirmed', 'pending');
+
 /**
- * Every SQL statement about payments. Statements that change a status go through
- * `transition()`, which only moves a row out of a status the machine allows and writes its
- * event in the same statement. Methods take the executor (`tx`) last so callers own transactions.
+ * Every SQL statement about payments. A statement that changes a status is one complete
+ * statement per operation: it moves the row only out of the status its transition starts from
+ * (checked against the machine, see transitionSql) and writes its event in the same statement.
+ * Methods take the executor (`tx`) last so callers own transactions.
  */
 export function createPaymentsRepository(sql: postgres.Sql) {
   /**
@@ -48,62 +52,32 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     return toPayment(row as Row);
   }
 
-  /**
-   * Moves one payment to `to` if its current status may go there (and `extraWhere` holds),
-   * applying `set` (SQL assignments over p, with $4.. parameters). Returns the updated
-   * payment, or null when the guard did not hold (already moved on, or not allowed).
-   */
-  async function transition(
-    id: string,
-    to: PaymentStatus,
-    change: { source: TransitionSource; reason?: string | null; set?: string; params?: unknown[]; extraWhere?: string },
-    tx: Sql = sql,
-  ): Promise<Payment | null> {
-    const from = PAYMENT_STATUSES.filter((status) => canTransition(status, to));
-    const set = change.set ? `, ${change.set}` : '';
-    const rows = await prepared(
-      tx,
-      `WITH cur AS (
-         SELECT id, status FROM payments
-         WHERE id = $1 AND status = ANY($2::text[]) ${change.extraWhere ? `AND (${change.extraWhere})` : ''}
-         FOR UPDATE
-       ), p AS (
-         UPDATE payments p SET status = $3, updated_at = now(),
-           resolved_at = CASE WHEN $3 IN (${TERMINAL_LIST}) THEN now() ELSE p.resolved_at END ${set}
-         FROM cur WHERE p.id = cur.id
-         RETURNING p.*, cur.status AS from_status
-       ), ev AS (
-         INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-         SELECT id, from_status, $3, '${change.source}', $${4 + (change.params?.length ?? 0)} FROM p
-       )
-       SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
-      [id, from, to, ...(change.params ?? []), change.reason ?? null] as never[],
-    );
-    return rows[0] ? toPayment(rows[0] as Row) : null;
-  }
-
   return {
     insertReceived,
-    transition,
 
     /**
-     * An operator identified the gateway entry: the payment becomes pending with that id, and
-     * the next sync brings the gateway's status. Unconfirmed payments only.
+     * An operator identified the gateway entry: the unconfirmed payment becomes pending with
+     * that id, and the next sync brings the gateway's status. Null when it is not unconfirmed.
      */
-    linkByOperator: (id: string, confirmationId: string, reason: string, tx?: Sql) =>
-      transition(
-        id,
-        'pending',
-        {
-          source: 'operator',
-          reason,
-          set: `confirmation_id = $4, submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from),
-                unconfirmed_from = NULL, unconfirmed_until = NULL, last_error = NULL`,
-          params: [confirmationId],
-          extraWhere: "status = 'unconfirmed'",
-        },
+    async linkByOperator(id: string, confirmationId: string, reason: string, tx: Sql = sql): Promise<Payment | null> {
+      const rows = await prepared(
         tx,
-      ),
+        `WITH cur AS (
+           SELECT id FROM payments WHERE id = $1 AND status = ${operatorLink.from} FOR UPDATE
+         ), p AS (
+           UPDATE payments p SET status = ${operatorLink.to}, confirmation_id = $2,
+             submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), unconfirmed_from = NULL, unconfirmed_until = NULL,
+             last_error = NULL, updated_at = now()
+           FROM cur WHERE p.id = cur.id RETURNING p.*
+         ), ev AS (
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
+           SELECT id, ${operatorLink.from}, ${operatorLink.to}, 'operator', $3 FROM p
+         )
+         SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
+        [id, confirmationId, reason],
+      );
+      return rows[0] ? toPayment(rows[0] as Row) : null;
+    },
 
     async findForClient(clientId: string, id: string, tx: Sql = sql): Promise<Payment | null> {
       const rows = await prepared(tx, `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1 AND p.client_id = $2`, [

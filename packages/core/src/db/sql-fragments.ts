@@ -1,4 +1,4 @@
-import { allowedTransitions, TERMINAL_STATUSES } from '../payments/status.js';
+import { allowedTransitions, canTransition, type PaymentStatus, TERMINAL_STATUSES } from '../payments/status.js';
 
 /**
  * SQL generated from the status machine, so statements enforce exactly the transitions
@@ -9,6 +9,16 @@ export const ALLOWED_TRANSITIONS_VALUES = allowedTransitions()
   .join(', ');
 
 export const TERMINAL_LIST = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+
+/**
+ * The status change one statement makes, checked against the machine where the statement is
+ * declared (when its module loads): a statement the machine forbids fails at startup and in
+ * every test, never silently in production. Returns both statuses as SQL literals.
+ */
+export function transitionSql(from: PaymentStatus, to: PaymentStatus): { from: string; to: string } {
+  if (!canTransition(from, to)) throw new Error(`the status machine forbids ${from} -> ${to}`);
+  return { from: `'${from}'`, to: `'${to}'` };
+}
 
 /** The columns of a Payment, with freshness from the last full sync for open payments. */
 export const PAYMENT_COLUMNS = `
