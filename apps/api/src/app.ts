@@ -5,7 +5,9 @@ import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
+import { contentTypePlugin } from './plugins/content-type.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
+import { methodNotAllowedPlugin } from './plugins/method-not-allowed.js';
 import { openapiPlugin } from './plugins/openapi.js';
 import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
@@ -50,6 +52,8 @@ export async function buildApp(deps: ApiDeps) {
 
   await app.register(sensible);
   await app.register(problemPlugin);
+  await app.register(methodNotAllowedPlugin);
+  await app.register(contentTypePlugin);
   await app.register(jsonBodyPlugin);
   await app.register(securityPlugin);
   await app.register(rateLimitPlugin);

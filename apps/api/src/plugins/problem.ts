@@ -109,7 +109,10 @@ export function sendFrameworkError(error: FastifyError, request: FastifyRequest,
   });
 }
 
-/** One error handler for the whole API: every failure leaves as RFC 9457 problem+json. */
+/**
+ * One error handler for the whole API: every failure leaves as RFC 9457 problem+json. Unknown
+ * routes and methods are answered by method-not-allowed.ts, a missing Content-Type by content-type.ts.
+ */
 export const problemPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) {
@@ -163,56 +166,4 @@ export const problemPlugin = fp(async (app: FastifyInstance) => {
       detail: 'An unexpected error occurred; it has been logged.',
     });
   });
-
-  // Every route's path as a pattern, so an unknown method on a known path answers 405, not 404.
-  // Keyed by the pattern's own text: RegExp#source escapes '/', so it never equals that text.
-  const routes: Array<{ key: string; pattern: RegExp; methods: Set<string> }> = [];
-  app.addHook('onRoute', (route) => {
-    const source = `^${route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[^/]+/g, '[^/]+')}/?$`;
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const existing = routes.find((r) => r.key === source);
-    if (existing) for (const method of methods) existing.methods.add(method);
-    else routes.push({ key: source, pattern: new RegExp(source), methods: new Set(methods) });
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    const allowed = routes.find((r) => r.pattern.test(path));
-    if (allowed && !allowed.methods.has(request.method)) {
-      const allow = [...allowed.methods].sort().join(', ');
-      return sendProblem(
-        request,
-        reply,
-        { status: 405, type: 'method-not-allowed', detail: `${request.method} is not allowed here; use ${allow}.` },
-        { allow },
-      );
-    }
-    return sendProblem(request, reply, { status: 404, type: 'not-found', detail: `No route ${request.method} ${path}.` });
-  });
-
-  // A body without a Content-Type would reach validation as "missing": say what is wrong instead.
-  // Only routes that take a body get this hook (unknown routes and methods answer 404/405
-  // whatever the body, and a GET does not pay for a check that cannot apply).
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (!methods.some((method) => BODY_METHODS.has(method))) return;
-    const existing = route.preValidation ?? [];
-    route.preValidation = [requireContentType, ...(Array.isArray(existing) ? existing : [existing])];
-  });
 });
-
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
-
-function requireContentType(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-  const missing = BODY_METHODS.has(request.method) && !request.headers['content-type'];
-  done(
-    missing
-      ? new AppError(
-          415,
-          'unsupported-media-type',
-          'Unsupported Media Type',
-          'Send the body as application/json (Content-Type header missing).',
-        )
-      : undefined,
-  );
-}
