@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import sensible from '@fastify/sensible';
 import { requestLineWriter } from '@pt/core';
 import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -50,7 +49,6 @@ export async function buildApp(deps: ApiDeps) {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
 
-  await app.register(sensible);
   await app.register(problemPlugin);
   await app.register(methodNotAllowedPlugin);
   await app.register(contentTypePlugin);
