@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createLogger } from '../logger.js';
+import { createLogger } from '../logging/logger.js';
 import { createGatewayClient, parseRetryAfter, summarise } from './gateway-client.js';
 
 describe('parseRetryAfter', () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { JSONParser } from '@streamparser/json';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
 import { isRawStatusEntry, type RawStatusEntry, type SubmitRequest, submitResponseSchema } from './contract.js';
 

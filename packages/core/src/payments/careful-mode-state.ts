@@ -1,5 +1,5 @@
 import type { AttemptsRepository } from '../db/attempts-repository.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { type AttemptOutcome, type CarefulModeOptions, decideCarefulMode, isUnknown } from '../protocol/careful-mode.js';
 
 export interface CarefulMode {

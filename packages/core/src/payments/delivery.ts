@@ -2,7 +2,7 @@ import type { BackoffOptions } from '../backoff.js';
 import type { AttemptsRepository, OutcomeRecord } from '../db/attempts-repository.js';
 import type { PaymentsRepository } from '../db/payments-repository.js';
 import type { GatewayClient, SubmitOutcome } from '../gateway/gateway-client.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../logging/logger.js';
 import { toGatewayAmount } from '../money.js';
 import type { AttemptOutcome } from '../protocol/careful-mode.js';
 import { decideLateOutcome, decideOutcome } from '../protocol/outcomes.js';

@@ -1,0 +1,67 @@
+import { pino } from 'pino';
+
+const ACCOUNT_FIELDS = new Set(['sender_account', 'receiver_account', 'senderAccount', 'receiverAccount']);
+
+/**
+ * Field names that hold a secret, at any depth: their values are replaced by `[redacted]`.
+ * (Headers arrive lower-cased, so `authorization` covers `Authorization`.)
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'authorization',
+  'cookie',
+  'idempotency-key',
+  'apiKey',
+  'api_key',
+  'key',
+  'password',
+  'databaseUrl',
+]);
+
+const REDACTED = '[redacted]';
+
+/** "1234567890" → "******7890". Anything shorter than five characters is fully masked. */
+export function maskAccount(account: string): string {
+  if (account.length <= 4) return '*'.repeat(account.length);
+  return `${'*'.repeat(account.length - 4)}${account.slice(-4)}`;
+}
+
+/**
+ * What a log line may show of a value: secrets replaced by `[redacted]` and account numbers
+ * masked to their last four digits, wherever they sit in plain objects and arrays. It copies
+ * only the parts that change (most log objects hold neither and are returned as they are: this
+ * runs on every log line). Anything else (Error, Date, Fastify's request and reply) is passed
+ * through untouched, for its serializer: a copy of its own enumerable keys would turn it into
+ * `{}`. Serialized errors are scrubbed after their serializer (scrubbedError).
+ */
+export function scrubLogValue(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const scrubbed = scrubLogValue(item, depth + 1);
+      if (scrubbed === item) return;
+      copy ??= [...value];
+      copy[i] = scrubbed;
+    });
+    return copy ?? value;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    let scrubbed: unknown;
+    if (SECRET_FIELDS.has(key)) scrubbed = v === undefined ? v : REDACTED;
+    else if (ACCOUNT_FIELDS.has(key) && typeof v === 'string') scrubbed = maskAccount(v);
+    else scrubbed = scrubLogValue(v, depth + 1);
+    if (scrubbed === v) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = scrubbed;
+  }
+  return copy ?? value;
+}
+
+/** pino's error serializer, then the same scrubbing: an error's own fields may hold anything. */
+export function scrubbedError(error: Error): unknown {
+  return scrubLogValue({ ...pino.stdSerializers.err(error) });
+}
