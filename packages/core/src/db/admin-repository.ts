@@ -15,8 +15,9 @@ export interface GatewayHealth {
   unconfirmed: number;
 }
 
-const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : null);
-const num = (value: unknown) => (value == null ? null : Number(value));
+const iso = (value: Date | null | undefined) => (value instanceof Date ? value.toISOString() : null);
+/** int columns come back as numbers, bigint and numeric ones as strings. */
+const num = (value: number | string | null | undefined) => (value == null ? null : Number(value));
 
 /** The operator's view: everything the syncer could not settle by itself, and the gateway's alarms. */
 export function createAdminRepository(sql: postgres.Sql) {
@@ -28,25 +29,32 @@ export function createAdminRepository(sql: postgres.Sql) {
     }): Promise<ReconciliationReport> {
       const { limit } = options;
       const [state, unconfirmed, orphans, stale, missing, stuck, grouped] = await Promise.all([
-        sql`SELECT last_synced_at, last_cycle_ms, last_entries, last_changed, last_orphans, last_error,
+        sql<SyncReportRow[]>`SELECT last_synced_at, last_cycle_ms, last_entries, last_changed, last_orphans, last_error,
                    careful_since, careful_reason, clock_offset_low_ms, clock_offset_high_ms, clock_alarm, list_alarm,
                    (extract(epoch FROM now() - last_synced_at) * 1000)::bigint AS lag_ms,
                    (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL) AS foreign_open,
                    (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'late_accept' AND acknowledged_at IS NULL) AS late_open
             FROM sync_state WHERE name = 'gateway'`,
-        sql`SELECT id, client_id, created_at, unconfirmed_from, unconfirmed_until, last_error FROM payments
+        sql<
+          UnconfirmedReportRow[]
+        >`SELECT id, client_id, created_at, unconfirmed_from, unconfirmed_until, last_error FROM payments
             WHERE status = 'unconfirmed' ORDER BY created_at LIMIT ${limit}`,
-        sql`SELECT confirmation_id, status, gateway_created_at, first_seen_at, kind, payment_id, acknowledged_at, acknowledged_by
+        sql<
+          OrphanReportRow[]
+        >`SELECT confirmation_id, status, gateway_created_at, first_seen_at, kind, payment_id, acknowledged_at, acknowledged_by
             FROM gateway_orphans ORDER BY gateway_created_at LIMIT ${limit}`,
-        sql`SELECT id, client_id, confirmation_id, submitted_at FROM payments
+        sql<Array<{ id: string; client_id: string; confirmation_id: string | null; submitted_at: Date | null }>>`
+            SELECT id, client_id, confirmation_id, submitted_at FROM payments
             WHERE status = 'pending' AND submitted_at < now() - ${options.stalePendingMs} * interval '1 millisecond'
             ORDER BY submitted_at LIMIT ${limit}`,
-        sql`SELECT id, client_id, confirmation_id, gateway_missing_since FROM payments
+        sql<Array<{ id: string; client_id: string; confirmation_id: string | null; gateway_missing_since: Date | null }>>`
+            SELECT id, client_id, confirmation_id, gateway_missing_since FROM payments
             WHERE status = 'pending' AND gateway_missing_since IS NOT NULL ORDER BY gateway_missing_since LIMIT ${limit}`,
-        sql`SELECT id, client_id, created_at, attempts, next_attempt_at, last_error FROM payments
+        sql<StuckReportRow[]>`SELECT id, client_id, created_at, attempts, next_attempt_at, last_error FROM payments
             WHERE status = 'received' AND created_at < now() - ${options.stuckReceivedMs} * interval '1 millisecond'
             ORDER BY created_at LIMIT ${limit}`,
-        sql`SELECT id, status, group_confirmation_ids FROM payments
+        sql<Array<{ id: string; status: string; group_confirmation_ids: string[] }>>`
+            SELECT id, status, group_confirmation_ids FROM payments
             WHERE group_confirmation_ids IS NOT NULL ORDER BY resolved_at DESC NULLS LAST LIMIT ${limit}`,
       ]);
       const [sync] = state;
@@ -58,67 +66,63 @@ export function createAdminRepository(sql: postgres.Sql) {
           last_entries: num(sync?.last_entries),
           last_changed: num(sync?.last_changed),
           last_orphans: num(sync?.last_orphans),
-          last_error: (sync?.last_error as string | null) ?? null,
+          last_error: sync?.last_error ?? null,
         },
         gateway: {
           careful_since: iso(sync?.careful_since),
-          careful_reason: (sync?.careful_reason as string | null) ?? null,
+          careful_reason: sync?.careful_reason ?? null,
           clock_offset_low_ms: num(sync?.clock_offset_low_ms),
           clock_offset_high_ms: num(sync?.clock_offset_high_ms),
-          clock_alarm: (sync?.clock_alarm as string | null) ?? null,
-          list_alarm: (sync?.list_alarm as string | null) ?? null,
+          clock_alarm: sync?.clock_alarm ?? null,
+          list_alarm: sync?.list_alarm ?? null,
           foreign_unacknowledged: num(sync?.foreign_open) ?? 0,
           double_send_alarms: num(sync?.late_open) ?? 0,
         },
         unconfirmed: unconfirmed.map((r) => ({
-          id: r.id as string,
-          client_id: r.client_id as string,
+          id: r.id,
+          client_id: r.client_id,
           created_at: iso(r.created_at) ?? '',
           window_from: iso(r.unconfirmed_from),
           window_until: iso(r.unconfirmed_until),
-          reason: r.last_error as string | null,
+          reason: r.last_error,
         })),
         orphans: orphans.map((r) => ({
-          confirmation_id: r.confirmation_id as string,
-          status: r.status as string,
+          confirmation_id: r.confirmation_id,
+          status: r.status,
           gateway_created_at: iso(r.gateway_created_at) ?? '',
           first_seen_at: iso(r.first_seen_at) ?? '',
-          kind: r.kind as ReconciliationReport['orphans'][number]['kind'],
-          payment_id: (r.payment_id as string | null) ?? null,
+          kind: r.kind,
+          payment_id: r.payment_id,
           acknowledged_at: iso(r.acknowledged_at),
-          acknowledged_by: (r.acknowledged_by as string | null) ?? null,
+          acknowledged_by: r.acknowledged_by,
         })),
         stale_pending: stale.map((r) => ({
-          id: r.id as string,
-          client_id: r.client_id as string,
-          confirmation_id: r.confirmation_id as string | null,
+          id: r.id,
+          client_id: r.client_id,
+          confirmation_id: r.confirmation_id,
           submitted_at: iso(r.submitted_at),
         })),
         missing_at_gateway: missing.map((r) => ({
-          id: r.id as string,
-          client_id: r.client_id as string,
-          confirmation_id: r.confirmation_id as string | null,
+          id: r.id,
+          client_id: r.client_id,
+          confirmation_id: r.confirmation_id,
           missing_since: iso(r.gateway_missing_since),
         })),
         stuck_received: stuck.map((r) => ({
-          id: r.id as string,
-          client_id: r.client_id as string,
+          id: r.id,
+          client_id: r.client_id,
           created_at: iso(r.created_at) ?? '',
-          attempts: r.attempts as number,
+          attempts: r.attempts,
           next_attempt_at: iso(r.next_attempt_at),
-          reason: (r.last_error as string | null) ?? null,
+          reason: r.last_error,
         })),
-        grouped: grouped.map((r) => ({
-          id: r.id as string,
-          status: r.status as string,
-          group_confirmation_ids: r.group_confirmation_ids as string[],
-        })),
+        grouped: grouped.map((r) => ({ id: r.id, status: r.status, group_confirmation_ids: r.group_confirmation_ids })),
       };
     },
 
     /** The gateway's alarms and the sync's freshness in one read, for the metrics endpoint. */
     async gatewayHealth(): Promise<GatewayHealth> {
-      const [row] = await sql`
+      const [row] = await sql<GatewayHealthRow[]>`
         SELECT s.clock_offset_low_ms, s.clock_offset_high_ms, s.clock_alarm IS NOT NULL AS clock_alarm,
                s.list_alarm IS NOT NULL AS list_alarm, s.careful_since IS NOT NULL AS careful,
                extract(epoch FROM now() - s.last_synced_at) AS lag_s,
@@ -149,12 +153,73 @@ export function createAdminRepository(sql: postgres.Sql) {
         const acknowledged = await tx`
           UPDATE gateway_orphans SET acknowledged_at = now(), acknowledged_by = ${by}, acknowledge_reason = ${reason}
           WHERE kind IN ('foreign', 'late_accept') AND acknowledged_at IS NULL`;
-        const [state] = await tx`
+        const [state] = await tx<Array<{ max_entries: string | null }>>`
           UPDATE sync_state SET max_entries = last_entries, list_alarm = NULL WHERE name = 'gateway' RETURNING max_entries`;
         return { acknowledgedForeign: acknowledged.count, listSize: num(state?.max_entries) };
       });
     },
   };
+}
+
+/** The sync_state row with its counts of open alarms (bigint columns: strings). */
+interface SyncReportRow {
+  last_synced_at: Date | null;
+  last_cycle_ms: number | null;
+  last_entries: number | null;
+  last_changed: number | null;
+  last_orphans: number | null;
+  last_error: string | null;
+  careful_since: Date | null;
+  careful_reason: string | null;
+  clock_offset_low_ms: string | null;
+  clock_offset_high_ms: string | null;
+  clock_alarm: string | null;
+  list_alarm: string | null;
+  lag_ms: string | null;
+  foreign_open: number;
+  late_open: number;
+}
+
+interface UnconfirmedReportRow {
+  id: string;
+  client_id: string;
+  created_at: Date;
+  unconfirmed_from: Date | null;
+  unconfirmed_until: Date | null;
+  last_error: string | null;
+}
+
+interface OrphanReportRow {
+  confirmation_id: string;
+  status: string;
+  gateway_created_at: Date;
+  first_seen_at: Date;
+  kind: ReconciliationReport['orphans'][number]['kind'];
+  payment_id: string | null;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+}
+
+interface StuckReportRow {
+  id: string;
+  client_id: string;
+  created_at: Date;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+}
+
+/** Alarms and freshness for the metrics (lag_s is numeric: a string). */
+interface GatewayHealthRow {
+  clock_offset_low_ms: string | null;
+  clock_offset_high_ms: string | null;
+  clock_alarm: boolean;
+  list_alarm: boolean;
+  careful: boolean;
+  lag_s: string | null;
+  foreign_open: number;
+  late_open: number;
+  unconfirmed: number;
 }
 
 export type AdminRepository = ReturnType<typeof createAdminRepository>;

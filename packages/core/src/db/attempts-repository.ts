@@ -4,11 +4,8 @@ import type { Payment } from '../payments/payment.js';
 import type { TransitionSource } from '../payments/status.js';
 import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js';
 import type { ClockSample } from '../protocol/clock.js';
-import { prepared } from './client.js';
-import { toPayment } from './payments-repository.js';
-import { PAYMENT_COLUMNS } from './sql-fragments.js';
-
-type Sql = postgres.Sql | postgres.TransactionSql;
+import { prepared, type SqlParameter, type Tx } from './client.js';
+import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
 
 /** What recording an attempt's outcome did. */
 export type RecordResult =
@@ -46,9 +43,8 @@ export function createAttemptsRepository(sql: postgres.Sql) {
      FOR UPDATE
    )`;
 
-  async function run(text: string, params: unknown[], tx: Sql): Promise<Payment | null> {
-    const rows = await prepared(tx, text, params);
-    return rows[0] ? toPayment(rows[0] as Record<string, unknown>) : null;
+  async function run(text: string, params: SqlParameter[], tx: Tx): Promise<Payment | null> {
+    return firstPayment(await prepared<PaymentRow>(tx, text, params));
   }
 
   const statements = {
@@ -89,7 +85,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
    * start, lease) in the same statement, right before its own send. SKIP LOCKED lets several
    * syncers share the queue; one payment per claim, so no lease runs while others are sent.
    */
-  async function claimNext(leaseMs: number, tx: Sql = sql): Promise<Payment | null> {
+  async function claimNext(leaseMs: number, tx: Tx = sql): Promise<Payment | null> {
     return run(
       `WITH due AS (
          SELECT id FROM payments
@@ -125,14 +121,14 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       attempt: number,
       outcome: OutcomeRecord,
       source: TransitionSource,
-      tx: Sql = sql,
+      tx: Tx = sql,
     ): Promise<RecordResult> {
       const confirmationId =
         outcome.record === 'accepted' || outcome.record === 'unconfirmed' ? (outcome.confirmationId ?? null) : null;
       const gatewayCreatedAt = outcome.record === 'accepted' ? outcome.gatewayCreatedAt : null;
       const reason = outcome.record === 'accepted' ? null : outcome.reason;
       // $7 is the event's source, or the retry delay for a retry (which writes no event).
-      const params: unknown[] = [id, attempt, OUTCOME_OF[outcome.record], reason, confirmationId, gatewayCreatedAt];
+      const params: SqlParameter[] = [id, attempt, OUTCOME_OF[outcome.record], reason, confirmationId, gatewayCreatedAt];
       params.push(outcome.record === 'retry' ? outcome.retryInMs : source);
       try {
         const payment = await run(statements[outcome.record], params, tx);
@@ -153,8 +149,8 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       confirmationId: string,
       gatewayCreatedAt: Date | null,
       source: TransitionSource,
-      tx: Sql = sql,
-    ) {
+      tx: Tx = sql,
+    ): Promise<Payment | null> {
       const reason = `late answer to attempt ${attempt}: accepted by the gateway`;
       try {
         return await run(
@@ -224,14 +220,14 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     ): Promise<Payment | null> {
       return sql.begin(async (tx) => {
         await tx`SELECT 1 FROM sync_state WHERE name = 'gateway' FOR UPDATE`;
-        const [state] = await tx`
+        const [state] = await tx<CarefulClaimRow[]>`
           SELECT (SELECT count(*)::int FROM payments WHERE status = 'received' AND attempt_started_at IS NOT NULL) AS in_flight,
                  (SELECT max(ended_at) FROM payment_attempts WHERE outcome IN ('ambiguous', 'interrupted')) AS last_unknown,
                  clock_timestamp() AS now`;
-        const inFlight = (state?.in_flight as number) ?? 0;
-        const lastUnknown = state?.last_unknown as Date | null;
-        const now = (state?.now as Date | undefined) ?? new Date();
-        if (!mayStart({ inFlight, lastUnknownEndedAt: lastUnknown?.getTime() ?? null }, now.getTime())) return null;
+        const inFlight = state?.in_flight ?? 0;
+        const lastUnknownEndedAt = state?.last_unknown?.getTime() ?? null;
+        const now = state?.now ?? new Date();
+        if (!mayStart({ inFlight, lastUnknownEndedAt }, now.getTime())) return null;
         return claimNext(leaseMs, tx);
       });
     },
@@ -264,15 +260,11 @@ export function createAttemptsRepository(sql: postgres.Sql) {
 
     /** The latest accepted submits' clock samples (database clock around each, gateway's created_at). */
     async clockSamples(limit: number): Promise<ClockSample[]> {
-      const rows = await sql`
+      const rows = await sql<ClockSampleRow[]>`
         SELECT started_at, ended_at, gateway_created_at FROM payment_attempts
         WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at IS NOT NULL
         ORDER BY ended_at DESC LIMIT ${limit}`;
-      return rows.map((r) => ({
-        sentAt: (r.started_at as Date).getTime(),
-        answeredAt: (r.ended_at as Date).getTime(),
-        gatewayAt: (r.gateway_created_at as Date).getTime(),
-      }));
+      return rows.map(toClockSample);
     },
 
     /**
@@ -282,7 +274,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
      */
     async clockSamplesAround(intervals: Array<{ from: number; until: number }>): Promise<ClockSample[]> {
       if (intervals.length === 0) return [];
-      const rows = await sql`
+      const rows = await sql<ClockSampleRow[]>`
         WITH i AS (
           SELECT * FROM unnest(${intervals.map((r) => isoTime(new Date(r.from)))}::timestamptz[],
                                ${intervals.map((r) => isoTime(new Date(r.until)))}::timestamptz[]) AS i(from_at, until_at)
@@ -297,27 +289,20 @@ export function createAttemptsRepository(sql: postgres.Sql) {
            WHERE outcome = 'accepted' AND gateway_created_at IS NOT NULL AND ended_at > i.until_at AND started_at > i.until_at
            ORDER BY ended_at LIMIT 2)
         ) s`;
-      return rows.map((r) => ({
-        sentAt: (r.started_at as Date).getTime(),
-        answeredAt: (r.ended_at as Date).getTime(),
-        gatewayAt: (r.gateway_created_at as Date).getTime(),
-      }));
+      return rows.map(toClockSample);
     },
 
     /** Careful mode's inputs: the state, the latest outcomes (newest first), the database's time. */
     async carefulInputs(limit: number): Promise<{ carefulSince: number | null; recent: RecentOutcome[]; now: number }> {
-      const [state] = await sql`SELECT careful_since, clock_timestamp() AS now FROM sync_state WHERE name = 'gateway'`;
-      const rows = await sql`
+      const [state] = await sql<Array<{ careful_since: Date | null; now: Date }>>`
+        SELECT careful_since, clock_timestamp() AS now FROM sync_state WHERE name = 'gateway'`;
+      const rows = await sql<OutcomeRow[]>`
         SELECT outcome, started_at, ended_at FROM payment_attempts
         WHERE ended_at IS NOT NULL AND outcome IS NOT NULL ORDER BY ended_at DESC LIMIT ${limit}`;
       return {
-        carefulSince: (state?.careful_since as Date | null)?.getTime() ?? null,
-        recent: rows.map((r) => ({
-          outcome: r.outcome as AttemptOutcome,
-          startedAt: (r.started_at as Date).getTime(),
-          endedAt: (r.ended_at as Date).getTime(),
-        })),
-        now: ((state?.now as Date | undefined) ?? new Date()).getTime(),
+        carefulSince: state?.careful_since?.getTime() ?? null,
+        recent: rows.map((r) => ({ outcome: r.outcome, startedAt: r.started_at.getTime(), endedAt: r.ended_at.getTime() })),
+        now: (state?.now ?? new Date()).getTime(),
       };
     },
 
@@ -332,10 +317,35 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     },
 
     async isCareful(): Promise<boolean> {
-      const [row] = await sql`SELECT careful_since FROM sync_state WHERE name = 'gateway'`;
+      const [row] = await sql<Array<{ careful_since: Date | null }>>`SELECT careful_since FROM sync_state WHERE name = 'gateway'`;
       return row?.careful_since != null;
     },
   };
+}
+
+/** What careful mode's claim reads before it may open an attempt. */
+interface CarefulClaimRow {
+  in_flight: number;
+  last_unknown: Date | null;
+  now: Date;
+}
+
+/** An accepted attempt's times: a clock sample (every column not null, by the statements' WHERE). */
+interface ClockSampleRow {
+  started_at: Date;
+  ended_at: Date;
+  gateway_created_at: Date;
+}
+
+function toClockSample(row: ClockSampleRow): ClockSample {
+  return { sentAt: row.started_at.getTime(), answeredAt: row.ended_at.getTime(), gatewayAt: row.gateway_created_at.getTime() };
+}
+
+/** An ended attempt's outcome and times. */
+interface OutcomeRow {
+  outcome: AttemptOutcome;
+  started_at: Date;
+  ended_at: Date;
 }
 
 export type AttemptsRepository = ReturnType<typeof createAttemptsRepository>;

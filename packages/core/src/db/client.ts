@@ -3,9 +3,10 @@ import postgres from 'postgres';
 import * as schema from './schema/index.js';
 
 export type Db = PostgresJsDatabase<typeof schema>;
-/** A transaction handle; repository methods take one as their last, optional argument. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-export type Executor = Db | Tx;
+/** What a statement runs on: the pool, or a transaction its caller owns (repository methods take it last). */
+export type Tx = postgres.Sql | postgres.TransactionSql;
+/** A value a statement may bind as a parameter. */
+export type SqlParameter = postgres.ParameterOrJSON<never>;
 /** The raw postgres.js client type, for apps that do not depend on postgres themselves. */
 export type SqlClient = postgres.Sql;
 
@@ -61,6 +62,6 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
  * (parse and plan on every call, two round trips); our texts are built from constants only, a
  * small fixed set, so preparing them once per connection is safe and much cheaper.
  */
-export function prepared(tx: postgres.Sql | postgres.TransactionSql, text: string, params: unknown[]) {
-  return tx.unsafe(text, params as never[], { prepare: true });
+export function prepared<Row extends object>(tx: Tx, text: string, params: SqlParameter[]) {
+  return tx.unsafe<Row[]>(text, params, { prepare: true });
 }

@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import type { Tx } from './client.js';
 
 export type IdempotencyClaim =
   | { kind: 'claimed' }
@@ -13,34 +14,25 @@ export type IdempotencyClaim =
 export function createIdempotencyRepository(sql: postgres.Sql) {
   return {
     /** Claims the key for this request, or reports what an earlier request with it did. */
-    async claim(
-      clientId: string,
-      key: string,
-      requestHash: string,
-      tx: postgres.Sql | postgres.TransactionSql = sql,
-    ): Promise<IdempotencyClaim> {
-      const inserted = await tx`
+    async claim(clientId: string, key: string, requestHash: string, tx: Tx = sql): Promise<IdempotencyClaim> {
+      const inserted = await tx<Array<{ key: string }>>`
         INSERT INTO idempotency_keys (client_id, key, request_hash) VALUES (${clientId}, ${key}, ${requestHash})
         ON CONFLICT (client_id, key) DO NOTHING RETURNING key`;
       if (inserted.length > 0) return { kind: 'claimed' };
-      const [row] = await tx`
+      const [row] = await tx<IdempotencyRow[]>`
         SELECT request_hash, payment_id, response_status, response_body, created_at FROM idempotency_keys
         WHERE client_id = ${clientId} AND key = ${key}`;
       // Deleted between the two statements by the expiry sweep: treat as in flight, the client retries.
       if (!row) return { kind: 'in_flight', paymentId: null, createdAt: new Date() };
       if (row.request_hash !== requestHash) return { kind: 'mismatch' };
       if (row.response_status === null) {
-        return { kind: 'in_flight', paymentId: row.payment_id as string | null, createdAt: row.created_at as Date };
+        return { kind: 'in_flight', paymentId: row.payment_id, createdAt: row.created_at };
       }
-      return {
-        kind: 'replay',
-        status: row.response_status as number,
-        body: row.response_body as string,
-        paymentId: row.payment_id as string | null,
-      };
+      // saveResponse stores the status and the body together
+      return { kind: 'replay', status: row.response_status, body: row.response_body ?? '', paymentId: row.payment_id };
     },
 
-    async attachPayment(clientId: string, key: string, paymentId: string, tx: postgres.Sql | postgres.TransactionSql = sql) {
+    async attachPayment(clientId: string, key: string, paymentId: string, tx: Tx = sql) {
       await tx`UPDATE idempotency_keys SET payment_id = ${paymentId} WHERE client_id = ${clientId} AND key = ${key}`;
     },
 
@@ -61,6 +53,15 @@ export function createIdempotencyRepository(sql: postgres.Sql) {
       return result.count;
     },
   };
+}
+
+/** An Idempotency-Key record; the response is null while its first request runs. */
+interface IdempotencyRow {
+  request_hash: string;
+  payment_id: string | null;
+  response_status: number | null;
+  response_body: string | null;
+  created_at: Date;
 }
 
 export type IdempotencyRepository = ReturnType<typeof createIdempotencyRepository>;

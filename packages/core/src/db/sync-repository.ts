@@ -24,13 +24,11 @@ export function createSyncRepository(sql: postgres.Sql) {
     /** Every payment the gateway may still move (pending), by confirmation_id. */
     async loadTracked(): Promise<TrackedPayments> {
       const tracked = new TrackedPayments();
-      const cursor = sql`
+      const cursor = sql<TrackedRow[]>`
         SELECT confirmation_id, status, gateway_updated_at FROM payments
         WHERE status = 'pending' AND confirmation_id IS NOT NULL`.cursor(10_000);
       for await (const rows of cursor) {
-        for (const row of rows) {
-          tracked.add(row.confirmation_id as string, row.status as PaymentStatus, row.gateway_updated_at as Date | null);
-        }
+        for (const row of rows) tracked.add(row.confirmation_id, row.status, row.gateway_updated_at);
       }
       return tracked;
     },
@@ -97,16 +95,32 @@ export function createSyncRepository(sql: postgres.Sql) {
     },
 
     async readSyncState(): Promise<{ lastSyncedAt: Date | null; lastError: string | null; maxEntries: number | null } | null> {
-      const [row] = await sql`SELECT last_synced_at, last_error, max_entries FROM sync_state WHERE name = 'gateway'`;
+      const [row] = await sql<
+        SyncStateRow[]
+      >`SELECT last_synced_at, last_error, max_entries FROM sync_state WHERE name = 'gateway'`;
       return row
         ? {
-            lastSyncedAt: row.last_synced_at as Date | null,
-            lastError: row.last_error as string | null,
+            lastSyncedAt: row.last_synced_at,
+            lastError: row.last_error,
             maxEntries: row.max_entries == null ? null : Number(row.max_entries),
           }
         : null;
     },
   };
+}
+
+/** A payment the gateway may still move (confirmation_id not null, by the statement's WHERE). */
+interface TrackedRow {
+  confirmation_id: string;
+  status: PaymentStatus;
+  gateway_updated_at: Date | null;
+}
+
+/** The sync's freshness (max_entries is a bigint: a string from postgres.js). */
+interface SyncStateRow {
+  last_synced_at: Date | null;
+  last_error: string | null;
+  max_entries: string | null;
 }
 
 export type SyncRepository = ReturnType<typeof createSyncRepository>;

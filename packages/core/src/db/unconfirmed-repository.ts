@@ -3,9 +3,8 @@ import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, TransitionSource } from '../payments/status.js';
 import type { UnownedEntry } from '../protocol/matching.js';
-import { prepared } from './client.js';
-import { toPayment } from './payments-repository.js';
-import { PAYMENT_COLUMNS } from './sql-fragments.js';
+import { prepared, type SqlParameter } from './client.js';
+import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
 
 export interface StoredOwner {
   paymentId: string;
@@ -32,9 +31,8 @@ export interface GatewayAlarms {
  * by the attempt it was judged on, so a decision taken on stale facts changes nothing.
  */
 export function createUnconfirmedRepository(sql: postgres.Sql) {
-  async function one(text: string, params: unknown[]): Promise<Payment | null> {
-    const rows = await prepared(sql, text, params);
-    return rows[0] ? toPayment(rows[0] as Record<string, unknown>) : null;
+  async function one(text: string, params: SqlParameter[]): Promise<Payment | null> {
+    return firstPayment(await prepared<PaymentRow>(sql, text, params));
   }
   const returning = `SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`;
 
@@ -45,26 +43,16 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
      * read first: an attempt opened after it cannot be among the owners, nor own earlier entries.
      */
     async loadOwners(): Promise<{ loadedAt: number; owners: StoredOwner[] }> {
-      const [clock] = await sql`SELECT clock_timestamp() AS now`;
-      const rows = await sql`
-        SELECT id, status, attempts, unconfirmed_from, unconfirmed_until, window_from_gw, window_until_gw,
-               attempt_started_at, next_attempt_at
+      const [clock] = await sql<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
+      // An unconfirmed payment's window is its ambiguous attempt; an attempt in flight runs to its lease.
+      const rows = await sql<OwnerRow[]>`
+        SELECT id, attempts, status = 'unconfirmed' AS unconfirmed,
+               CASE WHEN status = 'unconfirmed' THEN unconfirmed_from ELSE attempt_started_at END AS from_at,
+               CASE WHEN status = 'unconfirmed' THEN unconfirmed_until ELSE next_attempt_at END AS until_at,
+               window_from_gw, window_until_gw
         FROM payments
         WHERE status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NOT NULL)`;
-      const owners = rows.map((r): StoredOwner => {
-        const unconfirmed = r.status === 'unconfirmed';
-        return {
-          paymentId: r.id as string,
-          attempt: r.attempts as number,
-          state: unconfirmed ? 'unconfirmed' : 'in_flight',
-          from: ((unconfirmed ? r.unconfirmed_from : r.attempt_started_at) as Date).getTime(),
-          until: ((unconfirmed ? r.unconfirmed_until : r.next_attempt_at) as Date).getTime(),
-          // bigint columns come back as strings from postgres.js
-          windowFromGw: r.window_from_gw == null ? null : Number(r.window_from_gw),
-          windowUntilGw: r.window_until_gw == null ? null : Number(r.window_until_gw),
-        };
-      });
-      return { loadedAt: ((clock?.now as Date | undefined) ?? new Date()).getTime(), owners };
+      return { loadedAt: (clock?.now ?? new Date()).getTime(), owners: rows.map(toStoredOwner) };
     },
 
     /** Stores gateway-clock windows once samples on both sides confirm them. */
@@ -192,11 +180,11 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
      */
     async accountedFor(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
-      const rows = await sql`
+      const rows = await sql<Array<{ confirmation_id: string }>>`
         SELECT confirmation_id FROM payments WHERE confirmation_id = ANY(${ids}::text[])
         UNION ALL
         SELECT confirmation_id FROM gateway_orphans WHERE confirmation_id = ANY(${ids}::text[]) AND kind <> 'candidate'`;
-      return new Set(rows.map((row) => row.confirmation_id as string));
+      return new Set(rows.map((row) => row.confirmation_id));
     },
 
     /** Keeps what an operator must look at: candidates of ambiguous payments, and foreign entries. */
@@ -218,12 +206,15 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
 
     /** Foreign entries no operator has acknowledged yet: while any exist, automatic decisions stop. */
     async unacknowledgedForeign(): Promise<number> {
-      const [row] = await sql`SELECT count(*)::int AS n FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL`;
-      return (row?.n as number) ?? 0;
+      const [row] = await sql<Array<{ n: number }>>`
+        SELECT count(*)::int AS n FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL`;
+      return row?.n ?? 0;
     },
 
     async readWatermark(): Promise<number | null> {
-      const [row] = await sql`SELECT foreign_watermark_gw FROM sync_state WHERE name = 'gateway'`;
+      // bigint columns come back as strings from postgres.js
+      const [row] = await sql<Array<{ foreign_watermark_gw: string | null }>>`
+        SELECT foreign_watermark_gw FROM sync_state WHERE name = 'gateway'`;
       return row?.foreign_watermark_gw == null ? null : Number(row.foreign_watermark_gw);
     },
 
@@ -242,5 +233,31 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
 }
 
 class GroupChanged extends Error {}
+
+/**
+ * A possible owner of unowned entries: its attempt's window in our clock (never null for the
+ * payments loadOwners selects), and the gateway-clock window once frozen (bigint: strings).
+ */
+interface OwnerRow {
+  id: string;
+  attempts: number;
+  unconfirmed: boolean;
+  from_at: Date;
+  until_at: Date;
+  window_from_gw: string | null;
+  window_until_gw: string | null;
+}
+
+function toStoredOwner(row: OwnerRow): StoredOwner {
+  return {
+    paymentId: row.id,
+    attempt: row.attempts,
+    state: row.unconfirmed ? 'unconfirmed' : 'in_flight',
+    from: row.from_at.getTime(),
+    until: row.until_at.getTime(),
+    windowFromGw: row.window_from_gw == null ? null : Number(row.window_from_gw),
+    windowUntilGw: row.window_until_gw == null ? null : Number(row.window_until_gw),
+  };
+}
 
 export type UnconfirmedRepository = ReturnType<typeof createUnconfirmedRepository>;
