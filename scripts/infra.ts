@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@pt/core';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@pt/core/dev';
 
 /**
  * The infrastructure `make up` / `make run-app` need when nothing else is configured: an

