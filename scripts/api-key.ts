@@ -1,4 +1,4 @@
-import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
 import { startInfra } from './infra.js';
 
 // `make api-key NAME=acme [ADMIN=1]` prints a new key (and nothing else on stdout).
@@ -9,10 +9,10 @@ if (!name || !/^[\w.-]{1,64}$/.test(name) || (command !== 'create' && command !=
   process.exit(2);
 }
 const infra = await startInfra({ log: (line) => process.stderr.write(`${line}\n`), gateway: false });
-const { db, close } = createDb(infra.databaseUrl, { max: 1 });
+const { sql, close } = createSql(infra.databaseUrl, { max: 1 });
 try {
   await runMigrations(infra.databaseUrl);
-  const clients = createApiClientsRepository(db);
+  const clients = createApiClientsRepository(sql);
   if (command === 'create') {
     const isAdmin = process.env.ADMIN === '1' || process.env.ADMIN === 'true';
     const { apiKey, client, created } = await clients.create(name, { isAdmin });

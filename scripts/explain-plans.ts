@@ -1,4 +1,4 @@
-import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
 import postgres from 'postgres';
 import { startInfra } from './infra.js';
 
@@ -12,8 +12,8 @@ await admin.unsafe('CREATE DATABASE pt_explain');
 const url = new URL(infra.databaseUrl);
 url.pathname = '/pt_explain';
 await runMigrations(url.toString());
-const { db, sql, close } = createDb(url.toString(), { max: 2 });
-const { client } = await createApiClientsRepository(db).create('explain');
+const { sql, close } = createSql(url.toString(), { max: 2 });
+const { client } = await createApiClientsRepository(sql).create('explain');
 const statuses = ['settled', 'returned', 'failed', 'pending', 'received', 'unconfirmed'];
 await sql`
   INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, submitted_at, next_attempt_at, unconfirmed_from, unconfirmed_until)

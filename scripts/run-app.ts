@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { API_NODE_FLAGS } from '@pt/api';
-import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { APP_BUNDLES } from './bundle.js';
 import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
@@ -76,9 +76,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 
 /** Reuses .data/dev-api-key while it still works; otherwise creates the `dev` client's key. */
 async function ensureDevApiKey(databaseUrl: string): Promise<string> {
-  const { db, close } = createDb(databaseUrl, { max: 1 });
+  const { sql, close } = createSql(databaseUrl, { max: 1 });
   try {
-    const clients = createApiClientsRepository(db);
+    const clients = createApiClientsRepository(sql);
     if (existsSync(KEY_FILE)) {
       const existing = readFileSync(KEY_FILE, 'utf8').trim();
       if (await clients.authenticate(existing)) return existing;

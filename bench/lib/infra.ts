@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiClientsRepository, createDb, runMigrations } from '@pt/core';
+import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
 import { startEmbeddedPostgres } from '@pt/core/dev';
 import postgres from 'postgres';
 
@@ -76,9 +76,9 @@ function withDatabase(url: string, database: string): string {
 
 /** Creates the API client whose key the load generator sends; returns its id and key. */
 export async function createBenchClient(url: string): Promise<{ clientId: string; apiKey: string }> {
-  const { db, close } = createDb(url, { max: 1 });
+  const { sql, close } = createSql(url, { max: 1 });
   try {
-    const { client, apiKey } = await createApiClientsRepository(db).create(`bench-${Date.now()}`);
+    const { client, apiKey } = await createApiClientsRepository(sql).create(`bench-${Date.now()}`);
     return { clientId: client.id, apiKey };
   } finally {
     await close();

@@ -9,11 +9,11 @@ import {
   createApiClientsRepository,
   createAttemptsRepository,
   createCarefulMode,
-  createDb,
   createDelivery,
   createGatewayClient,
   createIdempotencyRepository,
   createPaymentsRepository,
+  createSql,
   createSyncRepository,
   createUnconfirmedRepository,
   type Delivery,
@@ -47,11 +47,7 @@ export interface ApiDeps {
 
 /** The API's composition root: every long-lived part, built once from the configuration. */
 export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
-  const {
-    db,
-    sql,
-    close: closeDb,
-  } = createDb(config.DATABASE_URL, {
+  const { sql, close: closeDb } = createSql(config.DATABASE_URL, {
     max: config.DB_POOL_SIZE,
     connectTimeoutSeconds: 2,
     applicationName: 'payment-tracker-api',
@@ -82,7 +78,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     sql,
     payments,
     admin: createAdminRepository(sql),
-    clients: createApiClientsRepository(db),
+    clients: createApiClientsRepository(sql),
     idempotency: createIdempotencyRepository(sql),
     sync: createSyncRepository(sql),
     attempts,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { API_NODE_FLAGS } from '@pt/api';
-import { createApiClientsRepository, createDb, freePort } from '@pt/core';
+import { createApiClientsRepository, createSql, freePort } from '@pt/core';
 import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,8 +29,8 @@ describe('bundled apps (as shipped)', () => {
   beforeAll(async () => {
     await bundleApps();
     database = await createTestDatabase();
-    const admin = createDb(database.url, { max: 1 });
-    apiKey = (await createApiClientsRepository(admin.db).create('bundled')).apiKey;
+    const admin = createSql(database.url, { max: 1 });
+    apiKey = (await createApiClientsRepository(admin.sql).create('bundled')).apiKey;
     await admin.close();
 
     const gatewayPort = await freePort();

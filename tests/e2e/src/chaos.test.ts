@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createApiClientsRepository, createDb, freePort, type PaymentResponse } from '@pt/core';
+import { createApiClientsRepository, createSql, freePort, type PaymentResponse, type SqlClient } from '@pt/core';
 import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,8 +110,8 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       RATE_LIMIT_MAX: '0',
       AUTH_CACHE_TTL_MS: '0',
     };
-    const { db, close } = createDb(database.url, { max: 1 });
-    const clients = createApiClientsRepository(db);
+    const { sql: clientsSql, close } = createSql(database.url, { max: 1 });
+    const clients = createApiClientsRepository(clientsSql);
     clientKey = (await clients.create('chaos')).apiKey;
     trickleKey = (await clients.create('after-chaos')).apiKey;
     adminKey = (await clients.create('ops', { isAdmin: true })).apiKey;
@@ -209,7 +209,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     const stats = (await (await fetch(`${mock.url}/__mock/stats`)).json()) as Record<string, unknown>;
     await fetch(`${mock.url}/__mock/faults`, { method: 'DELETE' });
     const admin = createHttpClient(apiUrl, adminKey);
-    const { sql, close } = createDb(database.url, { max: 1 });
+    const { sql, close } = createSql(database.url, { max: 1 });
     const settleStarted = Date.now();
     let trickled = 0;
     let trickling = true;
@@ -339,7 +339,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
  * exists (the sample that confirms the gateway's clock: before it, none of them can be judged).
  * All within SETTLE_BUDGET_MS of `startedAt`.
  */
-async function settle(sql: ReturnType<typeof createDb>['sql'], memoPrefix: string, startedAt: number): Promise<void> {
+async function settle(sql: SqlClient, memoPrefix: string, startedAt: number): Promise<void> {
   const quietMs = MAX_RECORDING_DELAY_MS + 2000;
   const memos = `${memoPrefix}%`;
   let last = '';
@@ -394,12 +394,7 @@ function candidatesOf(logs: ProcessLogs, paymentId: string): number | undefined 
 }
 
 /** Everything known about each payment in a counter-example: rows, attempts, events, entries, log lines. */
-async function explain(
-  sql: ReturnType<typeof createDb>['sql'],
-  violations: Violation[],
-  recorded: GatewayEntry[],
-  logs: ProcessLogs,
-): Promise<unknown[]> {
+async function explain(sql: SqlClient, violations: Violation[], recorded: GatewayEntry[], logs: ProcessLogs): Promise<unknown[]> {
   const out: unknown[] = [];
   for (const v of violations.slice(0, 30)) {
     const id = v.paymentId;

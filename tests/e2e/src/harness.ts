@@ -1,5 +1,5 @@
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
-import { createApiClientsRepository, createDb, createLogger, type Logger } from '@pt/core';
+import { createApiClientsRepository, createLogger, createSql, type Logger } from '@pt/core';
 import { createLogCapture, createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { type FaultConfig, type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { createSyncer, createSyncerDeps, loadSyncerConfig, type Syncer, type SyncerDeps } from '@pt/syncer';
@@ -55,8 +55,8 @@ export async function startSystem(options: SystemOptions = {}) {
   const apiDeps = createApiDeps(loadApiConfig(env), logger.child({ name: 'api' }));
   const app = await buildApp(apiDeps);
   const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  const admin = createDb(database.url, { max: 2 });
-  const clients = createApiClientsRepository(admin.db);
+  const admin = createSql(database.url, { max: 2 });
+  const clients = createApiClientsRepository(admin.sql);
   const syncers: RunningSyncer[] = [];
 
   async function startSyncer(extraEnv: Record<string, string> = {}): Promise<RunningSyncer> {

@@ -1,4 +1,4 @@
-import { createApiClientsRepository, createDb, type PaymentResponse } from '@pt/core';
+import { createApiClientsRepository, createSql, type PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmGatewayClockAfter } from './delivery-helpers.js';
 import { eventually, type System, startSystem } from './harness.js';
@@ -83,8 +83,8 @@ describe('logs of a full flow', () => {
     keys.push(unknownKey, wrongSecret);
     expect((await system.as(unknownKey).get('/payments')).status).toBe(401);
     expect((await system.as(wrongSecret).get('/payments')).status).toBe(401);
-    const admin = createDb(system.database.url, { max: 1 });
-    await createApiClientsRepository(admin.db).revokeByName('revoked');
+    const admin = createSql(system.database.url, { max: 1 });
+    await createApiClientsRepository(admin.sql).revokeByName('revoked');
     await admin.close();
     expect(
       (await system.as(revokedKey).post('/payments', { sender_account: ACCOUNTS[0], receiver_account: ACCOUNTS[1], amount: 1 }))

@@ -1,4 +1,4 @@
-import { createApiClientsRepository, createDb, type PaymentResponse } from '@pt/core';
+import { createApiClientsRepository, createSql, type PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, withoutRequestId } from './expect-problem.js';
 import { type System, startSystem } from './harness.js';
@@ -77,9 +77,9 @@ describe('API keys', () => {
     expect(created.status).toBe(201);
     expect((await client.get(`/payments/${created.body.id}`)).status).toBe(200);
 
-    const admin = createDb(system.database.url, { max: 1 });
+    const admin = createSql(system.database.url, { max: 1 });
     try {
-      expect(await createApiClientsRepository(admin.db).revokeByName('to-revoke')).toBe(1);
+      expect(await createApiClientsRepository(admin.sql).revokeByName('to-revoke')).toBe(1);
     } finally {
       await admin.close();
     }

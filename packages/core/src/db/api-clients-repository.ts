@@ -1,8 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import type postgres from 'postgres';
 import { uuidv7 } from 'uuidv7';
-import type { Db } from './client.js';
-import { apiClients, apiKeys } from './schema/index.js';
 
 export interface ApiClient {
   id: string;
@@ -22,8 +20,19 @@ export function parseApiKey(key: string): { keyId: string; secret: string } | nu
   return match?.[1] && match[2] ? { keyId: match[1], secret: match[2] } : null;
 }
 
+/** An api_clients row. */
+interface ApiClientRow {
+  id: string;
+  name: string;
+  is_admin: boolean;
+}
+
+function toApiClient(row: ApiClientRow): ApiClient {
+  return { id: row.id, name: row.name, isAdmin: row.is_admin };
+}
+
 /** API clients and their keys. A key is shown once, at creation; only its hash is stored. */
-export function createApiClientsRepository(db: Db) {
+export function createApiClientsRepository(sql: postgres.Sql) {
   return {
     /**
      * A new key for the client `name`, creating the client first if it does not exist (so
@@ -35,20 +44,18 @@ export function createApiClientsRepository(db: Db) {
     ): Promise<{ client: ApiClient; apiKey: string; created: boolean }> {
       const keyId = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
       const secret = randomBytes(32).toString('base64url');
-      return db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(apiClients)
-          .values({ id: uuidv7(), name, isAdmin: options.isAdmin ?? false })
-          .onConflictDoNothing({ target: apiClients.name })
-          .returning();
-        const [row] = inserted.length > 0 ? inserted : await tx.select().from(apiClients).where(eq(apiClients.name, name));
+      return sql.begin(async (tx) => {
+        const inserted = await tx<ApiClientRow[]>`
+          INSERT INTO api_clients (id, name, is_admin) VALUES (${uuidv7()}, ${name}, ${options.isAdmin ?? false})
+          ON CONFLICT (name) DO NOTHING RETURNING id, name, is_admin`;
+        const [row] =
+          inserted.length > 0
+            ? inserted
+            : await tx<ApiClientRow[]>`SELECT id, name, is_admin FROM api_clients WHERE name = ${name}`;
         if (!row) throw new Error(`client ${name} vanished while creating its key`);
-        await tx.insert(apiKeys).values({ keyId, clientId: row.id, secretHash: hashSecret(secret).toString('hex') });
-        return {
-          client: { id: row.id, name: row.name, isAdmin: row.isAdmin },
-          apiKey: `pt_${keyId}_${secret}`,
-          created: inserted.length > 0,
-        };
+        await tx`
+          INSERT INTO api_keys (key_id, client_id, secret_hash) VALUES (${keyId}, ${row.id}, ${hashSecret(secret).toString('hex')})`;
+        return { client: toApiClient(row), apiKey: `pt_${keyId}_${secret}`, created: inserted.length > 0 };
       });
     },
 
@@ -56,29 +63,22 @@ export function createApiClientsRepository(db: Db) {
     async authenticate(apiKey: string): Promise<ApiClient | null> {
       const parsed = parseApiKey(apiKey);
       if (!parsed) return null;
-      const [row] = await db
-        .select({ id: apiClients.id, name: apiClients.name, isAdmin: apiClients.isAdmin, secretHash: apiKeys.secretHash })
-        .from(apiKeys)
-        .innerJoin(apiClients, eq(apiClients.id, apiKeys.clientId))
-        .where(and(eq(apiKeys.keyId, parsed.keyId), isNull(apiKeys.revokedAt)))
-        .limit(1);
+      const [row] = await sql<Array<ApiClientRow & { secret_hash: string }>>`
+        SELECT c.id, c.name, c.is_admin, k.secret_hash FROM api_keys k JOIN api_clients c ON c.id = k.client_id
+        WHERE k.key_id = ${parsed.keyId} AND k.revoked_at IS NULL LIMIT 1`;
       if (!row) return null;
-      const expected = Buffer.from(row.secretHash, 'hex');
+      const expected = Buffer.from(row.secret_hash, 'hex');
       const actual = hashSecret(parsed.secret);
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-      return { id: row.id, name: row.name, isAdmin: row.isAdmin };
+      return toApiClient(row);
     },
 
     /** Revokes every live key of the named client; returns how many. The client and its payments stay. */
     async revokeByName(name: string): Promise<number> {
-      const [client] = await db.select({ id: apiClients.id }).from(apiClients).where(eq(apiClients.name, name));
-      if (!client) return 0;
-      const rows = await db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.clientId, client.id), isNull(apiKeys.revokedAt)))
-        .returning({ keyId: apiKeys.keyId });
-      return rows.length;
+      const revoked = await sql`
+        UPDATE api_keys k SET revoked_at = now() FROM api_clients c
+        WHERE c.name = ${name} AND k.client_id = c.id AND k.revoked_at IS NULL`;
+      return revoked.count;
     },
   };
 }
