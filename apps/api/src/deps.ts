@@ -11,6 +11,7 @@ import {
   createCarefulMode,
   createDelivery,
   createGatewayClient,
+  createHealthRepository,
   createIdempotencyRepository,
   createPaymentsRepository,
   createSql,
@@ -18,6 +19,7 @@ import {
   createUnconfirmedRepository,
   type Delivery,
   type GatewayClient,
+  type HealthRepository,
   type IdempotencyRepository,
   type Logger,
   type PaymentsRepository,
@@ -34,6 +36,7 @@ export interface ApiDeps {
   payments: PaymentsRepository;
   admin: AdminRepository;
   clients: ApiClientsRepository;
+  health: HealthRepository;
   idempotency: IdempotencyRepository;
   sync: SyncRepository;
   attempts: AttemptsRepository;
@@ -79,6 +82,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     payments,
     admin: createAdminRepository(sql),
     clients: createApiClientsRepository(sql),
+    health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
     sync: createSyncRepository(sql),
     attempts,

@@ -1,4 +1,4 @@
-import { type Payment, SYNC_REQUEST_CHANNEL } from '@pt/core';
+import type { Payment } from '@pt/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -15,12 +15,12 @@ declare module 'fastify' {
  * refreshes share one request and one wait, so a burst causes one gateway fetch.
  */
 export const refreshPlugin = fp(async (app: FastifyInstance) => {
-  const { sql, sync, payments, config } = app.deps;
+  const { sync, payments, config } = app.deps;
   let shared: Promise<void> | null = null;
 
   async function requestAndWait(): Promise<void> {
     const askedAt = Date.now();
-    await sql`SELECT pg_notify(${SYNC_REQUEST_CHANNEL}, '')`;
+    await sync.requestSync();
     const deadline = askedAt + config.REFRESH_WAIT_MS;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));

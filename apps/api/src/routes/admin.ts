@@ -80,10 +80,7 @@ export const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       const { confirmation_id: confirmationId, reason } = request.body;
       const payment = await payments.findById(request.params.id);
       if (!payment) throw new NotFoundError('No payment with this id.');
-      const linked = await payments.linkByOperator(payment.id, confirmationId, reason).catch((error: { code?: string }) => {
-        if (error.code === '23505') throw new ConflictError('Another payment already holds this confirmation_id.');
-        throw error;
-      });
+      const linked = await payments.linkByOperator(payment.id, confirmationId, reason);
       if (!linked) throw new ConflictError(`Only an unconfirmed payment can be linked; this one is ${payment.status}.`);
       request.log.warn({ paymentId: payment.id, confirmationId, operator: request.client?.name }, 'operator linked payment');
       return toPaymentResponse(linked);

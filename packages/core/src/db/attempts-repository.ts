@@ -4,7 +4,7 @@ import type { Payment } from '../payments/payment.js';
 import type { TransitionSource } from '../payments/status.js';
 import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js';
 import type { ClockSample } from '../protocol/clock.js';
-import { prepared, type SqlParameter, type Tx } from './client.js';
+import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
 
 /** What recording an attempt's outcome did. */
@@ -134,7 +134,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
         const payment = await run(statements[outcome.record], params, tx);
         return payment ? { kind: 'applied', payment } : { kind: 'fenced' };
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') return { kind: 'duplicate_confirmation' };
+        if (isUniqueViolation(error)) return { kind: 'duplicate_confirmation' };
         throw error;
       }
     },
@@ -171,7 +171,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
           tx,
         );
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') return null;
+        if (isUniqueViolation(error)) return null;
         throw error;
       }
     },

@@ -29,6 +29,17 @@ export function createSql(url: string, options: CreateSqlOptions = {}): { sql: p
   return { sql, close: () => sql.end({ timeout: 5 }) };
 }
 
+/** Postgres's unique_violation: a unique index refused the row. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Whether a statement failed on a unique index. Repositories translate it into a domain error
+ * or a typed result; callers never see database error codes.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof postgres.PostgresError && error.code === UNIQUE_VIOLATION;
+}
+
 /**
  * Runs a statement as a named prepared statement. postgres.js's unsafe() defaults to unprepared
  * (parse and plan on every call, two round trips); our texts are built from constants only, a

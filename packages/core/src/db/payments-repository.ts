@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
+import { ConflictError } from '../errors.js';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
 import type { PaymentStatus } from '../payments/status.js';
-import { prepared, type SqlParameter, type Tx } from './client.js';
+import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
 import {
   firstPayment,
   PAYMENT_COLUMNS,
@@ -62,7 +63,8 @@ export function createPaymentsRepository(sql: postgres.Sql) {
 
     /**
      * An operator identified the gateway entry: the unconfirmed payment becomes pending with
-     * that id, and the next sync brings the gateway's status. Null when it is not unconfirmed.
+     * that id, and the next sync brings the gateway's status. Null when it is not unconfirmed;
+     * a ConflictError when another payment holds that confirmation_id.
      */
     async linkByOperator(id: string, confirmationId: string, reason: string, tx: Tx = sql): Promise<Payment | null> {
       const rows = await prepared<PaymentRow>(
@@ -80,7 +82,10 @@ export function createPaymentsRepository(sql: postgres.Sql) {
          )
          SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
         [id, confirmationId, reason],
-      );
+      ).catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ConflictError('Another payment already holds this confirmation_id.');
+        throw error;
+      });
       return firstPayment(rows);
     },
 

@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
 import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
 import { TrackedPayments } from '../payments/tracked-payments.js';
+import { SYNC_REQUEST_CHANNEL } from '../runtime-config.js';
 import { ALLOWED_TRANSITIONS_VALUES, TERMINAL_LIST } from './sql-fragments.js';
 
 export interface GatewayChange {
@@ -77,6 +78,11 @@ export function createSyncRepository(sql: postgres.Sql) {
       await sql`
         UPDATE payments SET gateway_missing_since = NULL
         WHERE gateway_missing_since IS NOT NULL AND NOT (confirmation_id = ANY(${missing}::text[]))`;
+    },
+
+    /** Wakes the syncers now (they LISTEN on SYNC_REQUEST_CHANNEL): `?refresh=true`. */
+    async requestSync(): Promise<void> {
+      await sql`SELECT pg_notify(${SYNC_REQUEST_CHANNEL}, '')`;
     },
 
     async saveSyncStats(stats: SyncStats): Promise<void> {

@@ -3,7 +3,7 @@ import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import type { GatewayStatus, TransitionSource } from '../payments/status.js';
 import type { UnownedEntry } from '../protocol/matching.js';
-import { prepared, type SqlParameter } from './client.js';
+import { isUniqueViolation, prepared, type SqlParameter } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
 
 export interface StoredOwner {
@@ -91,7 +91,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
         );
       } catch (error) {
         // the confirmation_id was claimed meanwhile (unique index): decided again next cycle
-        if ((error as { code?: string }).code === '23505') return null;
+        if (isUniqueViolation(error)) return null;
         throw error;
       }
     },
