@@ -1,6 +1,7 @@
 import {
   decideGatewayUpdate,
   type GatewayChange,
+  isGatewayStatus,
   parseGatewayTime,
   type RawStatusEntry,
   type StatusEntry,
@@ -182,7 +183,7 @@ function collectChange(tracked: TrackedPayments, slot: number, entry: StatusEntr
     { status: tracked.status(slot), gatewayUpdatedAt: tracked.gatewayUpdatedAt(slot) },
     { status: entry.status, updatedAt: entry.updatedAt },
   );
-  if (!next || next === 'received' || next === 'unconfirmed' || next === 'rejected') return;
+  if (!next || !isGatewayStatus(next)) return;
   changes.push({ confirmationId: entry.confirmationId, status: entry.status, updatedAt: entry.updatedAt });
   tracked.update(slot, next, entry.updatedAt);
 }

@@ -1,4 +1,4 @@
-import type { Payment } from '@pt/core';
+import { isOneOf, type Payment, SYNCED_STATUSES } from '@pt/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -30,7 +30,7 @@ export const refreshPlugin = fp(async (app: FastifyInstance) => {
   }
 
   app.decorate('refresh', async (clientId: string, payment: Payment) => {
-    if (payment.status !== 'pending' && payment.status !== 'unconfirmed') return payment;
+    if (!isOneOf(SYNCED_STATUSES, payment.status)) return payment;
     shared ??= requestAndWait().finally(() => {
       shared = null;
     });

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { ReconciliationReport } from '../validators/admin.js';
+import { STATUS_SQL } from './sql-fragments.js';
 
 export type { ReconciliationReport } from '../validators/admin.js';
 
@@ -38,20 +39,20 @@ export function createAdminRepository(sql: postgres.Sql) {
         sql<
           UnconfirmedReportRow[]
         >`SELECT id, client_id, created_at, unconfirmed_from, unconfirmed_until, last_error FROM payments
-            WHERE status = 'unconfirmed' ORDER BY created_at LIMIT ${limit}`,
+            WHERE status = ${sql.unsafe(STATUS_SQL.unconfirmed)} ORDER BY created_at LIMIT ${limit}`,
         sql<
           OrphanReportRow[]
         >`SELECT confirmation_id, status, gateway_created_at, first_seen_at, kind, payment_id, acknowledged_at, acknowledged_by
             FROM gateway_orphans ORDER BY gateway_created_at LIMIT ${limit}`,
         sql<Array<{ id: string; client_id: string; confirmation_id: string | null; submitted_at: Date | null }>>`
             SELECT id, client_id, confirmation_id, submitted_at FROM payments
-            WHERE status = 'pending' AND submitted_at < now() - ${options.stalePendingMs} * interval '1 millisecond'
+            WHERE status = ${sql.unsafe(STATUS_SQL.pending)} AND submitted_at < now() - ${options.stalePendingMs} * interval '1 millisecond'
             ORDER BY submitted_at LIMIT ${limit}`,
         sql<Array<{ id: string; client_id: string; confirmation_id: string | null; gateway_missing_since: Date | null }>>`
             SELECT id, client_id, confirmation_id, gateway_missing_since FROM payments
-            WHERE status = 'pending' AND gateway_missing_since IS NOT NULL ORDER BY gateway_missing_since LIMIT ${limit}`,
+            WHERE status = ${sql.unsafe(STATUS_SQL.pending)} AND gateway_missing_since IS NOT NULL ORDER BY gateway_missing_since LIMIT ${limit}`,
         sql<StuckReportRow[]>`SELECT id, client_id, created_at, attempts, next_attempt_at, last_error FROM payments
-            WHERE status = 'received' AND created_at < now() - ${options.stuckReceivedMs} * interval '1 millisecond'
+            WHERE status = ${sql.unsafe(STATUS_SQL.received)} AND created_at < now() - ${options.stuckReceivedMs} * interval '1 millisecond'
             ORDER BY created_at LIMIT ${limit}`,
         sql<Array<{ id: string; status: string; group_confirmation_ids: string[] }>>`
             SELECT id, status, group_confirmation_ids FROM payments
@@ -128,7 +129,7 @@ export function createAdminRepository(sql: postgres.Sql) {
                extract(epoch FROM now() - s.last_synced_at) AS lag_s,
                (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'foreign' AND acknowledged_at IS NULL) AS foreign_open,
                (SELECT count(*)::int FROM gateway_orphans WHERE kind = 'late_accept' AND acknowledged_at IS NULL) AS late_open,
-               (SELECT count(*)::int FROM payments WHERE status = 'unconfirmed') AS unconfirmed
+               (SELECT count(*)::int FROM payments WHERE status = ${sql.unsafe(STATUS_SQL.unconfirmed)}) AS unconfirmed
         FROM sync_state s WHERE s.name = 'gateway'`;
       return {
         clockOffsetLowMs: num(row?.clock_offset_low_ms),

@@ -1,11 +1,12 @@
 import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
-import type { TransitionSource } from '../payments/status.js';
+import { STATUS, type TransitionSource } from '../payments/status.js';
 import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js';
 import type { ClockSample } from '../protocol/clock.js';
 import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
+import { STATUS_SQL, transitionSql } from './sql-fragments.js';
 
 /** What recording an attempt's outcome did. */
 export type RecordResult =
@@ -21,6 +22,14 @@ export type OutcomeRecord =
   | { record: 'rejected'; reason: string }
   /** confirmationId: what the gateway answered, when it is kept for the record only (already in use). */
   | { record: 'unconfirmed'; reason: string; confirmationId?: string };
+
+/** What a send's outcome does to its payment (each checked against the machine at load). */
+const accept = transitionSql(STATUS.received, STATUS.pending);
+const refuse = transitionSql(STATUS.received, STATUS.rejected);
+const outcomeUnknown = transitionSql(STATUS.received, STATUS.unconfirmed);
+/** A late acceptance links a payment its expired lease made unconfirmed, or one queued again. */
+const lateLinkUnconfirmed = transitionSql(STATUS.unconfirmed, STATUS.pending);
+const lateLinkQueued = transitionSql(STATUS.received, STATUS.pending);
 
 /**
  * Every statement about sending: opening an attempt (its identity is stored before the request
@@ -39,7 +48,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
   /** The payment row, locked, only while this attempt is the open one. */
   const current = `cur AS (
      SELECT id FROM payments
-     WHERE id = $1 AND attempts = $2 AND status = 'received' AND attempt_started_at IS NOT NULL
+     WHERE id = $1 AND attempts = $2 AND status = ${accept.from} AND attempt_started_at IS NOT NULL
      FOR UPDATE
    )`;
 
@@ -49,12 +58,12 @@ export function createAttemptsRepository(sql: postgres.Sql) {
 
   const statements = {
     accepted: `WITH ${current}, p AS (
-        UPDATE payments p SET status = 'pending', confirmation_id = $5, gateway_created_at = $6, gateway_updated_at = $6,
+        UPDATE payments p SET status = ${accept.to}, confirmation_id = $5, gateway_created_at = $6, gateway_updated_at = $6,
           submitted_at = clock_timestamp(), attempt_started_at = NULL, next_attempt_at = NULL, last_error = NULL,
           unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, updated_at = clock_timestamp()
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, 'received', 'pending', $7 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, ${accept.from}, ${accept.to}, $7 FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     retry: `WITH ${current}, p AS (
         UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = clock_timestamp() + $7 * interval '1 millisecond',
@@ -63,20 +72,20 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       ), ${attemptRow}
       SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     rejected: `WITH ${current}, p AS (
-        UPDATE payments p SET status = 'rejected', attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4,
+        UPDATE payments p SET status = ${refuse.to}, attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4,
           resolved_at = clock_timestamp(), updated_at = clock_timestamp()
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'received', 'rejected', $7, $4 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${refuse.from}, ${refuse.to}, $7, $4 FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     // The window in our clock: from before the request left to now, when we gave up on it.
     unconfirmed: `WITH ${current}, p AS (
-        UPDATE payments p SET status = 'unconfirmed', unconfirmed_from = p.attempt_started_at, unconfirmed_until = clock_timestamp(),
+        UPDATE payments p SET status = ${outcomeUnknown.to}, unconfirmed_from = p.attempt_started_at, unconfirmed_until = clock_timestamp(),
           window_from_gw = NULL, window_until_gw = NULL, attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4,
           updated_at = clock_timestamp()
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'received', 'unconfirmed', $7, $4 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${outcomeUnknown.from}, ${outcomeUnknown.to}, $7, $4 FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
   } as const;
 
@@ -89,7 +98,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     return run(
       `WITH due AS (
          SELECT id FROM payments
-         WHERE status = 'received' AND attempt_started_at IS NULL AND next_attempt_at <= clock_timestamp()
+         WHERE status = ${STATUS_SQL.received} AND attempt_started_at IS NULL AND next_attempt_at <= clock_timestamp()
          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
        ), p AS (
          UPDATE payments p SET attempts = p.attempts + 1, attempt_started_at = clock_timestamp(),
@@ -157,15 +166,15 @@ export function createAttemptsRepository(sql: postgres.Sql) {
           `WITH cur AS (
              SELECT id, status FROM payments
              WHERE id = $1 AND attempts = $2 AND confirmation_id IS NULL
-               AND (status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NULL))
+               AND (status = ${lateLinkUnconfirmed.from} OR (status = ${lateLinkQueued.from} AND attempt_started_at IS NULL))
              FOR UPDATE
            ), p AS (
-             UPDATE payments p SET status = 'pending', confirmation_id = $3, gateway_created_at = $4, gateway_updated_at = $4,
+             UPDATE payments p SET status = ${lateLinkUnconfirmed.to}, confirmation_id = $3, gateway_created_at = $4, gateway_updated_at = $4,
                submitted_at = clock_timestamp(), unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
                window_until_gw = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = clock_timestamp()
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT p.id, cur.status, 'pending', $6, $5 FROM p JOIN cur ON cur.id = p.id
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT p.id, cur.status, ${lateLinkUnconfirmed.to}, $6, $5 FROM p JOIN cur ON cur.id = p.id
            ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
           [id, attempt, confirmationId, gatewayCreatedAt, reason, source],
           tx,
@@ -200,7 +209,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       await sql.begin(async (tx) => {
         await tx`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind, payment_id)
-          VALUES (${confirmationId}, 'pending', ${gatewayCreatedAt ?? new Date()}, 'late_accept', ${id})
+          VALUES (${confirmationId}, ${STATUS.pending}, ${gatewayCreatedAt ?? new Date()}, 'late_accept', ${id})
           ON CONFLICT (confirmation_id) DO UPDATE SET kind = 'late_accept', payment_id = EXCLUDED.payment_id, last_seen_at = now()`;
         await tx`
           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
@@ -221,7 +230,8 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       return sql.begin(async (tx) => {
         await tx`SELECT 1 FROM sync_state WHERE name = 'gateway' FOR UPDATE`;
         const [state] = await tx<CarefulClaimRow[]>`
-          SELECT (SELECT count(*)::int FROM payments WHERE status = 'received' AND attempt_started_at IS NOT NULL) AS in_flight,
+          SELECT (SELECT count(*)::int FROM payments
+                  WHERE status = ${tx.unsafe(STATUS_SQL.received)} AND attempt_started_at IS NOT NULL) AS in_flight,
                  (SELECT max(ended_at) FROM payment_attempts WHERE outcome IN ('ambiguous', 'interrupted')) AS last_unknown,
                  clock_timestamp() AS now`;
         const inFlight = state?.in_flight ?? 0;
@@ -242,10 +252,10 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       const result = await sql`
         WITH cur AS (
           SELECT id, attempts FROM payments
-          WHERE status = 'received' AND attempt_started_at IS NOT NULL AND next_attempt_at <= clock_timestamp()
+          WHERE status = ${sql.unsafe(outcomeUnknown.from)} AND attempt_started_at IS NOT NULL AND next_attempt_at <= clock_timestamp()
           FOR UPDATE SKIP LOCKED
         ), upd AS (
-          UPDATE payments p SET status = 'unconfirmed', unconfirmed_from = p.attempt_started_at,
+          UPDATE payments p SET status = ${sql.unsafe(outcomeUnknown.to)}, unconfirmed_from = p.attempt_started_at,
             unconfirmed_until = p.next_attempt_at, window_from_gw = NULL, window_until_gw = NULL,
             attempt_started_at = NULL, next_attempt_at = NULL, last_error = ${reason}, updated_at = clock_timestamp()
           FROM cur WHERE p.id = cur.id RETURNING p.id, p.attempts, p.unconfirmed_until
@@ -254,7 +264,7 @@ export function createAttemptsRepository(sql: postgres.Sql) {
           FROM upd WHERE a.payment_id = upd.id AND a.attempt = upd.attempts AND a.outcome IS NULL
         )
         INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-        SELECT id, 'received', 'unconfirmed', 'syncer', ${reason} FROM upd`;
+        SELECT id, ${sql.unsafe(outcomeUnknown.from)}, ${sql.unsafe(outcomeUnknown.to)}, 'syncer', ${reason} FROM upd`;
       return result.count;
     },
 

@@ -1,11 +1,12 @@
 import type { Payment, PaymentEvent } from '../payments/payment.js';
 import type { PaymentStatus } from '../payments/status.js';
+import { SYNCED_LIST } from './sql-fragments.js';
 
 /** The columns of a Payment, with freshness from the last full sync for open payments. */
 export const PAYMENT_COLUMNS = `
   p.id, p.client_id, p.status, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo,
   p.confirmation_id, p.attempts, p.last_error, p.created_at, p.submitted_at, p.resolved_at, p.updated_at,
-  CASE WHEN p.status IN ('pending', 'unconfirmed') AND s.last_synced_at >= COALESCE(p.submitted_at, p.created_at)
+  CASE WHEN p.status IN (${SYNCED_LIST}) AND s.last_synced_at >= COALESCE(p.submitted_at, p.created_at)
        THEN s.last_synced_at ELSE p.last_synced_at END AS last_synced_at`;
 
 export const PAYMENT_FROM = `payments p LEFT JOIN sync_state s ON s.name = 'gateway'`;

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { ConflictError } from '../errors.js';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
-import type { PaymentStatus } from '../payments/status.js';
+import { type PaymentStatus, STATUS } from '../payments/status.js';
 import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
 import {
   firstPayment,
@@ -12,7 +12,7 @@ import {
   toPayment,
   toPaymentEvent,
 } from './payment-rows.js';
-import { transitionSql } from './sql-fragments.js';
+import { STATUS_SQL, transitionSql } from './sql-fragments.js';
 
 export interface ListPaymentsQuery {
   limit: number;
@@ -22,7 +22,7 @@ export interface ListPaymentsQuery {
 }
 
 /** An operator's link: unconfirmed to pending (checked against the machine at load). */
-const operatorLink = transitionSql('unconfirmed', 'pending');
+const operatorLink = transitionSql(STATUS.unconfirmed, STATUS.pending);
 
 /**
  * Every SQL statement about payments. A statement that changes a status is one complete
@@ -43,13 +43,13 @@ export function createPaymentsRepository(sql: postgres.Sql) {
         `WITH p AS (
            INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
                                  attempts, attempt_started_at, next_attempt_at)
-           VALUES ($1, $2, 'received', $3, $4, $5, $6,
+           VALUES ($1, $2, ${STATUS_SQL.received}, $3, $4, $5, $6,
                    CASE WHEN $7::int IS NULL THEN 0 ELSE 1 END,
                    CASE WHEN $7::int IS NULL THEN NULL ELSE clock_timestamp() END,
                    clock_timestamp() + COALESCE($7::int, 0) * interval '1 millisecond')
            RETURNING *
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'received', 'api' FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, ${STATUS_SQL.received}, 'api' FROM p
          ), a AS (
            INSERT INTO payment_attempts (payment_id, attempt, started_at, lease_until)
            SELECT id, 1, attempt_started_at, next_attempt_at FROM p WHERE attempt_started_at IS NOT NULL

@@ -1,14 +1,36 @@
-import { allowedTransitions, canTransition, type PaymentStatus, TERMINAL_STATUSES } from '../payments/status.js';
+import {
+  allowedTransitions,
+  canTransition,
+  PAYMENT_STATUSES,
+  type PaymentStatus,
+  SYNCED_STATUSES,
+  TERMINAL_STATUSES,
+} from '../payments/status.js';
 
 /**
- * SQL generated from the status machine, so statements enforce exactly the transitions
- * `payments/status.ts` allows. Built once at import from constants, never from input.
+ * Statuses as SQL text, from payments/status.ts: statements name a status or a set of statuses
+ * through these, never as a literal of their own. They go into the statement's text (not as
+ * parameters), so the planner still matches the partial indexes over open payments. Built once
+ * at import from constants, never from input.
  */
+
+/** Each status as an SQL string literal (its name in single quotes): STATUS_SQL.pending. */
+export const STATUS_SQL = Object.fromEntries(PAYMENT_STATUSES.map((status) => [status, `'${status}'`])) as Readonly<
+  Record<PaymentStatus, string>
+>;
+
+/** A set of statuses as an SQL list, for `IN (…)`. */
+export function statusListSql(statuses: readonly PaymentStatus[]): string {
+  return statuses.map((status) => STATUS_SQL[status]).join(', ');
+}
+
+/** Every (from, to) pair the machine allows, as `VALUES` rows. */
 export const ALLOWED_TRANSITIONS_VALUES = allowedTransitions()
-  .map(([from, to]) => `('${from}', '${to}')`)
+  .map(([from, to]) => `(${STATUS_SQL[from]}, ${STATUS_SQL[to]})`)
   .join(', ');
 
-export const TERMINAL_LIST = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+export const TERMINAL_LIST = statusListSql(TERMINAL_STATUSES);
+export const SYNCED_LIST = statusListSql(SYNCED_STATUSES);
 
 /**
  * The status change one statement makes, checked against the machine where the statement is
@@ -17,5 +39,14 @@ export const TERMINAL_LIST = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
  */
 export function transitionSql(from: PaymentStatus, to: PaymentStatus): { from: string; to: string } {
   if (!canTransition(from, to)) throw new Error(`the status machine forbids ${from} -> ${to}`);
-  return { from: `'${from}'`, to: `'${to}'` };
+  return { from: STATUS_SQL[from], to: STATUS_SQL[to] };
+}
+
+/**
+ * Like transitionSql, for a statement whose new status is a parameter, one of `targets` (a
+ * gateway's status): every one is checked against the machine. Returns `from` as an SQL literal.
+ */
+export function transitionFromSql(from: PaymentStatus, targets: readonly PaymentStatus[]): string {
+  for (const to of targets) transitionSql(from, to);
+  return STATUS_SQL[from];
 }

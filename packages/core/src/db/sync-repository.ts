@@ -1,9 +1,12 @@
 import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
-import type { GatewayStatus, PaymentStatus } from '../payments/status.js';
+import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
 import { TrackedPayments } from '../payments/tracked-payments.js';
 import { SYNC_REQUEST_CHANNEL } from '../runtime-config.js';
-import { ALLOWED_TRANSITIONS_VALUES, TERMINAL_LIST } from './sql-fragments.js';
+import { ALLOWED_TRANSITIONS_VALUES, statusListSql, TERMINAL_LIST } from './sql-fragments.js';
+
+/** The payments a gateway report may move (pending): what a cycle tracks by confirmation_id. */
+const TRACKED_LIST = statusListSql(GATEWAY_TRACKED_STATUSES);
 
 export interface GatewayChange {
   confirmationId: string;
@@ -27,7 +30,7 @@ export function createSyncRepository(sql: postgres.Sql) {
       const tracked = new TrackedPayments();
       const cursor = sql<TrackedRow[]>`
         SELECT confirmation_id, status, gateway_updated_at FROM payments
-        WHERE status = 'pending' AND confirmation_id IS NOT NULL`.cursor(10_000);
+        WHERE status IN (${sql.unsafe(TRACKED_LIST)}) AND confirmation_id IS NOT NULL`.cursor(10_000);
       for await (const rows of cursor) {
         for (const row of rows) tracked.add(row.confirmation_id, row.status, row.gateway_updated_at);
       }
@@ -74,7 +77,7 @@ export function createSyncRepository(sql: postgres.Sql) {
       if (missing.length > 0)
         await sql`
         UPDATE payments SET gateway_missing_since = COALESCE(gateway_missing_since, ${listedAt})
-        WHERE status = 'pending' AND confirmation_id = ANY(${missing}::text[])`;
+        WHERE status IN (${sql.unsafe(TRACKED_LIST)}) AND confirmation_id = ANY(${missing}::text[])`;
       await sql`
         UPDATE payments SET gateway_missing_since = NULL
         WHERE gateway_missing_since IS NOT NULL AND NOT (confirmation_id = ANY(${missing}::text[]))`;

@@ -1,10 +1,11 @@
 import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
-import type { GatewayStatus, TransitionSource } from '../payments/status.js';
+import { GATEWAY_STATUSES, type GatewayStatus, STATUS, type TransitionSource } from '../payments/status.js';
 import type { UnownedEntry } from '../protocol/matching.js';
 import { isUniqueViolation, prepared, type SqlParameter } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
+import { STATUS_SQL, transitionFromSql, transitionSql } from './sql-fragments.js';
 
 export interface StoredOwner {
   paymentId: string;
@@ -24,6 +25,11 @@ export interface GatewayAlarms {
   clockAlarm: string | null;
   listAlarm: string | null;
 }
+
+/** A link or a group takes the gateway entry's status: every gateway status may follow unconfirmed. */
+const takeEntryStatus = transitionFromSql(STATUS.unconfirmed, GATEWAY_STATUSES);
+const requeueing = transitionSql(STATUS.unconfirmed, STATUS.received);
+const rejecting = transitionSql(STATUS.unconfirmed, STATUS.rejected);
 
 /**
  * The statements that settle submissions whose outcome is unknown: the possible owners of
@@ -45,13 +51,16 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
     async loadOwners(): Promise<{ loadedAt: number; owners: StoredOwner[] }> {
       const [clock] = await sql<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
       // An unconfirmed payment's window is its ambiguous attempt; an attempt in flight runs to its lease.
-      const rows = await sql<OwnerRow[]>`
-        SELECT id, attempts, status = 'unconfirmed' AS unconfirmed,
-               CASE WHEN status = 'unconfirmed' THEN unconfirmed_from ELSE attempt_started_at END AS from_at,
-               CASE WHEN status = 'unconfirmed' THEN unconfirmed_until ELSE next_attempt_at END AS until_at,
-               window_from_gw, window_until_gw
-        FROM payments
-        WHERE status = 'unconfirmed' OR (status = 'received' AND attempt_started_at IS NOT NULL)`;
+      const rows = await prepared<OwnerRow>(
+        sql,
+        `SELECT id, attempts, status = ${STATUS_SQL.unconfirmed} AS unconfirmed,
+                CASE WHEN status = ${STATUS_SQL.unconfirmed} THEN unconfirmed_from ELSE attempt_started_at END AS from_at,
+                CASE WHEN status = ${STATUS_SQL.unconfirmed} THEN unconfirmed_until ELSE next_attempt_at END AS until_at,
+                window_from_gw, window_until_gw
+         FROM payments
+         WHERE status = ${STATUS_SQL.unconfirmed} OR (status = ${STATUS_SQL.received} AND attempt_started_at IS NOT NULL)`,
+        [],
+      );
       return { loadedAt: (clock?.now ?? new Date()).getTime(), owners: rows.map(toStoredOwner) };
     },
 
@@ -63,7 +72,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
         FROM unnest(${windows.map((w) => w.paymentId)}::uuid[], ${windows.map((w) => w.attempt)}::int[],
                     ${windows.map((w) => Math.floor(w.from))}::bigint[], ${windows.map((w) => Math.ceil(w.until))}::bigint[])
              AS w(id, attempt, from_gw, until_gw)
-        WHERE p.id = w.id AND p.attempts = w.attempt AND p.status = 'unconfirmed'`;
+        WHERE p.id = w.id AND p.attempts = w.attempt AND p.status = ${sql.unsafe(STATUS_SQL.unconfirmed)}`;
     },
 
     /** Links an unconfirmed payment to the entry found for it, if still on the attempt judged. */
@@ -77,15 +86,15 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
       try {
         return await one(
           `WITH cur AS (
-             SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = 'unconfirmed' FOR UPDATE
+             SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = ${takeEntryStatus} FOR UPDATE
            ), p AS (
              UPDATE payments p SET status = $4, confirmation_id = $3, gateway_created_at = $5, gateway_updated_at = $6,
                submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), last_synced_at = $7, unconfirmed_from = NULL,
                unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = NULL,
-               resolved_at = CASE WHEN $4 = 'pending' THEN NULL ELSE clock_timestamp() END, updated_at = clock_timestamp()
+               resolved_at = CASE WHEN $4 = ${STATUS_SQL.pending} THEN NULL ELSE clock_timestamp() END, updated_at = clock_timestamp()
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', $4, 'syncer', $8 FROM p
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${takeEntryStatus}, $4, 'syncer', $8 FROM p
            ) ${returning}`,
           [paymentId, attempt, entry.confirmationId, entry.status, entry.createdAt, entry.updatedAt, syncedAt, reason],
         );
@@ -103,14 +112,14 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
     async requeue(paymentId: string, attempt: number | null, source: TransitionSource, reason: string): Promise<Payment | null> {
       return one(
         `WITH cur AS (
-           SELECT id FROM payments WHERE id = $1 AND ($2::int IS NULL OR attempts = $2) AND status = 'unconfirmed' FOR UPDATE
+           SELECT id FROM payments WHERE id = $1 AND ($2::int IS NULL OR attempts = $2) AND status = ${requeueing.from} FOR UPDATE
          ), p AS (
-           UPDATE payments p SET status = 'received', next_attempt_at = clock_timestamp(), attempt_started_at = NULL,
+           UPDATE payments p SET status = ${requeueing.to}, next_attempt_at = clock_timestamp(), attempt_started_at = NULL,
              unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = $4,
              updated_at = clock_timestamp()
            FROM cur WHERE p.id = cur.id RETURNING p.*
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'received', $3, $4 FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${requeueing.from}, ${requeueing.to}, $3, $4 FROM p
          ) ${returning}`,
         [paymentId, attempt, source, reason],
       );
@@ -120,13 +129,13 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
     async rejectUnrecorded(paymentId: string, attempt: number, reason: string): Promise<Payment | null> {
       return one(
         `WITH cur AS (
-           SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = 'unconfirmed' FOR UPDATE
+           SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = ${rejecting.from} FOR UPDATE
          ), p AS (
-           UPDATE payments p SET status = 'rejected', unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
+           UPDATE payments p SET status = ${rejecting.to}, unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
              window_until_gw = NULL, last_error = $3, resolved_at = clock_timestamp(), updated_at = clock_timestamp()
            FROM cur WHERE p.id = cur.id RETURNING p.*
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, 'unconfirmed', 'rejected', 'syncer', $3 FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${rejecting.from}, ${rejecting.to}, 'syncer', $3 FROM p
          ) ${returning}`,
         [paymentId, attempt, reason],
       );
@@ -151,7 +160,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
             SELECT p.id FROM payments p
             JOIN unnest(${owners.map((o) => o.paymentId)}::uuid[], ${owners.map((o) => o.attempt)}::int[]) AS g(id, attempt)
               ON p.id = g.id AND p.attempts = g.attempt
-            WHERE p.status = 'unconfirmed' FOR UPDATE OF p
+            WHERE p.status = ${tx.unsafe(takeEntryStatus)} FOR UPDATE OF p
           ), p AS (
             UPDATE payments p SET status = ${status}, group_confirmation_ids = ${ids}::text[], unconfirmed_from = NULL,
               unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = ${reason},
@@ -159,7 +168,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
             FROM cur WHERE p.id = cur.id RETURNING p.id
           )
           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-          SELECT id, 'unconfirmed', ${status}, 'syncer', ${reason} FROM p`;
+          SELECT id, ${tx.unsafe(takeEntryStatus)}, ${status}, 'syncer', ${reason} FROM p`;
           if (updated.count !== owners.length) throw new GroupChanged();
           await tx`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)

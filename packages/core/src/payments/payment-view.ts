@@ -1,6 +1,7 @@
 import { isoTime } from '../iso-time.js';
 import type { PaymentResponse } from '../validators/payments.js';
 import type { Payment, PaymentEvent } from './payment.js';
+import { isOneOf, NOT_FAILED_STATUSES } from './status.js';
 
 const iso = (date: Date | null) => (date ? isoTime(date) : null);
 
@@ -14,7 +15,7 @@ export function toPaymentResponse(payment: Payment): PaymentResponse {
     receiver_account: payment.receiverAccount,
     memo: payment.memo,
     confirmation_id: payment.confirmationId,
-    failure_reason: payment.status === 'pending' || payment.status === 'settled' ? null : payment.lastError,
+    failure_reason: isOneOf(NOT_FAILED_STATUSES, payment.status) ? null : payment.lastError,
     created_at: isoTime(payment.createdAt),
     submitted_at: iso(payment.submittedAt),
     resolved_at: iso(payment.resolvedAt),

@@ -1,11 +1,25 @@
 /**
- * The payment status machine: the only place that decides which status may follow which.
- * SQL that changes statuses is generated from `allowedTransitions` (see payments-repository),
- * so the database enforces the same table as this code.
+ * The payment status machine: the only place that decides which status may follow which, and
+ * the only place a status or a set of statuses is spelled out. Code names a status as
+ * `STATUS.pending` and a set by its name here; SQL gets them as text from db/sql-fragments.ts.
+ * Statements that change statuses are checked against `canTransition` (transitionSql) or
+ * generated from `allowedTransitions` (applyGatewayChanges), so the database enforces the same
+ * table as this code.
  */
 
 export const PAYMENT_STATUSES = ['received', 'pending', 'unconfirmed', 'settled', 'returned', 'failed', 'rejected'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+/** Each status by name: `STATUS.unconfirmed`. Renaming one here is a change the compiler follows. */
+export const STATUS = {
+  received: 'received',
+  pending: 'pending',
+  unconfirmed: 'unconfirmed',
+  settled: 'settled',
+  returned: 'returned',
+  failed: 'failed',
+  rejected: 'rejected',
+} as const satisfies { readonly [S in PaymentStatus]: S };
 
 /** What the gateway reports. */
 export const GATEWAY_STATUSES = ['pending', 'settled', 'returned', 'failed'] as const;
@@ -13,6 +27,16 @@ export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
 
 export const TERMINAL_STATUSES = ['settled', 'returned', 'failed', 'rejected'] as const satisfies readonly PaymentStatus[];
 export const NON_TERMINAL_STATUSES = ['received', 'pending', 'unconfirmed'] as const satisfies readonly PaymentStatus[];
+
+/**
+ * The statuses a sync cycle may still change: accepted and tracked at the gateway, or an unknown
+ * outcome it settles from the gateway's list. A payment in one is as fresh as the last sync, and
+ * `?refresh=true` waits for a sync.
+ */
+export const SYNCED_STATUSES = ['pending', 'unconfirmed'] as const satisfies readonly PaymentStatus[];
+
+/** The statuses of a payment that has not failed (accepted, or settled): its last error is no failure reason. */
+export const NOT_FAILED_STATUSES = ['pending', 'settled'] as const satisfies readonly PaymentStatus[];
 
 /** Who caused a transition; written to payment_events.source. */
 export type TransitionSource = 'api' | 'syncer' | 'operator';
@@ -32,6 +56,11 @@ const allowed: Record<PaymentStatus, readonly PaymentStatus[]> = {
 
 export function isTerminal(status: PaymentStatus): boolean {
   return (TERMINAL_STATUSES as readonly PaymentStatus[]).includes(status);
+}
+
+/** Whether `status` is one of `statuses` (one of the sets above). */
+export function isOneOf<S extends PaymentStatus>(statuses: readonly S[], status: PaymentStatus): status is S {
+  return (statuses as readonly PaymentStatus[]).includes(status);
 }
 
 export function isPaymentStatus(value: string): value is PaymentStatus {

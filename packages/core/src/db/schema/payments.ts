@@ -14,6 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { PAYMENT_STATUSES } from '../../payments/status.js';
+import { STATUS_SQL, SYNCED_LIST } from '../sql-fragments.js';
 import { apiClients } from './api-clients.js';
 
 const statusList = sql.raw(PAYMENT_STATUSES.map((s) => `'${s}'`).join(', '));
@@ -73,10 +74,14 @@ export const payments = pgTable(
     index('payments_client_id_idx').on(t.clientId, t.id.desc()),
     index('payments_client_status_id_idx').on(t.clientId, t.status, t.id.desc()),
     // the syncer's work queues stay small: only rows that still need something
-    index('payments_due_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'received'`),
+    index('payments_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = ${sql.raw(STATUS_SQL.received)}`),
     // cleared each cycle, so kept small by a partial index
     index('payments_missing_idx').on(t.gatewayMissingSince).where(sql`${t.gatewayMissingSince} IS NOT NULL`),
-    index('payments_open_idx').on(t.status).where(sql`${t.status} IN ('pending', 'unconfirmed')`),
+    index('payments_open_idx')
+      .on(t.status)
+      .where(sql`${t.status} IN (${sql.raw(SYNCED_LIST)})`),
   ],
 );
 
