@@ -5,12 +5,12 @@ import {
   parseGatewayTime,
   type RawStatusEntry,
   type StatusEntry,
-  type TrackedPayments,
   toStatusEntry,
 } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
 import { type GatewayView, takeGatewayView } from './gateway-view.js';
 import { DecisionJournal } from './journal.js';
+import { TrackedPayments } from './tracked-payments.js';
 import { type ListTrust, settleUnconfirmed, type UnconfirmedResult } from './unconfirmed.js';
 
 export interface ReconcileResult extends UnconfirmedResult {
@@ -39,7 +39,8 @@ export async function reconcile(
   const { sync, gateway, logger, config } = deps;
   const startedAt = new Date();
   const previous = await sync.readSyncState();
-  const tracked = await sync.loadTracked();
+  const tracked = new TrackedPayments();
+  await sync.loadTracked((confirmationId, status, gatewayUpdatedAt) => tracked.add(confirmationId, status, gatewayUpdatedAt));
   // Before the list is requested: what the list is judged against.
   const view = await takeGatewayView(deps);
 

@@ -27,7 +27,6 @@ export * from './payments/delivery.js';
 export * from './payments/payment.js';
 export * from './payments/payment-view.js';
 export * from './payments/status.js';
-export * from './payments/tracked-payments.js';
 export * from './protocol/index.js';
 export * from './runtime-config.js';
 export * from './validators/admin.js';

@@ -1,7 +1,6 @@
 import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
 import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
-import { TrackedPayments } from '../payments/tracked-payments.js';
 import { SYNC_REQUEST_CHANNEL } from '../runtime-config.js';
 import { ALLOWED_TRANSITIONS_VALUES, statusListSql, TERMINAL_LIST } from './sql-fragments.js';
 
@@ -25,16 +24,19 @@ export interface SyncStats {
 /** The syncer's statements: bulk reconciliation of gateway statuses, and sync state. */
 export function createSyncRepository(sql: postgres.Sql) {
   return {
-    /** Every payment the gateway may still move (pending), by confirmation_id. */
-    async loadTracked(): Promise<TrackedPayments> {
-      const tracked = new TrackedPayments();
+    /**
+     * Streams every payment the gateway may still move (pending) to `add`, a batch of rows at a
+     * time: the syncer holds them in its own compact structure, never as one array of rows.
+     */
+    async loadTracked(
+      add: (confirmationId: string, status: PaymentStatus, gatewayUpdatedAt: Date | null) => void,
+    ): Promise<void> {
       const cursor = sql<TrackedRow[]>`
         SELECT confirmation_id, status, gateway_updated_at FROM payments
         WHERE status IN (${sql.unsafe(TRACKED_LIST)}) AND confirmation_id IS NOT NULL`.cursor(10_000);
       for await (const rows of cursor) {
-        for (const row of rows) tracked.add(row.confirmation_id, row.status, row.gateway_updated_at);
+        for (const row of rows) add(row.confirmation_id, row.status, row.gateway_updated_at);
       }
-      return tracked;
     },
 
     /**

@@ -1,4 +1,4 @@
-import { PAYMENT_STATUSES, type PaymentStatus } from './status.js';
+import { PAYMENT_STATUSES, type PaymentStatus } from '@pt/core';
 
 const STATUS_CODE = new Map<PaymentStatus, number>(PAYMENT_STATUSES.map((status, code) => [status, code]));
 
