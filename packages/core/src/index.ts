@@ -24,6 +24,7 @@ export * from './logging/request-line.js';
 export * from './money.js';
 export * from './payments/careful-mode-state.js';
 export * from './payments/delivery.js';
+export * from './payments/delivery-parts.js';
 export * from './payments/payment.js';
 export * from './payments/payment-view.js';
 export * from './payments/status.js';
