@@ -26,27 +26,55 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   let lastSweep = 0;
   let unlisten: (() => Promise<void>) | undefined;
 
+  /**
+   * Runs one of the cycle's jobs. A job that fails is logged and retried next cycle; it never
+   * keeps the others from running. What a job did is logged at info when it did something, at
+   * debug otherwise: a cycle every few seconds would drown the log. Returns whether it succeeded.
+   */
+  async function runJob<Result extends object>(job: {
+    run: () => Promise<Result>;
+    eventful: (result: Result) => boolean;
+    done: string;
+    failed: string;
+    onFailure?: (message: string) => Promise<void>;
+  }): Promise<boolean> {
+    try {
+      const result = await job.run();
+      const fields: object = result;
+      logger[job.eventful(result) ? 'info' : 'debug'](fields, job.done);
+      return true;
+    } catch (error) {
+      logger.error({ err: error }, `${job.failed}; will retry next cycle`);
+      await job.onFailure?.(error instanceof Error ? error.message : String(error)).catch(() => {});
+      return false;
+    }
+  }
+
   async function runCycle() {
     if (await leadership.acquire()) {
-      try {
-        const result = await reconcile(deps, journal);
-        // Quiet when nothing happened: a cycle every few seconds would drown the log.
-        const eventful =
-          result.changed + result.linked + result.requeued + result.rejected + result.grouped + result.foreign + result.skipped >
-          0;
-        logger[eventful ? 'info' : 'debug'](result, 'reconciled with gateway');
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        logger.error({ err: message }, 'reconciliation failed; will retry next cycle');
-        await deps.sync.saveSyncError(message).catch(() => {});
-      }
+      await runJob({
+        run: () => reconcile(deps, journal),
+        eventful: (r) => r.changed + r.linked + r.requeued + r.rejected + r.grouped + r.foreign + r.skipped > 0,
+        done: 'reconciled with gateway',
+        failed: 'reconciliation failed',
+        // The admin report shows the sync's last error (sync_state.last_error).
+        onFailure: (message) => deps.sync.saveSyncError(message),
+      });
     }
-    const resubmitted = await resubmitDue(deps);
-    if (resubmitted.sent > 0) logger.info(resubmitted, 're-submitted queued payments');
+    await runJob({
+      run: () => resubmitDue(deps),
+      eventful: (r) => r.sent > 0,
+      done: 're-submitted queued payments',
+      failed: 're-submission failed',
+    });
     if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
-      lastSweep = Date.now();
-      const expired = await deps.idempotency.deleteExpired(config.IDEMPOTENCY_TTL_HOURS * 3_600_000);
-      if (expired > 0) logger.info({ expired }, 'deleted expired idempotency keys');
+      const swept = await runJob({
+        run: async () => ({ expired: await deps.idempotency.deleteExpired(config.IDEMPOTENCY_TTL_HOURS * 3_600_000) }),
+        eventful: (r) => r.expired > 0,
+        done: 'deleted expired idempotency keys',
+        failed: 'deleting expired idempotency keys failed',
+      });
+      if (swept) lastSweep = Date.now();
     }
   }
 
