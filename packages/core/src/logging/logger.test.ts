@@ -64,6 +64,11 @@ describe('createLogger', () => {
     expect(second?.err?.message).toBe('thrown directly');
   });
 
+  test('writes an err that is not an Error as it is', async () => {
+    const capture = await logOnce((logger) => logger.warn({ err: 'connect ECONNREFUSED 127.0.0.1:9' }, 'GET /status failed'));
+    expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({ err: 'connect ECONNREFUSED 127.0.0.1:9' });
+  });
+
   test('writes a Date as its ISO string', async () => {
     const capture = await logOnce((logger) => logger.info({ at: new Date('2026-01-01T00:00:00Z') }, 'dated'));
     expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({ at: '2026-01-01T00:00:00.000Z' });

@@ -61,7 +61,12 @@ export function scrubLogValue(value: unknown, depth = 0): unknown {
   return copy ?? value;
 }
 
-/** pino's error serializer, then the same scrubbing: an error's own fields may hold anything. */
+/**
+ * pino's error serializer, then the same scrubbing: an error's own fields may hold anything. The
+ * serializer returns what is not error-like as it is (an `err` that is a message string): only an
+ * object is copied, so its fields are scrubbed; a string spread would become one field per character.
+ */
 export function scrubbedError(error: Error): unknown {
-  return scrubLogValue({ ...pino.stdSerializers.err(error) });
+  const serialized: unknown = pino.stdSerializers.err(error);
+  return scrubLogValue(typeof serialized === 'object' && serialized !== null ? { ...serialized } : serialized);
 }
