@@ -34,23 +34,11 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
-export const envNumber = (fallback: number, min = 0) =>
-  z.preprocess(emptyAsUndefined, z.coerce.number().min(min).default(fallback));
-
 export const envUrl = () => z.preprocess(emptyAsUndefined, z.url().optional());
 
 /** A URL the process cannot run without (`make run-app` fills these in when they are unset). */
 export const requiredUrl = () =>
   z.preprocess(emptyAsUndefined, z.url({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a URL') }));
-
-export const envBool = (fallback: boolean) =>
-  z.preprocess(
-    emptyAsUndefined,
-    z
-      .enum(['true', 'false', '1', '0'])
-      .default(fallback ? 'true' : 'false')
-      .transform((v) => v === 'true' || v === '1'),
-  );
 
 export const logLevel = z.preprocess(
   emptyAsUndefined,

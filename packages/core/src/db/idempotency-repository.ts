@@ -42,11 +42,6 @@ export function createIdempotencyRepository(sql: postgres.Sql) {
         WHERE client_id = ${clientId} AND key = ${key}`;
     },
 
-    /** Forgets a claim whose request failed before creating anything, so a retry can run. */
-    async release(clientId: string, key: string): Promise<void> {
-      await sql`DELETE FROM idempotency_keys WHERE client_id = ${clientId} AND key = ${key} AND payment_id IS NULL`;
-    },
-
     /** Deletes records older than the retention; returns how many. */
     async deleteExpired(olderThanMs: number): Promise<number> {
       const result = await sql`DELETE FROM idempotency_keys WHERE created_at < now() - ${olderThanMs} * interval '1 millisecond'`;
