@@ -2,8 +2,8 @@
  * The apps as shipped: each entry bundled by esbuild into one JavaScript file that plain
  * `node` runs, with no TypeScript loader in the process. tsx stays the development runner;
  * the Docker image and `make bench` run these bundles. Loading the code through tsx costs the
- * syncer ~50 MB of resident memory (measured at 1M gateway entries: 171 MB under tsx against
- * 139 MB bundled, same flags), so production never runs it that way.
+ * syncer tens of MB of resident memory (figures in bench/README.md), so production never runs
+ * it that way.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,7 +1,8 @@
 /**
  * Raw postgres.js without HTTP: QUERIES `SELECT id … WHERE id = $1` at 50 in flight on a pool
- * of 10 (STACK.md's measurement), with the postgres.js module given in PG_MODULE (stock or
- * patched). Sends { queriesPerSecond, cpuMicrosPerQuery } to the parent over IPC.
+ * of 10 (the measurement that found the slowdown the patch fixes; see case 5 in bench/README.md),
+ * with the postgres.js module given in PG_MODULE (stock or patched). Sends
+ * { queriesPerSecond, cpuMicrosPerQuery } to the parent over IPC.
  */
 import type postgresType from 'postgres';
 

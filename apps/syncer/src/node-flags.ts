@@ -3,10 +3,10 @@
  *
  * The syncer's live heap is small and bounded (~20 MB of code and state, plus ~100 bytes per
  * pending payment), but it allocates fast while it parses GET /status. With V8's defaults the
- * heap grows to four times its live size before a full collection: 205 MB of peak RSS for one
- * cycle over 1M gateway entries. A declared old-space ceiling puts V8 in its small-heap mode,
- * where the heap grows by about 1.6× before collecting, and smaller semi-spaces keep the young
- * generation at 8 MB: the same cycle peaks at 139 MB, in the same time (measured by `make bench`).
+ * heap grows to four times its live size before a full collection. A declared old-space ceiling
+ * puts V8 in its small-heap mode, where the heap grows by about 1.6× before collecting, and
+ * smaller semi-spaces keep the young generation at 8 MB: a cycle over 1M gateway entries peaks
+ * much lower, in the same time (`make bench`; figures in bench/README.md).
  *
  * 512 MB is a ceiling, not a budget: it leaves room for a few million pending payments.
  * Raise it (the last flag given wins) for a larger backlog.

@@ -78,9 +78,8 @@ function rateLimitKey(app: FastifyInstance, request: FastifyRequest): string {
  * -remaining and -reset (seconds); a refused one is a 429 problem with Retry-After.
  *
  * A synchronous onRequest hook. @fastify/rate-limit, used before, does the same through three
- * awaited promises per request: under the bench's GET load the API spent 4–16 µs more per GET
- * with it than with no limiter (medians 83 and 72 µs over five alternating rounds). Counts are
- * per process, as they were.
+ * awaited promises per request, a measurable share of the API's CPU per GET under the bench's
+ * GET load (figures in bench/README.md). Counts are per process, as they were.
  */
 export const rateLimitPlugin = fp(async (app: FastifyInstance) => {
   const { config } = app.deps;

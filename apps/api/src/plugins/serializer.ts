@@ -12,7 +12,8 @@ type JsonSchema = Record<string, unknown>;
  * fastify-type-provider-zod's serializer re-validated every answer with zod, then ran
  * JSON.stringify: a uuid and five timestamp regexes per payment, on data our own code built
  * from typed database rows (the handler's return type is checked against the same schema at
- * compile time). That was ~6% of the API's CPU on GET /payments/{id} (`make bench` profile).
+ * compile time). It showed in the API's CPU profile on GET /payments/{id} (`make bench`; figures
+ * in bench/README.md).
  * fast-json-stringify writes only the declared properties, as zod's output did, and throws on
  * a missing required one (a 500, logged).
  */

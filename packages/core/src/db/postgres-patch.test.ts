@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
 /**
- * postgres.js 3.4.9 slows down under sustained load (see /work/shared/STACK.md and
- * patches/postgres@3.4.9.patch): its Queue's remove() scans the spent slots that are only
- * dropped when a queue drains. pnpm's patchedDependencies applies the fix at install; these
- * tests fail if an install ever resolves the unpatched package (a version bump, a lost patch).
+ * postgres.js 3.4.9 slows down under sustained load: its Queue's remove() scans the spent slots
+ * that are only dropped when a queue drains, and under steady load the connection queues never
+ * drain, so every remove() scans an ever-longer array. patches/postgres@3.4.9.patch searches from
+ * the live part only; pnpm's patchedDependencies applies it at install (pnpm-workspace.yaml), and
+ * `make bench` measures it (bench/README.md, case 5). These tests fail if an install ever resolves
+ * the unpatched package (a version bump, a lost patch).
  */
 
 interface Queue<T> {

@@ -180,8 +180,8 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 /**
  * A deadline for a whole submit (connect, send, answer), disarmed when the submit ends. It is an
  * EventEmitter with `aborted` and `reason`, which undici takes as a request's `signal` as it takes
- * an AbortSignal: an AbortController with its listeners costs ~4.5 µs per submit, this ~0.6 µs
- * (micro-benchmark), at one submit per payment.
+ * an AbortSignal, at a fraction of the cost of an AbortController with its listeners, at one
+ * submit per payment (micro-benchmark; figures in bench/README.md).
  */
 class Deadline extends EventEmitter {
   aborted = false;

@@ -2,9 +2,10 @@ import { pino } from 'pino';
 
 /**
  * Lines gathered into ~4 KiB writes, handed to a writer (pino's SonicBoom) as one string. One
- * write(2) per line cost a quarter of the API's CPU at thousands of requests a second; SonicBoom's
- * own buffering (`minLength`) re-measures its whole pending buffer, a growing string, on every
- * line (~2.5 µs a line at 4 KiB, more with a larger buffer). Lines wait at most `maxDelayMs`.
+ * write(2) per line was a large share of the API's CPU at thousands of requests a second, and
+ * SonicBoom's own buffering (`minLength`) re-measures its whole pending buffer, a growing string,
+ * on every line, the more the larger the buffer (figures in bench/README.md). Lines wait at most
+ * `maxDelayMs`.
  */
 export class LineBatcher implements pino.DestinationStream {
   private lines: string[] = [];

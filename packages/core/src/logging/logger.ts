@@ -29,8 +29,8 @@ export function loggerOutput(logger: Logger): LoggerOutput | undefined {
 /**
  * createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts, in what
  * is logged, in child loggers' bindings and in serialized errors. This walk replaces pino's
- * `redact` option: that clones every object a wildcard path could reach, ~4 KB of garbage per
- * request log line and per request's child logger, measured at thousands of requests a second.
+ * `redact` option: that clones every object a wildcard path could reach, garbage on every request
+ * log line and every request's child logger at thousands of requests a second (bench/README.md).
  */
 export function createLogger({ name, level = 'info', destination }: CreateLoggerOptions): Logger {
   // pino's default base plus the name, given explicitly so requestLineWriter can write the same.

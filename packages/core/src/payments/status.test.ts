@@ -14,7 +14,7 @@ import {
   TERMINAL_STATUSES,
 } from './status.js';
 
-/** The machine as DESIGN.md states it, written out independently of the code under test. */
+/** The machine as the README's "Statuses" section states it, written out independently of the code under test. */
 const EXPECTED: Record<PaymentStatus, readonly PaymentStatus[]> = {
   received: ['pending', 'rejected', 'unconfirmed'],
   pending: ['settled', 'returned', 'failed'],
