@@ -34,7 +34,7 @@ export const sharedEnvSchema = z.object({
   /** A gateway's Retry-After is honoured up to this, so a huge value cannot park a payment. */
   GATEWAY_RETRY_AFTER_CAP_MS: envInt(300_000, 0, 86_400_000),
   /** Careful mode: this many unknown outcomes within CAREFUL_WITHIN_MS switch it on... */
-  CAREFUL_ENTER_AFTER: envInt(3, 1, 1000),
+  CAREFUL_ENTER_AFTER: envInt(2, 1, 1000),
   CAREFUL_WITHIN_MS: envInt(60_000, 1, 86_400_000),
   /** ...and this many accepted sends in a row switch it off. */
   CAREFUL_EXIT_AFTER: envInt(3, 1, 1000),
