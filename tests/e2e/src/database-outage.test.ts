@@ -36,7 +36,7 @@ describe('a database outage', () => {
     expect((await client.get('/healthz')).status).toBe(200);
   });
 
-  it('recovers by itself when the database returns: reads, writes, readiness and the syncer', async () => {
+  it('recovers by itself when the database returns: reads, writes, readiness and the syncer', { timeout: 90_000 }, async () => {
     system.dbProxy?.restore();
     await eventually(async () => ((await client.get('/readyz')).status === 200 ? true : undefined), { what: 'readyz' });
     const after = await client.post<PaymentResponse>('/payments', {
@@ -51,7 +51,9 @@ describe('a database outage', () => {
           const read = await client.get<PaymentResponse>(`/payments/${id}`);
           return read.body.status === 'settled' ? read.body : undefined;
         },
-        { what: `payment ${id} settled after the outage` },
+        // The syncer's lock check can stay stuck 10-15 s after the database returns (postgres.js
+        // keeps retrying the cut connection): recovery is what this asserts, not its speed.
+        { what: `payment ${id} settled after the outage`, timeoutMs: 40_000 },
       );
       expect(settled.resolved_at).not.toBeNull();
     }
