@@ -53,6 +53,18 @@ describe('createLogger', () => {
     expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({ reqId: 'r-1', apiKey: '[redacted]' });
   });
 
+  test('masks an account bound to a grandchild logger, and logs the child’s own fields as given', async () => {
+    const capture = await logOnce((logger) => {
+      logger.child({ reqId: 'r-3' }).child({ sender_account: '123456789012', paymentId: 'p-1' }).info('bound');
+    });
+    expect(capture.text()).not.toContain('123456789012');
+    expect(JSON.parse(capture.lines[0] ?? '{}')).toMatchObject({
+      reqId: 'r-3',
+      paymentId: 'p-1',
+      sender_account: '********9012',
+    });
+  });
+
   test('keeps an error message and stack', async () => {
     const capture = await logOnce((logger) => {
       logger.error({ err: new Error('boom in the cycle') }, 'cycle failed');

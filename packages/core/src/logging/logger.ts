@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { type Logger, type LoggerOptions, pino } from 'pino';
 import { stdoutLines } from './line-batcher.js';
-import { scrubbedError, scrubLogValue } from './redaction.js';
+import { scrubbedError, scrubbingSerializers, scrubLogValue } from './redaction.js';
 
 export type { Logger };
 
@@ -28,7 +28,7 @@ export function loggerOutput(logger: Logger): LoggerOutput | undefined {
 
 /**
  * createLogger({ name }) → a JSON pino logger that redacts secrets and masks accounts, in what
- * is logged, in child loggers' bindings and in serialized errors. This walk replaces pino's
+ * is logged, in child loggers' bindings (scrubbingSerializers) and in serialized errors. This walk replaces pino's
  * `redact` option: that clones every object a wildcard path could reach, garbage on every request
  * log line and every request's child logger at thousands of requests a second (bench/README.md).
  */
@@ -38,7 +38,7 @@ export function createLogger({ name, level = 'info', destination }: CreateLogger
   const options: LoggerOptions = {
     base: bindings,
     level,
-    serializers: { err: scrubbedError },
+    serializers: { ...scrubbingSerializers, err: scrubbedError },
     formatters: {
       bindings: (fields) => scrubLogValue(fields) as pino.Bindings,
       log: (object) => scrubLogValue(object) as Record<string, unknown>,
@@ -47,15 +47,5 @@ export function createLogger({ name, level = 'info', destination }: CreateLogger
   const target = destination ?? stdoutLines();
   const logger = pino(options, target);
   outputs.set(logger, { destination: target, bindings });
-  // pino applies `formatters.bindings` to the root's bindings only: child() resets it to an
-  // identity for the child unless that call passes its own `formatters`. Its public options
-  // reach a child's bindings only through `serializers`, one top-level key at a time (a secret
-  // nested in an object binding would pass), or `hooks.streamWrite`, a parse of every line.
-  // So a child's (and a grandchild's: each inherits this method) are scrubbed here, once, when
-  // it is created.
-  const child = logger.child;
-  logger.child = function scrubbedChild(this: Logger, childBindings, childOptions) {
-    return child.call(this, scrubLogValue(childBindings) as pino.Bindings, childOptions);
-  } as Logger['child'];
   return logger;
 }

@@ -19,6 +19,21 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
 
 const REDACTED = '[redacted]';
 
+/**
+ * One serializer per secret and account field name. pino applies serializers to the keys of a
+ * child logger's bindings as well as to logged objects, and every child inherits them (its
+ * `formatters.bindings` applies to the root's bindings only), so a secret or an account bound at
+ * the top level of any child, grandchild included, is scrubbed. An object bound under another
+ * name is not walked: bind flat values (ids, names), as the apps do.
+ */
+export const scrubbingSerializers: Readonly<Record<string, (value: unknown) => unknown>> = Object.fromEntries([
+  ...[...SECRET_FIELDS].map((field) => [field, (value: unknown) => (value === undefined ? value : REDACTED)]),
+  ...[...ACCOUNT_FIELDS].map((field) => [
+    field,
+    (value: unknown) => (typeof value === 'string' ? maskAccount(value) : scrubLogValue(value)),
+  ]),
+]);
+
 /** "1234567890" → "******7890". Anything shorter than five characters is fully masked. */
 export function maskAccount(account: string): string {
   if (account.length <= 4) return '*'.repeat(account.length);
