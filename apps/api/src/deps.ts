@@ -7,14 +7,14 @@ import {
   createHealthRepository,
   createIdempotencyRepository,
   createSql,
-  createSyncRepository,
+  createSyncStateRepository,
   createUnconfirmedRepository,
   type DeliveryParts,
   type HealthRepository,
   type IdempotencyRepository,
   type Logger,
   type SqlClient,
-  type SyncRepository,
+  type SyncStateRepository,
   type UnconfirmedRepository,
 } from '@pt/core';
 import type { ApiConfig } from './config.js';
@@ -28,7 +28,7 @@ export interface ApiDeps extends DeliveryParts {
   clients: ApiClientsRepository;
   health: HealthRepository;
   idempotency: IdempotencyRepository;
-  sync: SyncRepository;
+  syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
   close(): Promise<void>;
 }
@@ -51,7 +51,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     clients: createApiClientsRepository(sql),
     health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
-    sync: createSyncRepository(sql),
+    syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),
     async close() {
       await delivery.gateway.close();

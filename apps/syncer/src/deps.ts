@@ -1,14 +1,16 @@
 import {
   createDeliveryParts,
+  createGatewayChangesRepository,
   createIdempotencyRepository,
   createSql,
-  createSyncRepository,
+  createSyncStateRepository,
   createUnconfirmedRepository,
   type DeliveryParts,
+  type GatewayChangesRepository,
   type IdempotencyRepository,
   type Logger,
   type SqlClient,
-  type SyncRepository,
+  type SyncStateRepository,
   type UnconfirmedRepository,
 } from '@pt/core';
 import type { SyncerConfig } from './config.js';
@@ -18,7 +20,8 @@ export interface SyncerDeps extends DeliveryParts {
   config: SyncerConfig;
   logger: Logger;
   sql: SqlClient;
-  sync: SyncRepository;
+  changes: GatewayChangesRepository;
+  syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
   idempotency: IdempotencyRepository;
   close(): Promise<void>;
@@ -37,7 +40,8 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
     logger,
     sql,
     ...delivery,
-    sync: createSyncRepository(sql),
+    changes: createGatewayChangesRepository(sql),
+    syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),
     idempotency: createIdempotencyRepository(sql),
     async close() {

@@ -33,14 +33,16 @@ export interface ReconcileResult extends UnconfirmedResult {
  * by the tracked payments and the open windows, not by the size of the gateway's history.
  */
 export async function reconcile(
-  deps: Pick<SyncerDeps, 'sync' | 'attempts' | 'unconfirmed' | 'gateway' | 'logger' | 'config'>,
+  deps: Pick<SyncerDeps, 'changes' | 'syncState' | 'attempts' | 'unconfirmed' | 'gateway' | 'logger' | 'config'>,
   journal: DecisionJournal = new DecisionJournal(deps.logger),
 ): Promise<ReconcileResult> {
-  const { sync, gateway, logger, config } = deps;
+  const { changes: gatewayChanges, syncState, gateway, logger, config } = deps;
   const startedAt = new Date();
-  const previous = await sync.readSyncState();
+  const previous = await syncState.readSyncState();
   const tracked = new TrackedPayments();
-  await sync.loadTracked((confirmationId, status, gatewayUpdatedAt) => tracked.add(confirmationId, status, gatewayUpdatedAt));
+  await gatewayChanges.loadTracked((confirmationId, status, gatewayUpdatedAt) =>
+    tracked.add(confirmationId, status, gatewayUpdatedAt),
+  );
   // Before the list is requested: what the list is judged against.
   const view = await takeGatewayView(deps);
 
@@ -56,7 +58,7 @@ export async function reconcile(
     if (changes.length === 0) return;
     const batch = changes;
     changes = [];
-    changed += await sync.applyGatewayChanges(batch, startedAt);
+    changed += await gatewayChanges.applyGatewayChanges(batch, startedAt);
   };
   const skip = (raw: RawStatusEntry) => {
     skipped++;
@@ -117,7 +119,7 @@ export async function reconcile(
   if (view.clockAlarm)
     journal.note('gateway-clock', view.clockAlarm, 'error', { alarm: view.clockAlarm }, 'ALARM: gateway clock');
   // Tracked payments the list did not hold are flagged for an operator.
-  await sync.markMissing(missing, startedAt);
+  await gatewayChanges.markMissing(missing, startedAt);
   const settled = await settleUnconfirmed(deps, view, kept, trust, startedAt, journal);
   await deps.unconfirmed.saveGatewayView({
     clockOffsetLowMs: view.eras.at(-1)?.low ?? null,
@@ -127,7 +129,7 @@ export async function reconcile(
     foreignWatermarkGw: nextForeignMark(view, trust, settled, config.GATEWAY_MAX_RECORDING_DELAY_MS),
   });
   const cycleMs = Date.now() - startedAt.getTime();
-  await sync.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
+  await syncState.saveSyncStats({ lastSyncedAt: startedAt, cycleMs, entries: stream.entries, changed, orphans: settled.orphans });
   return {
     entries: stream.entries,
     skipped: stream.skipped + skipped,

@@ -58,7 +58,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
         done: 'reconciled with gateway',
         failed: 'reconciliation failed',
         // The admin report shows the sync's last error (sync_state.last_error).
-        onFailure: (message) => deps.sync.saveSyncError(message),
+        onFailure: (message) => deps.syncState.saveSyncError(message),
       });
     }
     await runJob({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSyncRepository } from '@pt/core';
+import { createGatewayChangesRepository } from '@pt/core';
 import type { FaultConfig } from '@pt/gateway-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -167,7 +167,7 @@ describe('a status list that fails, and statuses that must not move', () => {
   });
 
   it('enforces both rules in the bulk SQL itself, whatever the caller decided', async () => {
-    const sync = createSyncRepository(system.sql);
+    const sync = createGatewayChangesRepository(system.sql);
     const at = new Date('2026-01-01T12:00:00Z');
     const terminal = await insertTracked('settled', at);
     const open = await insertTracked('pending', at);

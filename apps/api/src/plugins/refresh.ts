@@ -15,16 +15,16 @@ declare module 'fastify' {
  * refreshes share one request and one wait, so a burst causes one gateway fetch.
  */
 export const refreshPlugin = fp(async (app: FastifyInstance) => {
-  const { sync, payments, config } = app.deps;
+  const { syncState, payments, config } = app.deps;
   let shared: Promise<void> | null = null;
 
   async function requestAndWait(): Promise<void> {
     const askedAt = Date.now();
-    await sync.requestSync();
+    await syncState.requestSync();
     const deadline = askedAt + config.REFRESH_WAIT_MS;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      const state = await sync.readSyncState();
+      const state = await syncState.readSyncState();
       if (state?.lastSyncedAt && state.lastSyncedAt.getTime() >= askedAt) return;
     }
   }

@@ -1,7 +1,6 @@
 import type postgres from 'postgres';
 import { isoTime } from '../iso-time.js';
 import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
-import { SYNC_REQUEST_CHANNEL } from '../runtime-config.js';
 import { ALLOWED_TRANSITIONS_VALUES, statusListSql, TERMINAL_LIST } from './sql-fragments.js';
 
 /** The payments a gateway report may move (pending): what a cycle tracks by confirmation_id. */
@@ -13,16 +12,8 @@ export interface GatewayChange {
   updatedAt: Date;
 }
 
-export interface SyncStats {
-  lastSyncedAt: Date;
-  cycleMs: number;
-  entries: number;
-  changed: number;
-  orphans: number;
-}
-
-/** The syncer's statements: bulk reconciliation of gateway statuses, and sync state. */
-export function createSyncRepository(sql: postgres.Sql) {
+/** The reconciliation's statements: what a cycle tracks, and the gateway's changes applied in bulk. */
+export function createGatewayChangesRepository(sql: postgres.Sql) {
   return {
     /**
      * Streams every payment the gateway may still move (pending) to `add`, a batch of rows at a
@@ -84,39 +75,6 @@ export function createSyncRepository(sql: postgres.Sql) {
         UPDATE payments SET gateway_missing_since = NULL
         WHERE gateway_missing_since IS NOT NULL AND NOT (confirmation_id = ANY(${missing}::text[]))`;
     },
-
-    /** Wakes the syncers now (they LISTEN on SYNC_REQUEST_CHANNEL): `?refresh=true`. */
-    async requestSync(): Promise<void> {
-      await sql`SELECT pg_notify(${SYNC_REQUEST_CHANNEL}, '')`;
-    },
-
-    async saveSyncStats(stats: SyncStats): Promise<void> {
-      await sql`
-        INSERT INTO sync_state (name, last_synced_at, last_cycle_ms, last_entries, last_changed, last_orphans, last_error, updated_at)
-        VALUES ('gateway', ${stats.lastSyncedAt}, ${stats.cycleMs}, ${stats.entries}, ${stats.changed}, ${stats.orphans}, NULL, now())
-        ON CONFLICT (name) DO UPDATE SET last_synced_at = EXCLUDED.last_synced_at, last_cycle_ms = EXCLUDED.last_cycle_ms,
-          last_entries = EXCLUDED.last_entries, last_changed = EXCLUDED.last_changed, last_orphans = EXCLUDED.last_orphans,
-          last_error = NULL, max_entries = GREATEST(sync_state.max_entries, EXCLUDED.last_entries), updated_at = now()`;
-    },
-
-    async saveSyncError(message: string): Promise<void> {
-      await sql`
-        INSERT INTO sync_state (name, last_error, updated_at) VALUES ('gateway', ${message}, now())
-        ON CONFLICT (name) DO UPDATE SET last_error = EXCLUDED.last_error, updated_at = now()`;
-    },
-
-    async readSyncState(): Promise<{ lastSyncedAt: Date | null; lastError: string | null; maxEntries: number | null } | null> {
-      const [row] = await sql<
-        SyncStateRow[]
-      >`SELECT last_synced_at, last_error, max_entries FROM sync_state WHERE name = 'gateway'`;
-      return row
-        ? {
-            lastSyncedAt: row.last_synced_at,
-            lastError: row.last_error,
-            maxEntries: row.max_entries == null ? null : Number(row.max_entries),
-          }
-        : null;
-    },
   };
 }
 
@@ -127,11 +85,4 @@ interface TrackedRow {
   gateway_updated_at: Date | null;
 }
 
-/** The sync's freshness (max_entries is a bigint: a string from postgres.js). */
-interface SyncStateRow {
-  last_synced_at: Date | null;
-  last_error: string | null;
-  max_entries: string | null;
-}
-
-export type SyncRepository = ReturnType<typeof createSyncRepository>;
+export type GatewayChangesRepository = ReturnType<typeof createGatewayChangesRepository>;
