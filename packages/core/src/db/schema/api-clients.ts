@@ -22,6 +22,28 @@ export const apiKeys = pgTable(
     secretHash: text('secret_hash').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** After this the key is refused (set on the old key by a rotation, after its grace period). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** When the key last authenticated a request (updated at most once a minute per key). */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
   },
   (t) => [index('api_keys_client_id_idx').on(t.clientId)],
+);
+
+/**
+ * The accounts a client may send payments from, registered by an admin. An account has one
+ * owner: POST /payments from any other account is refused before anything is stored.
+ */
+export const clientAccounts = pgTable(
+  'client_accounts',
+  {
+    account: text('account').primaryKey(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => apiClients.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Who registered it: an admin key's public id, or `cli` for `make account-add`. */
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [index('client_accounts_client_id_idx').on(t.clientId)],
 );

@@ -130,6 +130,8 @@ export const paymentEvents = pgTable(
     toStatus: text('to_status').notNull(),
     source: text('source').notNull(),
     reason: text('reason'),
+    /** Who caused it when a person did: the admin key's public id (source `operator`). */
+    actor: text('actor'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('payment_events_payment_id_idx').on(t.paymentId, t.id)],
