@@ -2,10 +2,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type postgres from 'postgres';
 import { uuidv7 } from 'uuidv7';
 
+/** A client as one of its keys authenticates it. */
 export interface ApiClient {
   id: string;
   name: string;
   isAdmin: boolean;
+  /** The public id of the key in use: what audit records and rate limits name (never the secret). */
+  keyId: string;
 }
 
 const KEY_PATTERN = /^pt_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -27,8 +30,8 @@ interface ApiClientRow {
   is_admin: boolean;
 }
 
-function toApiClient(row: ApiClientRow): ApiClient {
-  return { id: row.id, name: row.name, isAdmin: row.is_admin };
+function toApiClient(row: ApiClientRow, keyId: string): ApiClient {
+  return { id: row.id, name: row.name, isAdmin: row.is_admin, keyId };
 }
 
 /** API clients and their keys. A key is shown once, at creation; only its hash is stored. */
@@ -55,7 +58,7 @@ export function createApiClientsRepository(sql: postgres.Sql) {
         if (!row) throw new Error(`client ${name} vanished while creating its key`);
         await tx`
           INSERT INTO api_keys (key_id, client_id, secret_hash) VALUES (${keyId}, ${row.id}, ${hashSecret(secret).toString('hex')})`;
-        return { client: toApiClient(row), apiKey: `pt_${keyId}_${secret}`, created: inserted.length > 0 };
+        return { client: toApiClient(row, keyId), apiKey: `pt_${keyId}_${secret}`, created: inserted.length > 0 };
       });
     },
 
@@ -70,7 +73,7 @@ export function createApiClientsRepository(sql: postgres.Sql) {
       const expected = Buffer.from(row.secret_hash, 'hex');
       const actual = hashSecret(parsed.secret);
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-      return toApiClient(row);
+      return toApiClient(row, parsed.keyId);
     },
 
     /** Revokes every live key of the named client; returns how many. The client and its payments stay. */
