@@ -1,0 +1,236 @@
+import { appendFileSync } from 'node:fs';
+import type { PaymentResponse } from '@pt/core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, type System, startSystem } from '../harness.js';
+import { bodyText, checkAnswer, counts, RUNS } from '../hostile-input.js';
+
+/**
+ * The operator's routes (/admin), admin keys only. GET /admin/metrics and a successful
+ * POST /admin/gateway/acknowledge are checked in their context in untrusted-gateway.test.ts.
+ */
+
+type Report = {
+  unconfirmed: Array<{ id: string; reason: string | null; window_from: string | null }>;
+  orphans: unknown[];
+  stale_pending: Array<{ id: string }>;
+  missing_at_gateway: Array<{ id: string }>;
+};
+type Events = { items: Array<{ from_status: string | null; to_status: string; source: string; reason: string | null }> };
+
+// One system for the operator's tests, which run in order. No syncer: unconfirmed payments stay
+// put until the operator acts (or a test starts one).
+let system: System;
+let client: ReturnType<System['as']>;
+let ops: ReturnType<System['as']>;
+
+beforeAll(async () => {
+  system = await startSystem({ startSyncer: false, env: { ADMIN_STALE_PENDING_MS: '1000' } });
+  client = system.as(await system.createClient('acme'));
+  ops = system.as(await system.createClient('ops', true));
+});
+afterAll(() => system?.stop());
+
+/** accept_then_error: the gateway recorded it; error: it did not. Both leave it unconfirmed here. */
+async function unconfirmedPayment(
+  memo: string,
+  kind: 'accept_then_error' | 'error' = 'accept_then_error',
+): Promise<PaymentResponse> {
+  await fetch(`${system.mock.url}/__mock/faults`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ submit: [{ kind, status_code: 500, count: 1 }], status: [] }),
+  });
+  const answer = await client.post<PaymentResponse>('/payments', {
+    sender_account: '11112222',
+    receiver_account: '22223331',
+    amount: '3.00',
+    memo,
+  });
+  expect(answer.status).toBe(202);
+  expect(answer.body.status).toBe('unconfirmed');
+  return answer.body;
+}
+
+describe('GET /admin/reconciliation', () => {
+  describe('success', () => {
+    it('lists unconfirmed payments with their window and reason', async () => {
+      const payment = await unconfirmedPayment('listed');
+      const report = await ops.get<Report>('/admin/reconciliation');
+      expect(report.status).toBe(200);
+      const row = report.body.unconfirmed.find((u) => u.id === payment.id);
+      expect(row?.window_from).not.toBeNull();
+      expect(row?.reason).toMatch(/500/);
+    });
+
+    it('reports the syncer freshness: last sync, lag and cycle time', async () => {
+      const before = (await ops.get<{ sync: { last_synced_at: string | null } }>('/admin/reconciliation')).body.sync;
+      const syncer = await system.startSyncer();
+      const after = await eventually(async () => {
+        const report = (
+          await ops.get<{ sync: { last_synced_at: string | null; lag_ms: number | null; last_cycle_ms: number | null } }>(
+            '/admin/reconciliation',
+          )
+        ).body;
+        return report.sync.last_synced_at && report.sync.last_synced_at !== before.last_synced_at ? report.sync : undefined;
+      });
+      await syncer.stop();
+      expect(after.lag_ms).toBeGreaterThanOrEqual(0);
+      expect(after.last_cycle_ms).toBeGreaterThanOrEqual(0);
+    });
+
+    it('lists pending payments older than the stale threshold', async () => {
+      const answer = await client.post<PaymentResponse>('/payments', {
+        sender_account: '11112222',
+        receiver_account: '22223330',
+        amount: 1,
+      });
+      expect(answer.body.status).toBe('pending');
+      await system.sql`UPDATE payments SET submitted_at = now() - interval '1 hour' WHERE id = ${answer.body.id}`;
+      const report = await ops.get<Report>('/admin/reconciliation');
+      expect(report.body.stale_pending.map((p) => p.id)).toContain(answer.body.id);
+    });
+  });
+});
+
+describe('POST /admin/gateway/acknowledge', () => {
+  describe('errors', () => {
+    // A system of its own, with an operator key and a client key.
+    let system: System;
+    let client: ReturnType<System['as']>;
+    let admin: ReturnType<System['as']>;
+
+    beforeAll(async () => {
+      system = await startSystem({ startSyncer: false });
+      client = system.as(await system.createClient('acme'));
+      admin = system.as(await system.createClient('ops', true));
+    });
+    afterAll(() => system?.stop());
+
+    it('refuses an acknowledgement without a reason (422) and from a client key (403)', async () => {
+      expect((await admin.post('/admin/gateway/acknowledge', {})).status).toBe(422);
+      expect((await client.post('/admin/gateway/acknowledge', { reason: 'let me in' })).status).toBe(403);
+    });
+  });
+});
+
+describe('POST /admin/payments/{id}/link', () => {
+  describe('success', () => {
+    it('links an unconfirmed payment to the confirmation_id the operator found, with an operator event', async () => {
+      const payment = await unconfirmedPayment('to link');
+      const recorded = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{
+        memo: string;
+        confirmation_id: string;
+      }>;
+      const entry = recorded.find((p) => p.memo === 'to link');
+      expect(entry).toBeDefined();
+      const linked = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/link`, {
+        confirmation_id: entry?.confirmation_id,
+        reason: 'matched by memo in the gateway console',
+      });
+      expect(linked.status).toBe(200);
+      expect(linked.body.status).toBe('pending');
+      expect(linked.body.confirmation_id).toBe(entry?.confirmation_id);
+      const events = await client.get<Events>(`/payments/${payment.id}/events`);
+      expect(events.body.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'pending', source: 'operator' });
+
+      // a second link, or a link of a payment that is not unconfirmed, is a conflict
+      expect((await ops.post(`/admin/payments/${payment.id}/link`, { confirmation_id: 'x', reason: 'again' })).status).toBe(409);
+      const other = await unconfirmedPayment('duplicate id');
+      const duplicate = await ops.post(`/admin/payments/${other.id}/link`, {
+        confirmation_id: entry?.confirmation_id,
+        reason: 'wrong one',
+      });
+      expect(duplicate.status).toBe(409);
+    });
+  });
+});
+
+describe('POST /admin/payments/{id}/requeue', () => {
+  describe('success', () => {
+    it('re-queues an unconfirmed payment, and a syncer then sends it', async () => {
+      const payment = await unconfirmedPayment('requeue me', 'error');
+      const requeued = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/requeue`, {
+        reason: 'gateway support confirmed it was never recorded',
+      });
+      expect(requeued.status).toBe(200);
+      expect(requeued.body.status).toBe('received');
+      const events = await client.get<Events>(`/payments/${payment.id}/events`);
+      expect(events.body.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'received', source: 'operator' });
+      expect((await ops.post(`/admin/payments/${payment.id}/requeue`, { reason: 'twice' })).status).toBe(409);
+
+      const syncer = await system.startSyncer();
+      const sent = await eventually(async () => {
+        const read = await client.get<PaymentResponse>(`/payments/${payment.id}`);
+        return read.body.confirmation_id ? read.body : undefined;
+      });
+      await syncer.stop();
+      expect(['pending', 'settled']).toContain(sent.status);
+      const recorded = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{ memo: string }>;
+      expect(recorded.filter((p) => p.memo === 'requeue me')).toHaveLength(1);
+    });
+  });
+
+  describe('errors', () => {
+    it('answers 404 for an unknown payment and 422 without a reason', async () => {
+      const unknown = '01900000-0000-7000-8000-000000000000';
+      expect((await ops.post(`/admin/payments/${unknown}/requeue`, { reason: 'nothing' })).status).toBe(404);
+      const missingReason = await ops.post<{ errors: Array<{ field: string }> }>(`/admin/payments/${unknown}/requeue`, {});
+      expect(missingReason.status).toBe(422);
+      expect(missingReason.body.errors.map((e) => e.field)).toContain('body.reason');
+    });
+  });
+});
+
+// Cases that span several /admin routes.
+describe('/admin/*', () => {
+  describe('security', () => {
+    it('refuses non-admin keys (403) and missing keys (401)', async () => {
+      expect((await client.get('/admin/reconciliation')).status).toBe(403);
+      expect((await system.as(null).get('/admin/reconciliation')).status).toBe(401);
+      const payment = await unconfirmedPayment('forbidden');
+      const answer = await client.post(`/admin/payments/${payment.id}/requeue`, { reason: 'trying' });
+      expect(answer.status).toBe(403);
+    });
+
+    describe('hostile input, generated: never a 5xx, always problem+json, fields named', () => {
+      // A system of its own, with a payment to aim the actions at.
+      let system: System;
+      let auth: string;
+      let adminAuth: string;
+      let paymentId: string;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false });
+        auth = `Bearer ${await system.createClient('fuzz')}`;
+        adminAuth = `Bearer ${await system.createClient('fuzz-ops', true)}`;
+        const created = await system.app.inject({
+          method: 'POST',
+          url: '/payments',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          payload: { sender_account: '12345678', receiver_account: '87654321', amount: '1.00' },
+        });
+        paymentId = JSON.parse(created.body).id;
+      });
+      afterAll(async () => {
+        appendFileSync(process.env.HOSTILE_REPORT ?? '/tmp/hostile-report.txt', `${JSON.stringify(counts)}\n`);
+        await system?.stop();
+      });
+
+      it('admin actions with generated bodies', async () => {
+        await fc.assert(
+          fc.asyncProperty(bodyText, fc.constantFrom('link', 'requeue'), async (payload, action) => {
+            const answer = await system.app.inject({
+              method: 'POST',
+              url: `/admin/payments/${paymentId}/${action}`,
+              headers: { authorization: adminAuth, 'content-type': 'application/json' },
+              payload,
+            });
+            checkAnswer('admin-body', answer);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    });
+  });
+});

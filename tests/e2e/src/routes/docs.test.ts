@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type System, startSystem } from '../harness.js';
+
+/**
+ * The OpenAPI document and its interactive docs, public. Their security headers:
+ * rate-limit.test.ts; as shipped in the bundles: bundles.test.ts.
+ */
+
+type OpenApi = {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Record<string, unknown>> };
+};
+type Operation = {
+  operationId?: string;
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ name: string; in: string; required?: boolean }>;
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[] };
+
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** Every `$ref` in the document, with where it was found. */
+function collectRefs(node: unknown, at = '#', refs: Array<{ ref: string; at: string }> = []) {
+  if (Array.isArray(node)) {
+    for (const [i, item] of node.entries()) collectRefs(item, `${at}/${i}`, refs);
+  } else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') refs.push({ ref: value, at });
+      else collectRefs(value, `${at}/${key}`, refs);
+    }
+  }
+  return refs;
+}
+
+function resolvePointer(document: unknown, ref: string): unknown {
+  return ref
+    .replace(/^#\//, '')
+    .split('/')
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .reduce<unknown>(
+      (node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
+      document,
+    );
+}
+
+// One system for both routes.
+let system: System;
+
+beforeAll(async () => {
+  system = await startSystem({ startSyncer: false });
+});
+afterAll(() => system?.stop());
+
+describe('GET /openapi.json', () => {
+  describe('success', () => {
+    it('/openapi.json is an OpenAPI 3.1 document listing every route with an operationId', async () => {
+      const answer = await system.as(null).get<OpenApi>('/openapi.json');
+      expect(answer.status).toBe(200);
+      const doc = answer.body;
+      expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+      expect(doc.info.title).toEqual(expect.any(String));
+      expect(doc.info.version).toEqual(expect.any(String));
+
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([method]) => HTTP_METHODS.has(method))
+          .map(([method, op]) => ({ path, method, op })),
+      );
+      const byId = new Map(operations.map((o) => [o.op.operationId, o]));
+      expect(byId.size).toBe(operations.length); // every operationId present and unique
+      for (const { op } of operations) {
+        expect(op.operationId).toMatch(/^[A-Za-z][\w]*$/);
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      }
+      const routes = Object.fromEntries(
+        operations.map(({ path, method, op }) => [op.operationId, `${method.toUpperCase()} ${path}`]),
+      );
+      expect(routes).toMatchObject({
+        createPayment: 'POST /payments',
+        listPayments: 'GET /payments',
+        getPayment: 'GET /payments/{id}',
+        listPaymentEvents: 'GET /payments/{id}/events',
+        health: 'GET /healthz',
+        ready: 'GET /readyz',
+      });
+      // path templates declare their parameters
+      for (const { path, op } of operations) {
+        for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+          expect(op.parameters).toContainEqual(expect.objectContaining({ name, in: 'path', required: true }));
+        }
+      }
+      // every $ref points at something in the document
+      for (const { ref, at } of collectRefs(doc)) {
+        expect(ref, at).toMatch(/^#\//);
+        expect(resolvePointer(doc, ref), `${ref} at ${at}`).toBeDefined();
+      }
+    });
+
+    it('/openapi.json declares bearer auth on the payment routes and none on health', async () => {
+      const doc = (await system.as(null).get<OpenApi>('/openapi.json')).body;
+      expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+      const payments = doc.paths['/payments'];
+      const one = doc.paths['/payments/{id}'];
+      const events = doc.paths['/payments/{id}/events'];
+      for (const op of [payments?.post, payments?.get, one?.get, events?.get]) {
+        expect(op?.security).toEqual([{ bearerAuth: [] }]);
+        expect(Object.keys(op?.responses ?? {})).toContain('401');
+      }
+      expect(doc.paths['/healthz']?.get?.security ?? []).toEqual([]);
+      expect(Object.keys(payments?.post?.responses ?? {})).toEqual(
+        expect.arrayContaining(['201', '202', '400', '409', '413', '415', '422']),
+      );
+      expect(payments?.post?.requestBody).toBeDefined();
+      expect(payments?.post?.parameters).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));
+    });
+
+    it('/openapi.json has a Payment schema with amount as a string', async () => {
+      const doc = (await system.as(null).get<OpenApi>('/openapi.json')).body;
+      const payment = doc.components.schemas.Payment;
+      expect(payment).toBeDefined();
+      expect(payment?.properties?.amount?.type).toBe('string');
+      expect(payment?.properties?.status).toBeDefined();
+      expect(Object.keys(payment?.properties ?? {})).toEqual(
+        expect.arrayContaining(['id', 'status', 'amount', 'confirmation_id', 'created_at', 'last_synced_at']),
+      );
+      expect(doc.components.schemas.Problem?.properties).toHaveProperty('request_id');
+      // the 201 answer of createPayment is that schema
+      const created = JSON.stringify(doc.paths['/payments']?.post?.responses['201']);
+      expect(created).toContain('#/components/schemas/Payment');
+    });
+  });
+});
+
+describe('GET /docs/', () => {
+  describe('success', () => {
+    it('/docs/ answers 200 HTML, and its assets load', async () => {
+      const anonymous = system.as(null);
+      const page = await anonymous.get('/docs/');
+      expect(page.status).toBe(200);
+      expect(String(page.headers['content-type'])).toMatch(/^text\/html/);
+      expect(page.text).toMatch(/swagger/i);
+      const script = /src="\.?\/?([\w./-]+\.js)"/.exec(page.text)?.[1];
+      expect(script).toBeDefined();
+      const asset = await anonymous.get(`/docs/${String(script).replace(/^docs\//, '')}`);
+      expect(asset.status).toBe(200);
+    });
+  });
+});

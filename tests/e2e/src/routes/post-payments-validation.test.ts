@@ -1,0 +1,274 @@
+import type { PaymentResponse } from '@pt/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, fieldsOf } from '../expect-problem.js';
+import { type System, startSystem } from '../harness.js';
+
+/**
+ * POST /payments: what it takes and what it turns away before anything is stored or sent (body
+ * fields, JSON, content type, size, Idempotency-Key). Its answers against the gateway and its
+ * security cases: post-payments.test.ts.
+ */
+
+type Client = ReturnType<System['as']>;
+type MockStats = { submits_received: number };
+
+describe('POST /payments', () => {
+  describe('success', () => {
+    describe('input at the bounds', () => {
+      const valid = { sender_account: '11112222', receiver_account: '33334440', amount: '10.00' };
+      let system: System;
+      let client: Client;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false });
+        client = system.as(await system.createClient('acme'));
+      });
+      afterAll(() => system?.stop());
+
+      it.each([
+        ['255 characters', 'y'.repeat(255)],
+        ['accents and emoji', 'Café ☕ — invoice #42 🚀'],
+      ])('accepts a memo of %s and stores it unchanged', async (_, memo) => {
+        const answer = await client.post<PaymentResponse>('/payments', { ...valid, memo });
+        expect(answer.status).toBe(201);
+        expect(answer.body.memo).toBe(memo);
+        expect((await client.get<PaymentResponse>(`/payments/${answer.body.id}`)).body.memo).toBe(memo);
+      });
+
+      it('accepts accounts at the length bounds', async () => {
+        const answer = await client.post<PaymentResponse>('/payments', {
+          ...valid,
+          sender_account: '123456',
+          receiver_account: '9'.repeat(34),
+        });
+        expect(answer.status).toBe(201);
+        expect(answer.body.receiver_account).toBe('9'.repeat(34));
+      });
+    });
+
+    describe('content type', () => {
+      const valid = JSON.stringify({ sender_account: '11112222', receiver_account: '33334440', amount: '10.00' });
+      let system: System;
+      let client: Client;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
+        client = system.as(await system.createClient('acme'));
+      });
+      afterAll(() => system?.stop());
+
+      it('accepts application/json with a charset parameter', async () => {
+        const answer = await client.call('POST', '/payments', {
+          body: valid,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        });
+        expect(answer.status).toBe(201);
+      });
+    });
+  });
+
+  describe('errors', () => {
+    describe('input validation', () => {
+      const valid = { sender_account: '11112222', receiver_account: '33334440', amount: '10.00' };
+      let system: System;
+      let client: Client;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false });
+        client = system.as(await system.createClient('acme'));
+      });
+      afterAll(() => system?.stop());
+
+      async function paymentCount(): Promise<number> {
+        const [row] = await system.sql`SELECT count(*)::int AS n FROM payments`;
+        return row?.n as number;
+      }
+
+      it('lists every bad field at once, unknown fields by name, and stores and sends nothing', async () => {
+        const paymentsBefore = await paymentCount();
+        const stats = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        const answer = await client.post('/payments', {
+          sender_account: 'abc',
+          receiver_account: 12345678,
+          amount: '1,000.00',
+          memo: 'bell\u0007',
+          currency: 'EUR',
+          client_id: 'someone-else',
+        });
+        const problem = expectProblem(answer, 422);
+        expect(fieldsOf(problem)).toEqual([
+          'body.amount',
+          'body.client_id',
+          'body.currency',
+          'body.memo',
+          'body.receiver_account',
+          'body.sender_account',
+        ]);
+        for (const error of problem.errors ?? []) expect(error.message.length).toBeGreaterThan(0);
+        expect(await paymentCount()).toBe(paymentsBefore);
+        const after = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        expect(after.submits_received).toBe(stats.submits_received);
+      });
+
+      it('names every missing required field', async () => {
+        const problem = expectProblem(await client.post('/payments', {}), 422);
+        expect(fieldsOf(problem)).toEqual(['body.amount', 'body.receiver_account', 'body.sender_account']);
+      });
+
+      it('refuses a payment to the sending account itself', async () => {
+        const problem = expectProblem(await client.post('/payments', { ...valid, receiver_account: valid.sender_account }), 422);
+        expect(fieldsOf(problem)).toEqual(['body.receiver_account']);
+      });
+
+      it.each([
+        ['a JSON array', '[]'],
+        ['a JSON string', '"pay me"'],
+        ['JSON null', 'null'],
+        ['a number', '42'],
+      ])('answers 422 for %s as the body', async (_, raw) => {
+        const problem = expectProblem(
+          await client.call('POST', '/payments', { body: raw, headers: { 'content-type': 'application/json' } }),
+          422,
+        );
+        expect(problem.errors?.length).toBeGreaterThan(0);
+      });
+
+      it.each([
+        ['zero', 0],
+        ['zero as a string', '0.00'],
+        ['a negative number', -1],
+        ['a negative string', '-1.00'],
+        ['negative zero', -0],
+        ['three decimals', '100.001'],
+        ['three decimals as a number', 100.001],
+        ['an exponent string', '1e2'],
+        ['an exponent number that JSON keeps', 1e21],
+        ['a thousands separator', '1,000.00'],
+        ['a leading space', ' 100'],
+        ['a trailing space', '100 '],
+        ['a plus sign', '+100'],
+        ['a leading dot', '.5'],
+        ['a trailing dot', '5.'],
+        ['leading zeros', '007'],
+        ['NaN', 'NaN'],
+        ['Infinity', 'Infinity'],
+        ['a float that lost precision', 0.1 + 0.2],
+        ['more digits than a float carries', 12345678901234.56],
+        ['more than the maximum', '1000000.01'],
+        ['an empty string', ''],
+        ['a boolean', true],
+        ['null', null],
+        ['an object', { value: 1 }],
+      ])('rejects an amount that is %s with a message on body.amount', async (_, amount) => {
+        const problem = expectProblem(await client.post('/payments', { ...valid, amount }), 422);
+        expect(problem.errors).toEqual([{ field: 'body.amount', message: expect.any(String) }]);
+      });
+
+      it.each([
+        ['letters', 'abcdefgh'],
+        ['too short', '12345'],
+        ['too long', '1'.repeat(35)],
+        ['a number, not a string', 12345678],
+        ['spaces', '1234 5678'],
+        ['non-ASCII digits', '١٢٣٤٥٦٧٨'],
+        ['a sign', '-12345678'],
+        ['empty', ''],
+      ])('rejects a sender account with %s', async (_, account) => {
+        const problem = expectProblem(await client.post('/payments', { ...valid, sender_account: account }), 422);
+        expect(fieldsOf(problem)).toEqual(['body.sender_account']);
+      });
+
+      it.each([
+        ['longer than 255 characters', 'x'.repeat(256)],
+        ['a newline', 'line\nbreak'],
+        ['a NUL', 'nul\u0000'],
+        ['a C1 control character', 'next\u0085line'],
+        ['a lone surrogate', 'half \ud800'],
+        ['a number', 42],
+      ])('rejects a memo with %s', async (_, memo) => {
+        const problem = expectProblem(await client.post('/payments', { ...valid, memo }), 422);
+        expect(fieldsOf(problem)).toEqual(['body.memo']);
+      });
+    });
+
+    describe('protocol-level errors are problem+json', () => {
+      const valid = JSON.stringify({ sender_account: '11112222', receiver_account: '33334440', amount: '10.00' });
+      let system: System;
+      let client: Client;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
+        client = system.as(await system.createClient('acme'));
+      });
+      afterAll(() => system?.stop());
+
+      async function paymentCount(): Promise<number> {
+        const [row] = await system.sql`SELECT count(*)::int AS n FROM payments`;
+        return row?.n as number;
+      }
+
+      it.each([
+        ['a truncated object', '{"sender_account": "11112222", '],
+        ['a trailing comma', '{"amount": "1.00",}'],
+        ['single quotes', "{'amount': '1.00'}"],
+        ['plain text', 'hello'],
+        ['a lone brace', '{'],
+      ])('answers 400 for unparseable JSON: %s', async (_, raw) => {
+        const problem = expectProblem(
+          await client.call('POST', '/payments', { body: raw, headers: { 'content-type': 'application/json' } }),
+          400,
+        );
+        expect(problem.detail).toMatch(/JSON/);
+        // the body is not echoed back
+        if (raw.length > 3) expect(JSON.stringify(problem)).not.toContain(raw);
+      });
+
+      it('answers 400 for an empty JSON body', async () => {
+        expectProblem(await client.call('POST', '/payments', { body: '', headers: { 'content-type': 'application/json' } }), 400);
+      });
+
+      it.each([
+        ['text/plain', { 'content-type': 'text/plain' }],
+        ['form-urlencoded', { 'content-type': 'application/x-www-form-urlencoded' }],
+        ['xml', { 'content-type': 'application/xml' }],
+        ['a missing content-type', {}],
+      ])('answers 415 for a body sent as %s, and stores nothing', async (_, headers) => {
+        const before = await paymentCount();
+        const problem = expectProblem(await client.call('POST', '/payments', { body: valid, headers }), 415);
+        expect(problem.detail).toMatch(/application\/json/);
+        expect(await paymentCount()).toBe(before);
+      });
+
+      it('answers 413 for a body over the configured limit, and stores nothing', async () => {
+        const before = await paymentCount();
+        const big = JSON.stringify({ ...JSON.parse(valid), memo: 'x'.repeat(4096) });
+        expectProblem(
+          await client.call('POST', '/payments', { body: big, headers: { 'content-type': 'application/json' } }),
+          413,
+        );
+        expect(await paymentCount()).toBe(before);
+      });
+    });
+
+    describe('the Idempotency-Key header', () => {
+      const body = { sender_account: '11112222', receiver_account: '33334440', amount: '100.50' };
+      let system: System;
+      let acme: Client;
+
+      beforeAll(async () => {
+        system = await startSystem({ startSyncer: false });
+        acme = system.as(await system.createClient('acme'));
+      });
+      afterAll(() => system?.stop());
+
+      it.each([
+        ['longer than 255 characters', 'k'.repeat(256)],
+        ['with a space', 'two words'],
+        ['empty', ''],
+      ])('answers 422 for a key %s', async (_, key) => {
+        const problem = expectProblem(await acme.post('/payments', body, { 'idempotency-key': key }), 422);
+        expect(fieldsOf(problem)).toEqual(['headers.idempotency-key']);
+      });
+    });
+  });
+});
