@@ -1,6 +1,7 @@
 /** The real gateway's contract: POST /submit, GET /status, GET /health — plus the injected faults. */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StatusFaultRule, SubmitFaultRule } from './faults.js';
+import type { Inflight } from './inflight.js';
 import { jsonArrayChunks, sendJsonStream, statusEntryJson } from './json-stream.js';
 import type { GatewayMockHandle } from './state.js';
 import { validateSubmit } from './submit-validation.js';
@@ -25,6 +26,31 @@ function sendRateLimited(reply: FastifyReply, rule: SubmitFaultRule | StatusFaul
     .send({ detail: REASON[429] });
 }
 
+/**
+ * The faults both routes share, applied before anything is recorded: an error or 429 answer, a
+ * hang or a reset. Returns undefined when the rule (if any) is not one of them.
+ */
+function answerFault(
+  rule: SubmitFaultRule | StatusFaultRule | undefined,
+  inflight: Inflight,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply | undefined {
+  switch (rule?.kind) {
+    case 'error':
+      return sendError(reply, rule);
+    case 'rate_limit':
+      return sendRateLimited(reply, rule);
+    case 'hang':
+      inflight.hang(request, reply);
+      return reply;
+    case 'reset':
+      inflight.reset(request, reply);
+      return reply;
+  }
+  return undefined;
+}
+
 /** A proxy error page served as 200 application/json: not JSON at all. */
 const GARBAGE_BODY = '<html><head><title>502 Bad Gateway</title></head><body>upstream glitch\u0000\u00ff';
 
@@ -47,16 +73,8 @@ export function registerGatewayRoutes(app: FastifyInstance, mock: GatewayMockHan
     // behind a load balancer records anyway, and that late payment is what clients must handle.
     if (rule?.latency_ms !== undefined && rule.latency_ms > 0) await inflight.sleep(rule.latency_ms);
 
-    switch (rule?.kind) {
-      case 'error':
-        return sendError(reply, rule);
-      case 'rate_limit':
-        return sendRateLimited(reply, rule);
-      case 'hang':
-        return inflight.hang(request, reply);
-      case 'reset':
-        return inflight.reset(request, reply);
-    }
+    const faulted = answerFault(rule, inflight, request, reply);
+    if (faulted) return faulted;
 
     const payment = store.add(result.value, now());
     counters.submits_recorded++;
@@ -84,18 +102,9 @@ export function registerGatewayRoutes(app: FastifyInstance, mock: GatewayMockHan
     const rule = faults.decideStatus();
     if (rule?.latency_ms !== undefined && rule.latency_ms > 0) await inflight.sleep(rule.latency_ms);
 
-    switch (rule?.kind) {
-      case 'error':
-        return sendError(reply, rule);
-      case 'rate_limit':
-        return sendRateLimited(reply, rule);
-      case 'hang':
-        return inflight.hang(request, reply);
-      case 'reset':
-        return inflight.reset(request, reply);
-      case 'malformed':
-        return reply.code(200).type('application/json').send(GARBAGE_BODY);
-    }
+    const faulted = answerFault(rule, inflight, request, reply);
+    if (faulted) return faulted;
+    if (rule?.kind === 'malformed') return reply.code(200).type('application/json').send(GARBAGE_BODY);
 
     store.resolveDue(now());
     const { items, length } = store.snapshot();
