@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
 import { createLogger, createSql, type PaymentResponse, parseGatewayTime, runMigrations, type SqlClient } from '@pt/core';
-import { createEmptyDatabase, createLogCapture, migrateUpTo, type TestDatabase } from '@pt/core/testing';
+import { createEmptyDatabase, createLogCapture, migrateUpTo, migrationTags, type TestDatabase } from '@pt/core/testing';
 import { type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { createSyncer, createSyncerDeps, loadSyncerConfig, type Syncer, type SyncerDeps } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,7 @@ describe('payments left by the previous version, after migration 0001', () => {
   };
   const ids = { accepted: randomUUID(), recorded: randomUUID(), unrecorded: randomUUID(), inFlight: randomUUID() };
   let apiKey: string;
+  let clientId: string;
   let adminKey: string;
   /** What the gateway recorded while the previous version ran. */
   const entries = {} as Record<'accepted' | 'recorded' | 'inFlight', { confirmation_id: string; created_at: string }>;
@@ -175,6 +176,7 @@ describe('payments left by the previous version, after migration 0001', () => {
     expect(attemptsTable?.t).toBeNull();
 
     const client = await insertClient(clientName, false);
+    clientId = client.id;
     apiKey = client.key;
     adminKey = (await insertClient(`ops-${process.pid}`, true)).key;
     const common = { client_id: client.id, amount: '12.34', sender_account: '11112222', receiver_account: '44445551' };
@@ -285,13 +287,19 @@ describe('payments left by the previous version, after migration 0001', () => {
     await database?.drop();
   });
 
-  it('applies only migration 0001 on top of 0000, and backfills what the new rules read', async () => {
+  it('applies every later migration once on top of 0000, and backfills what the new rules read', async () => {
     const applied = await appliedMigrations();
-    // 0000 kept as it was (re-running it would have failed on its CREATE TABLEs), 0001 added.
+    // 0000 kept as it was (re-running it would have failed on its CREATE TABLEs), the others added.
     expect(migrationsBefore).toHaveLength(1);
-    expect(applied).toHaveLength(2);
+    expect(applied).toHaveLength((await migrationTags()).length);
     expect(applied[0]).toEqual(migrationsBefore[0]);
-    expect(Number(applied[1]?.created_at)).toBeGreaterThan(Number(migrationsBefore[0]?.created_at));
+    for (const later of applied.slice(1)) {
+      expect(Number(later.created_at)).toBeGreaterThan(Number(migrationsBefore[0]?.created_at));
+    }
+    // 0002: the client keeps sending from the account it already sent from.
+    expect(await sql`SELECT account, client_id, created_by FROM client_accounts`).toEqual([
+      { account: '11112222', client_id: clientId, created_by: 'migration' },
+    ]);
     // Running them again changes nothing.
     await runMigrations(database.url);
     expect(await appliedMigrations()).toEqual(applied);

@@ -1,45 +1,33 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { inject } from 'vitest';
 import { migrationsFolder } from '../db/migrate.js';
-import type { TestDatabase } from './database.js';
-import { withDatabase } from './global-setup.js';
+import { createScratchDatabase, type TestDatabase } from './database.js';
 
 /**
  * A fresh database with no migration applied, on the run's server: for upgrade tests, which
  * build the schema a previous release left (see migrateUpTo) and then run today's migrations.
  */
 export async function createEmptyDatabase(): Promise<TestDatabase> {
-  const serverUrl = inject('pgServerUrl');
-  const name = `pt_empty_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  return {
-    url: withDatabase(serverUrl, name),
-    async drop() {
-      const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
-    },
-  };
+  return createScratchDatabase('pt_empty');
 }
 
 interface JournalEntry {
   idx: number;
   tag: string;
   when: number;
+}
+
+async function readJournal(): Promise<{ entries: JournalEntry[] }> {
+  return JSON.parse(await readFile(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
+}
+
+/** The tags of every migration in the repository, in the order they apply. */
+export async function migrationTags(): Promise<string[]> {
+  return (await readJournal()).entries.map((entry) => entry.tag);
 }
 
 /**
@@ -50,9 +38,7 @@ interface JournalEntry {
  * Returns the tags applied.
  */
 export async function migrateUpTo(url: string, lastTag: string): Promise<string[]> {
-  const journal = JSON.parse(await readFile(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
-    entries: JournalEntry[];
-  };
+  const journal = await readJournal();
   const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
   if (last < 0) throw new Error(`no migration ${lastTag} in the journal`);
   const entries = journal.entries.slice(0, last + 1);
