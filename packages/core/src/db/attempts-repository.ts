@@ -1,5 +1,4 @@
 import type postgres from 'postgres';
-import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import { STATUS, type TransitionSource } from '../payments/status.js';
 import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js';
@@ -286,8 +285,8 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       if (intervals.length === 0) return [];
       const rows = await sql<ClockSampleRow[]>`
         WITH i AS (
-          SELECT * FROM unnest(${intervals.map((r) => isoTime(new Date(r.from)))}::timestamptz[],
-                               ${intervals.map((r) => isoTime(new Date(r.until)))}::timestamptz[]) AS i(from_at, until_at)
+          SELECT * FROM unnest(${intervals.map((r) => new Date(r.from).toISOString())}::timestamptz[],
+                               ${intervals.map((r) => new Date(r.until).toISOString())}::timestamptz[]) AS i(from_at, until_at)
         )
         SELECT DISTINCT s.started_at, s.ended_at, s.gateway_created_at FROM i
         CROSS JOIN LATERAL (

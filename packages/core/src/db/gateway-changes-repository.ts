@@ -1,5 +1,4 @@
 import type postgres from 'postgres';
-import { isoTime } from '../iso-time.js';
 import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
 import { ALLOWED_TRANSITIONS_VALUES, statusListSql, TERMINAL_LIST } from './sql-fragments.js';
 
@@ -38,7 +37,7 @@ export function createGatewayChangesRepository(sql: postgres.Sql) {
       if (changes.length === 0) return 0;
       const ids = changes.map((c) => c.confirmationId);
       const statuses = changes.map((c) => c.status);
-      const times = changes.map((c) => isoTime(c.updatedAt));
+      const times = changes.map((c) => c.updatedAt.toISOString());
       const result = await sql`
         WITH input AS (
           SELECT * FROM unnest(${ids}::text[], ${statuses}::text[], ${times}::timestamptz[]) AS i(confirmation_id, status, updated_at)

@@ -1,5 +1,4 @@
 import type postgres from 'postgres';
-import { isoTime } from '../iso-time.js';
 import type { Payment } from '../payments/payment.js';
 import { GATEWAY_STATUSES, type GatewayStatus, STATUS, type TransitionSource } from '../payments/status.js';
 import type { UnownedEntry } from '../protocol/matching.js';
@@ -173,7 +172,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
           await tx`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)
           SELECT * FROM unnest(${ids}::text[], ${entries.map((e) => e.status)}::text[],
-                               ${entries.map((e) => isoTime(new Date(e.createdAt)))}::timestamptz[], ${ids.map(() => 'grouped')}::text[])
+                               ${entries.map((e) => new Date(e.createdAt).toISOString())}::timestamptz[], ${ids.map(() => 'grouped')}::text[])
           ON CONFLICT (confirmation_id) DO UPDATE SET kind = 'grouped', status = EXCLUDED.status, last_seen_at = now()`;
           return updated.count;
         })
@@ -203,7 +202,7 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
         await sql`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)
           SELECT * FROM unnest(${entries.map((e) => e.confirmationId)}::text[], ${entries.map((e) => e.status)}::text[],
-                               ${entries.map((e) => isoTime(new Date(e.createdAt)))}::timestamptz[], ${entries.map(() => kind)}::text[])
+                               ${entries.map((e) => new Date(e.createdAt).toISOString())}::timestamptz[], ${entries.map(() => kind)}::text[])
           ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now(),
             kind = CASE WHEN gateway_orphans.kind = 'candidate' THEN EXCLUDED.kind ELSE gateway_orphans.kind END`;
       };

@@ -1,9 +1,8 @@
-import { isoTime } from '../iso-time.js';
 import type { PaymentResponse } from '../validators/payments.js';
 import type { Payment, PaymentEvent } from './payment.js';
 import { isOneOf, NOT_FAILED_STATUSES } from './status.js';
 
-const iso = (date: Date | null) => (date ? isoTime(date) : null);
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 /** The JSON a client sees for a payment. Internal fields (client, attempts) stay inside. */
 export function toPaymentResponse(payment: Payment): PaymentResponse {
@@ -16,10 +15,10 @@ export function toPaymentResponse(payment: Payment): PaymentResponse {
     memo: payment.memo,
     confirmation_id: payment.confirmationId,
     failure_reason: isOneOf(NOT_FAILED_STATUSES, payment.status) ? null : payment.lastError,
-    created_at: isoTime(payment.createdAt),
+    created_at: payment.createdAt.toISOString(),
     submitted_at: iso(payment.submittedAt),
     resolved_at: iso(payment.resolvedAt),
-    updated_at: isoTime(payment.updatedAt),
+    updated_at: payment.updatedAt.toISOString(),
     last_synced_at: iso(payment.lastSyncedAt),
   };
 }
@@ -30,6 +29,6 @@ export function toEventResponse(event: PaymentEvent) {
     to_status: event.toStatus,
     source: event.source,
     reason: event.reason,
-    at: isoTime(event.at),
+    at: event.at.toISOString(),
   };
 }
