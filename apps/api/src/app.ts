@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { requestLineWriter } from '@pt/core';
 import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
@@ -41,7 +40,7 @@ export async function buildApp(deps: ApiDeps) {
     },
     requestIdHeader: false,
     return503OnClosing: true,
-    logController: new OneLineRequestLog(requestLineWriter(deps.logger)),
+    logController: new OneLineRequestLog(),
     frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -1,18 +1,12 @@
-import type { RequestLine } from '@pt/core';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
 /**
  * One log line per request instead of Fastify's two ("incoming request", "request completed"):
  * written when it completes, with what both carried (method, path, status, time) and the request
- * id. The query string is left out: it is the caller's, and may carry anything. Completed
- * requests go through `writeLine` (core's requestLineWriter, the API's hottest log line);
- * errored ones through the request's logger, with the error.
+ * id (the request's logger binds it). The query string is left out: it is the caller's, and may
+ * carry anything.
  */
 export class OneLineRequestLog extends LogController {
-  constructor(private readonly writeLine: (line: RequestLine) => void) {
-    super();
-  }
-
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
@@ -26,7 +20,7 @@ export class OneLineRequestLog extends LogController {
         'request errored',
       );
     } else {
-      this.writeLine({ reqId: request.id, method: request.method, path, statusCode: reply.statusCode, responseTime });
+      reply.log.info({ method: request.method, path, statusCode: reply.statusCode, responseTime }, 'request completed');
     }
   }
 }
