@@ -180,8 +180,9 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 /**
  * A deadline for a whole submit (connect, send, answer), disarmed when the submit ends. It is an
  * EventEmitter with `aborted` and `reason`, which undici takes as a request's `signal` as it takes
- * an AbortSignal, at a fraction of the cost of an AbortController with its listeners, at one
- * submit per payment (micro-benchmark; figures in bench/README.md).
+ * an AbortSignal. `AbortSignal.timeout` cannot be disarmed: each one lives, with its timer, until
+ * it fires, thousands at a time under load, and costs the POST case several times what this does
+ * (figures in bench/README.md, "Hand-written replacements").
  */
 class Deadline extends EventEmitter {
   aborted = false;
