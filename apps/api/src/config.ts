@@ -13,6 +13,8 @@ export const apiEnvSchema = sharedEnvSchema.extend({
     .default('1000000.00'),
   /** How long a verified API key is remembered in memory (revocation takes up to this long). */
   AUTH_CACHE_TTL_MS: envInt(10_000, 0, 600_000),
+  /** Postgres statement_timeout for the API's sessions; 0 leaves the server's (or role's) setting. */
+  DB_STATEMENT_TIMEOUT_MS: envInt(10_000, 0, 3_600_000),
   /** Largest request body accepted, in bytes. */
   BODY_LIMIT_BYTES: envInt(16_384, 1024, 1_048_576),
   /** A pending payment older than this is listed for operators (the real gateway resolves in ~60 s). */

@@ -39,6 +39,8 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     max: config.DB_POOL_SIZE,
     connectTimeoutSeconds: 2,
     applicationName: 'payment-tracker-api',
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // Careful mode is read at most once a second per process: the check sits on every POST /payments.
   const delivery = createDeliveryParts(config, sql, logger, { carefulCacheMs: 1000 });

@@ -6,6 +6,11 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   GATEWAY_URL: requiredUrl(),
   /** Pause between the end of one cycle and the start of the next. */
   SYNC_INTERVAL_MS: envInt(5000, 10, 3_600_000),
+  /**
+   * Postgres statement_timeout for the syncer's sessions: longer than the API's, as its bulk
+   * statements cover every open payment. 0 leaves the server's (or role's) setting.
+   */
+  DB_STATEMENT_TIMEOUT_MS: envInt(60_000, 0, 3_600_000),
   /** Status changes applied per bulk statement (the list itself is streamed entry by entry). */
   SYNC_BATCH_SIZE: envInt(5000, 1, 100_000),
   /** Queued payments claimed per cycle, and how many are sent at once. */

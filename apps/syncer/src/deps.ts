@@ -32,6 +32,8 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
   const { sql, close: closeDb } = createSql(config.DATABASE_URL, {
     max: Math.max(4, config.RESUBMIT_CONCURRENCY + 2),
     applicationName: 'payment-tracker-syncer',
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // Careful mode is read fresh on every check: the syncer checks once per payment it sends.
   const delivery = createDeliveryParts(config, sql, logger, { carefulCacheMs: 0 });

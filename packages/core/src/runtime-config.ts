@@ -40,6 +40,11 @@ export const sharedEnvSchema = z.object({
   CAREFUL_EXIT_AFTER: envInt(3, 1, 1000),
   LOG_LEVEL: logLevel,
   DB_POOL_SIZE: envInt(10, 1, 200),
+  /**
+   * Postgres idle_in_transaction_session_timeout for the app's sessions: a session idle this long
+   * inside a transaction is ended, so a stuck process cannot hold locks. 0 leaves the server's setting.
+   */
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: envInt(10_000, 0, 3_600_000),
 });
 export type SharedEnv = z.output<typeof sharedEnvSchema>;
 

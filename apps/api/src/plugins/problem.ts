@@ -39,7 +39,11 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; type: string; deta
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, type: 'invalid-json', detail: 'The body is not valid JSON.' },
 };
 
-/** postgres.js and socket codes that mean "the database is not reachable right now". */
+/**
+ * postgres.js and socket codes that mean "the database is not reachable right now", or too slow:
+ * 57014 is a statement cancelled by statement_timeout, 25P03 a session ended by
+ * idle_in_transaction_session_timeout.
+ */
 const DATABASE_DOWN = new Set([
   'CONNECT_TIMEOUT',
   'CONNECTION_CLOSED',
@@ -51,6 +55,8 @@ const DATABASE_DOWN = new Set([
   '57P01',
   '57P03',
   '53300',
+  '57014',
+  '25P03',
 ]);
 
 export function sendProblem(

@@ -12,11 +12,17 @@ export interface CreateSqlOptions {
   /** Seconds to wait for a connection before failing (so a database outage answers fast). */
   connectTimeoutSeconds?: number;
   applicationName?: string;
+  /** Postgres `statement_timeout` for every session of the pool, in ms; unset or 0: the server's setting. */
+  statementTimeoutMs?: number;
+  /** Postgres `idle_in_transaction_session_timeout` in ms (a session idle that long in a transaction is ended); unset or 0: the server's. */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /**
  * createSql(url) → the process's one postgres.js pool, on which every repository runs (drizzle
  * only describes the schema and applies migrations, on a client of its own: see migrate.ts).
+ * The timeouts are startup parameters of each session, so they hold for every statement without
+ * a round trip of their own; a statement past `statement_timeout` fails with 57014.
  */
 export function createSql(url: string, options: CreateSqlOptions = {}): { sql: postgres.Sql; close(): Promise<void> } {
   const sql = postgres(url, {
@@ -24,9 +30,27 @@ export function createSql(url: string, options: CreateSqlOptions = {}): { sql: p
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'payment-tracker' },
+    connection: {
+      application_name: options.applicationName ?? 'payment-tracker',
+      ...sessionTimeouts(options),
+    },
   });
   return { sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * The session parameters for the timeouts that are set (Postgres reads bare numbers as ms). None
+ * is sent for 0, so a pooler that refuses unknown startup parameters can be used with 0 and the
+ * role's settings (`ALTER ROLE … SET statement_timeout`).
+ */
+function sessionTimeouts(options: CreateSqlOptions): {
+  statement_timeout?: number;
+  idle_in_transaction_session_timeout?: number;
+} {
+  return {
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs } : {}),
+  };
 }
 
 /** Postgres's unique_violation: a unique index refused the row. */
