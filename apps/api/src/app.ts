@@ -29,11 +29,20 @@ const processTag = randomBytes(6).toString('base64url');
 let requestCount = 0;
 const nextRequestId = () => `${processTag}-${(++requestCount).toString(36)}`;
 
+/** How often Node checks open connections against the request and headers timeouts (its default: 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
 /** buildApp(deps) → the API, not yet listening. Tests build it with real parts and inject. */
 export async function buildApp(deps: ApiDeps) {
+  const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
-    bodyLimit: deps.config.BODY_LIMIT_BYTES,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // Slow senders are cut off: a whole request within API_REQUEST_TIMEOUT_MS, its headers within
+    // API_HEADERS_TIMEOUT_MS (408), an idle keep-alive connection closed after API_KEEP_ALIVE_TIMEOUT_MS.
+    requestTimeout: config.API_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.API_KEEP_ALIVE_TIMEOUT_MS,
+    http: { headersTimeout: config.API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
@@ -43,6 +52,8 @@ export async function buildApp(deps: ApiDeps) {
     logController: new OneLineRequestLog(),
     frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
+  // Past the cap Node closes new connections at once, before they cost a parser or a request.
+  app.server.maxConnections = config.API_MAX_CONNECTIONS;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
