@@ -3,7 +3,7 @@ SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke logs clean
+.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ api-key: install ## create an API client and print its key: make api-key NAME=ac
 
 api-key-revoke: install ## revoke a client's keys: make api-key-revoke NAME=acme
 	@$(TSX) scripts/api-key.ts revoke "$(NAME)"
+
+api-key-rotate: install ## a new key; the old ones expire after GRACE: make api-key-rotate NAME=acme [GRACE=24h]
+	@GRACE="$(GRACE)" $(TSX) scripts/api-key.ts rotate "$(NAME)"
 
 build: install ## bundle each app into apps/<app>/dist/main.mjs (what the Docker image and the bench run)
 	@$(TSX) scripts/build.ts

@@ -38,6 +38,8 @@ export async function buildApp(deps: ApiDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // request.ip is the client's only behind these proxies: rate limits count per client, not per balancer.
+    trustProxy: config.TRUST_PROXY ?? false,
     // Slow senders are cut off: a whole request within API_REQUEST_TIMEOUT_MS, its headers within
     // API_HEADERS_TIMEOUT_MS (408), an idle keep-alive connection closed after API_KEEP_ALIVE_TIMEOUT_MS.
     requestTimeout: config.API_REQUEST_TIMEOUT_MS,

@@ -1,5 +1,26 @@
-import { envInt, parseEnv, requiredUrl, sharedEnvSchema, toCents } from '@pt/core';
+import { envInt, envUrl, parseEnv, requiredUrl, sharedEnvSchema, toCents } from '@pt/core';
 import { z } from 'zod';
+
+/** Named ranges @fastify/proxy-addr knows. */
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+const ADDRESS_OR_CIDR = [z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()];
+const isProxyEntry = (entry: string) =>
+  PROXY_PRESETS.includes(entry) || ADDRESS_OR_CIDR.some((schema) => schema.safeParse(entry).success);
+
+/**
+ * TRUST_PROXY: comma-separated addresses, CIDRs or presets (Fastify's `trustProxy`). A hop count
+ * is refused: it cannot tell the balancer from a client that reaches the API directly and sends
+ * its own X-Forwarded-For (Fastify 5 ignores hop counts for that reason).
+ */
+const trustProxy = z.preprocess(
+  (value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((s) => s.trim()) : undefined),
+  z
+    .array(z.string())
+    .optional()
+    .refine((entries) => entries?.every(isProxyEntry) ?? true, {
+      error: 'must be addresses or CIDRs (or loopback, linklocal, uniquelocal), comma-separated; not a hop count',
+    }),
+);
 
 export const apiEnvSchema = sharedEnvSchema
   .extend({
@@ -12,8 +33,18 @@ export const apiEnvSchema = sharedEnvSchema
       .string()
       .regex(/^\d{1,12}(\.\d{1,2})?$/, 'must be a decimal such as 1000000.00')
       .default('1000000.00'),
-    /** How long a verified API key is remembered in memory (revocation takes up to this long). */
+    /**
+     * Where the API LISTENs for key revocations: a direct connection, never through a
+     * transaction-mode pooler (which hands the session to others and drops the LISTEN). Unset: DATABASE_URL.
+     */
+    DATABASE_LISTEN_URL: envUrl(),
+    /**
+     * How long an answer about an API key is remembered while revocations cannot be heard (the
+     * LISTEN connection is down); while they are heard, a valid key is kept until revoked. 0 = no cache.
+     */
     AUTH_CACHE_TTL_MS: envInt(10_000, 0, 600_000),
+    /** The proxies (load balancers) whose X-Forwarded-For is believed: addresses, CIDRs or presets. */
+    TRUST_PROXY: trustProxy,
     /** Longest time to receive a whole request (headers and body). */
     API_REQUEST_TIMEOUT_MS: envInt(30_000, 1000, 600_000),
     /** Longest time to receive a request's headers (a slow sender is cut off with 408). */
@@ -30,9 +61,13 @@ export const apiEnvSchema = sharedEnvSchema
     ADMIN_STALE_PENDING_MS: envInt(600_000, 1000, 30 * 86_400_000),
     /** A payment still `received` this long after it was stored is listed for an operator. */
     ADMIN_STUCK_RECEIVED_MS: envInt(600_000, 1000, 30 * 86_400_000),
-    /** Requests per RATE_LIMIT_WINDOW_MS allowed per API key (per address without one); 0 = no limit. */
+    /** Requests per RATE_LIMIT_WINDOW_MS allowed per API key (per address without one); 0 = no limits at all. */
     RATE_LIMIT_MAX: envInt(6000, 0, 10_000_000),
     RATE_LIMIT_WINDOW_MS: envInt(60_000, 1000, 3_600_000),
+    /** Look-ups of unknown API keys that may fail per address per window (each costs a query). */
+    RATE_LIMIT_AUTH_FAILURES: envInt(30, 1, 1_000_000),
+    /** `?refresh=true` requests per key per window (each may cost the syncer a read of the gateway's list). */
+    RATE_LIMIT_REFRESH_MAX: envInt(60, 1, 1_000_000),
     /** How long ?refresh=true waits for a fresher sync. */
     REFRESH_WAIT_MS: envInt(3000, 0, 30_000),
   })

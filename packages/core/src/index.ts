@@ -7,6 +7,7 @@ export * from './db/client.js';
 export * from './db/gateway-changes-repository.js';
 export * from './db/health-repository.js';
 export * from './db/idempotency-repository.js';
+export * from './db/key-changes-listener.js';
 export * from './db/migrate.js';
 export * from './db/payments-repository.js';
 export * as schema from './db/schema/index.js';

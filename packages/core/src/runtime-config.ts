@@ -64,3 +64,9 @@ export function carefulRule(env: Pick<SharedEnv, 'CAREFUL_ENTER_AFTER' | 'CAREFU
 
 /** The Postgres channel on which the API asks the syncer for a sync now (`?refresh=true`). */
 export const SYNC_REQUEST_CHANNEL = 'pt_sync_requested';
+
+/**
+ * The Postgres channel on which a revocation or rotation names the API keys it retired
+ * (comma-separated key ids), so every API process forgets them at once.
+ */
+export const API_KEYS_CHANGED_CHANNEL = 'pt_api_keys_changed';

@@ -1,22 +1,23 @@
-import { type ApiClient, ForbiddenError, parseApiKey, UnauthorizedError } from '@pt/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type ApiClient, createKeyChangesListener, ForbiddenError, UnauthorizedError, type VerifiedKey } from '@pt/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { AuthCache } from './auth-cache.js';
+import { KeyUsageRecorder } from './key-usage.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated API client, set by `authenticate`. */
+    /** The authenticated API client, set by `authenticate` (or earlier, when its key is cached). */
     client: ApiClient | null;
+  }
+  interface FastifyInstance {
+    authenticate(request: FastifyRequest, reply: FastifyReply): void | Promise<void>;
+    requireAdmin(request: FastifyRequest): void;
+    /** The client of this request's Authorization header when it is cached as valid (no I/O). */
+    knownClient(request: FastifyRequest): ApiClient | undefined;
   }
 }
 
-interface CacheEntry {
-  client: ApiClient | null;
-  /** The key's public id, when the key is valid (what rate limiting counts against). */
-  keyId: string | undefined;
-  expiresAt: number;
-}
-
-const MAX_CACHE = 10_000;
+const UNKNOWN_KEY = 'The API key is unknown, revoked or expired.';
 
 /** The key in `Authorization: Bearer <key>`, if the header has that form. */
 function bearerKey(header: string | undefined): string | undefined {
@@ -24,75 +25,102 @@ function bearerKey(header: string | undefined): string | undefined {
 }
 
 /**
- * Bearer API keys. Verified keys (and unknown ones, so a flood of bad keys cannot hammer the
- * database) are remembered for AUTH_CACHE_TTL_MS, by the whole Authorization header: a request
- * with a remembered header is answered by one Map lookup, no parsing. Route plugins opt in with
- * `requireApiKey(app)`.
+ * Bearer API keys. Answers are cached by the whole Authorization header (auth-cache.ts): a
+ * request with a cached valid header costs one LRU look-up, no parsing and no promise. Each API
+ * process LISTENs for revocations and rotations on a dedicated connection to DATABASE_LISTEN_URL
+ * and forgets those keys at once. Route plugins opt in with `requireApiKey(app)`.
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
-  const { clients, config } = app.deps;
-  const cache = new Map<string, CacheEntry>();
+  const { clients, config, logger } = app.deps;
+  const cache = new AuthCache({ ttlMs: config.AUTH_CACHE_TTL_MS });
+  const usage = new KeyUsageRecorder((keyIds) => clients.touch(keyIds), logger);
 
-  /** The fresh cache entry for an Authorization header, if there is one. */
-  function cached(header: string | undefined): CacheEntry | undefined {
-    if (header === undefined) return undefined;
-    const hit = cache.get(header);
-    return hit && hit.expiresAt > Date.now() ? hit : undefined;
+  if (cache.enabled) {
+    const listener = createKeyChangesListener(
+      config.DATABASE_LISTEN_URL ?? config.DATABASE_URL,
+      {
+        onChanged: (keyIds) => cache.forgetKeys(keyIds),
+        onListening: () => cache.setHeard(true),
+        onLost: () => cache.setHeard(false),
+      },
+      { logger, applicationName: 'payment-tracker-api-listen' },
+    );
+    app.addHook('onReady', () => listener.start());
+    app.addHook('onClose', () => listener.close());
   }
 
-  async function lookup(header: string, key: string): Promise<ApiClient | null> {
-    const client = await clients.authenticate(key);
-    if (config.AUTH_CACHE_TTL_MS > 0) {
-      if (cache.size >= MAX_CACHE) cache.clear();
-      const keyId = client ? parseApiKey(key)?.keyId : undefined;
-      cache.set(header, { client, keyId, expiresAt: Date.now() + config.AUTH_CACHE_TTL_MS });
-    }
+  function accept(request: FastifyRequest, client: ApiClient): void {
+    request.client = client;
+    usage.used(client.keyId);
+  }
+
+  function knownClient(request: FastifyRequest): ApiClient | undefined {
+    if (request.client) return request.client;
+    const client = cache.validClient(request.headers.authorization);
+    if (client) accept(request, client);
     return client;
   }
 
-  function accept(request: FastifyRequest, client: ApiClient | null): void {
-    if (!client) throw new UnauthorizedError('The API key is unknown or revoked.');
-    request.client = client;
+  /** An unknown key: looked up (within the address's failed look-ups), then charged to whoever it proved to be. */
+  async function lookup(request: FastifyRequest, reply: FastifyReply, header: string, key: string): Promise<void> {
+    const settle = app.limits.beginLookup(request);
+    const epoch = cache.epoch;
+    let verified: VerifiedKey | null;
+    try {
+      verified = await clients.verify(key);
+    } catch (error) {
+      settle(true); // the database failed, not the key
+      throw error;
+    }
+    settle(verified !== null);
+    if (!verified) {
+      cache.rememberRefused(header);
+      app.limits.chargeAddress(request, reply);
+      throw new UnauthorizedError(UNKNOWN_KEY);
+    }
+    cache.rememberValid(header, verified.client, verified.expiresAt, epoch);
+    app.limits.chargeKey(reply, verified.client.keyId);
+    accept(request, verified.client);
   }
 
   app.decorateRequest('client', null);
-  app.decorate('verifiedKeyId', (header: string | undefined) => cached(header)?.keyId);
+  app.decorate('knownClient', knownClient);
   // Synchronous when the header's answer is cached (the common case): no promise per request.
-  app.decorate('authenticate', (request: FastifyRequest): void | Promise<void> => {
+  app.decorate('authenticate', (request: FastifyRequest, reply: FastifyReply): void | Promise<void> => {
+    if (knownClient(request)) return;
     const header = request.headers.authorization;
-    const known = cached(header);
-    if (known) return accept(request, known.client);
     const key = bearerKey(header);
-    if (!header || !key) throw new UnauthorizedError();
-    return lookup(header, key).then((client) => accept(request, client));
+    if (!header || !key) {
+      app.limits.chargeAddress(request, reply);
+      throw new UnauthorizedError();
+    }
+    if (cache.isRefused(header)) {
+      app.limits.chargeAddress(request, reply);
+      throw new UnauthorizedError(UNKNOWN_KEY);
+    }
+    return lookup(request, reply, header, key);
   });
   app.decorate('requireAdmin', (request: FastifyRequest) => {
     if (!request.client?.isAdmin) throw new ForbiddenError('This operation needs an admin API key.');
   });
 });
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    authenticate(request: FastifyRequest): void | Promise<void>;
-    requireAdmin(request: FastifyRequest): void;
-    /** The public id of the key in this Authorization header, if it was verified recently (cached). */
-    verifiedKeyId(header: string | undefined): string | undefined;
-  }
-}
-
 /**
  * Puts every route of a plugin behind an API key (and the admin flag, if asked). The check runs
- * at preParsing, after the onRequest hooks, so rate limiting counts a request before a bad key
- * is refused, and before the body is read, so nobody unauthenticated learns what it should be.
+ * at preParsing, before the body is read, so nobody unauthenticated learns what it should be.
+ * The routes are marked (`config.apiKey`) so rate limiting leaves their charge to this check.
  */
 export function requireApiKey(app: FastifyInstance, options: { admin?: boolean } = {}): void {
-  app.addHook('preParsing', (request, _reply, payload, done) => {
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, apiKey: true };
+  });
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const finish = () => {
       if (options.admin) app.requireAdmin(request);
       done(null, payload);
     };
     try {
-      const pending = app.authenticate(request);
+      const pending = app.authenticate(request, reply);
       if (pending) pending.then(finish).catch(done);
       else finish();
     } catch (error) {

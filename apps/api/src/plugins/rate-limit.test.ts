@@ -36,4 +36,19 @@ describe('FixedWindowLimiter', () => {
     expect(limiter.hit('ip-999', 1000).count).toBe(2); // the newest are kept
     expect(limiter.hit('ip-0', 1000).count).toBe(1); // the oldest were dropped
   });
+
+  it('counts, refunds and tells when a window ends without counting a request', () => {
+    const limiter = new FixedWindowLimiter(3, 1000);
+    expect(limiter.count('a', 0)).toBe(0);
+    expect(limiter.endsAt('a', 0)).toBe(0);
+    limiter.hit('a', 0);
+    limiter.hit('a', 10);
+    expect(limiter.count('a', 20)).toBe(2);
+    limiter.refund('a', 20);
+    expect(limiter.count('a', 20)).toBe(1);
+    expect(limiter.endsAt('a', 20)).toBe(1000);
+    expect(limiter.count('a', 1000)).toBe(0); // the window has ended
+    limiter.refund('b', 20); // no window: nothing to take back
+    expect(limiter.count('b', 20)).toBe(0);
+  });
 });

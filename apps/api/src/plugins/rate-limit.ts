@@ -1,14 +1,17 @@
 import { AppError } from '@pt/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'rate-limited', 'Too Many Requests', `Too many requests; retry in ${retryAfterSeconds} s.`, undefined, {
+  constructor(retryAfterSeconds: number, what = 'Too many requests') {
+    super(429, 'rate-limited', 'Too Many Requests', `${what}; retry in ${retryAfterSeconds} s.`, undefined, {
       'retry-after': String(retryAfterSeconds),
     });
   }
 }
+
+/** Whole seconds until `endsAt`, at least 1 (what Retry-After and x-ratelimit-reset say). */
+const secondsUntil = (endsAt: number, now: number) => Math.max(1, Math.ceil((endsAt - now) / 1000));
 
 interface Window {
   count: number;
@@ -47,6 +50,24 @@ export class FixedWindowLimiter {
     return window;
   }
 
+  /** The count of `key`'s live window (0 when it has none), without counting a request. */
+  count(key: string, now = Date.now()): number {
+    const window = this.windows.get(key);
+    return window && window.endsAt > now ? window.count : 0;
+  }
+
+  /** When `key`'s live window ends (now when it has none). */
+  endsAt(key: string, now = Date.now()): number {
+    const window = this.windows.get(key);
+    return window && window.endsAt > now ? window.endsAt : now;
+  }
+
+  /** Takes back one request counted for `key` in its live window. */
+  refund(key: string, now = Date.now()): void {
+    const window = this.windows.get(key);
+    if (window && window.endsAt > now && window.count > 0) window.count--;
+  }
+
   get size(): number {
     return this.windows.size;
   }
@@ -62,37 +83,105 @@ export class FixedWindowLimiter {
   }
 }
 
-/**
- * Who a request counts against: a key already proven valid counts against itself (by its public
- * key id, never the secret); anything else against its address, so inventing fresh tokens does
- * not buy fresh allowances.
- */
-function rateLimitKey(app: FastifyInstance, request: FastifyRequest): string {
-  const keyId = app.verifiedKeyId(request.headers.authorization);
-  return keyId ? `key:${keyId}` : `ip:${request.ip}`;
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The API's rate limits; each charge throws a 429 AppError once its allowance is spent. */
+    limits: RateLimits;
+  }
+  interface FastifyContextConfig {
+    /** Set by requireApiKey: the route authenticates, and its authentication charges the request. */
+    apiKey?: boolean;
+  }
 }
 
 /**
- * Per-key rate limiting (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS; 0 turns it off), on
- * every request, before anything else reads it. Every answer carries x-ratelimit-limit,
- * -remaining and -reset (seconds); a refused one is a 429 problem with Retry-After.
+ * Who pays for a request. A request with a verified key is charged to the key; one with a
+ * missing, refused or unknown key to its address (request.ip: the client's behind TRUST_PROXY),
+ * and only once the key is known to fail, so a valid key is never charged for other callers'
+ * failures. Looking up unknown keys costs the database a query each: the failed look-ups of an
+ * address are bounded per window (a 429 before the look-up once they are spent).
+ */
+export interface RateLimits {
+  /** A request authenticated by `keyId`. Sets the x-ratelimit headers. */
+  chargeKey(reply: FastifyReply, keyId: string): void;
+  /** A request without a valid key, charged to its address. Sets the x-ratelimit headers. */
+  chargeAddress(request: FastifyRequest, reply: FastifyReply): void;
+  /** Before looking up an unknown key: refuses when the address spent its failed look-ups; call the answer with the outcome. */
+  beginLookup(request: FastifyRequest): (valid: boolean) => void;
+  /** A `?refresh=true` of `keyId`: refreshes have an allowance of their own (RATE_LIMIT_REFRESH_MAX). */
+  chargeRefresh(keyId: string): void;
+}
+
+const UNLIMITED: RateLimits = {
+  chargeKey() {},
+  chargeAddress() {},
+  beginLookup: () => () => {},
+  chargeRefresh() {},
+};
+
+/**
+ * Per-key rate limiting (RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW_MS; 0 turns every limit
+ * off). Every answer carries x-ratelimit-limit, -remaining and -reset (seconds); a refused one is
+ * a 429 problem with Retry-After. Counts are per process.
  *
- * A synchronous onRequest hook. @fastify/rate-limit, used before, does the same through three
- * awaited promises per request, a measurable share of the API's CPU per GET under the bench's
- * GET load (figures in bench/README.md). Counts are per process, as they were.
+ * A request whose key is already verified (cached) is charged in a synchronous onRequest hook:
+ * @fastify/rate-limit, used before, does the same through three awaited promises per request, a
+ * measurable share of the API's CPU per GET under the bench's GET load (figures in
+ * bench/README.md). Other requests to routes behind an API key are charged by the authentication
+ * step (auth.ts), once it knows whom to charge; those to open routes here, to their address.
  */
 export const rateLimitPlugin = fp(async (app: FastifyInstance) => {
   const { config } = app.deps;
-  if (config.RATE_LIMIT_MAX === 0) return;
-  const limiter = new FixedWindowLimiter(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS);
-  const limit = String(limiter.max);
-  app.addHook('onRequest', (request, reply, done) => {
+  if (config.RATE_LIMIT_MAX === 0) {
+    app.decorate('limits', UNLIMITED);
+    return;
+  }
+  const windowMs = config.RATE_LIMIT_WINDOW_MS;
+  const requests = new FixedWindowLimiter(config.RATE_LIMIT_MAX, windowMs);
+  const failedLookups = new FixedWindowLimiter(config.RATE_LIMIT_AUTH_FAILURES, windowMs);
+  const refreshes = new FixedWindowLimiter(config.RATE_LIMIT_REFRESH_MAX, windowMs);
+  const limit = String(requests.max);
+
+  function charge(reply: FastifyReply, who: string): RateLimitedError | undefined {
     const now = Date.now();
-    const window = limiter.hit(rateLimitKey(app, request), now);
-    const resetSeconds = Math.max(1, Math.ceil((window.endsAt - now) / 1000));
+    const window = requests.hit(who, now);
+    const resetSeconds = secondsUntil(window.endsAt, now);
     reply.header('x-ratelimit-limit', limit);
-    reply.header('x-ratelimit-remaining', String(Math.max(0, limiter.max - window.count)));
+    reply.header('x-ratelimit-remaining', String(Math.max(0, requests.max - window.count)));
     reply.header('x-ratelimit-reset', String(resetSeconds));
-    done(window.count > limiter.max ? new RateLimitedError(resetSeconds) : undefined);
+    return window.count > requests.max ? new RateLimitedError(resetSeconds) : undefined;
+  }
+  const throwIf = (error: RateLimitedError | undefined) => {
+    if (error) throw error;
+  };
+
+  app.decorate('limits', {
+    chargeKey: (reply, keyId) => throwIf(charge(reply, `key:${keyId}`)),
+    chargeAddress: (request, reply) => throwIf(charge(reply, `ip:${request.ip}`)),
+    beginLookup(request) {
+      const now = Date.now();
+      const address = request.ip;
+      if (failedLookups.count(address, now) >= failedLookups.max) {
+        const retry = secondsUntil(failedLookups.endsAt(address, now), now);
+        throw new RateLimitedError(retry, 'Too many unknown API keys from this address');
+      }
+      failedLookups.hit(address, now); // counted before the look-up, so concurrent ones are bounded too
+      return (valid) => {
+        if (valid) failedLookups.refund(address);
+      };
+    },
+    chargeRefresh(keyId) {
+      const now = Date.now();
+      const window = refreshes.hit(keyId, now);
+      if (window.count > refreshes.max)
+        throw new RateLimitedError(secondsUntil(window.endsAt, now), 'Too many refresh=true requests');
+    },
+  } satisfies RateLimits);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const client = app.knownClient(request);
+    if (client) return done(charge(reply, `key:${client.keyId}`));
+    if (request.routeOptions.config?.apiKey) return done(); // its authentication charges it
+    done(charge(reply, `ip:${request.ip}`));
   });
 });
