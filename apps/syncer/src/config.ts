@@ -7,6 +7,11 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   /** Pause between the end of one cycle and the start of the next. */
   SYNC_INTERVAL_MS: envInt(5000, 10, 3_600_000),
   /**
+   * Least time between the starts of two cycles when a wake-up (`?refresh=true`) asks for one,
+   * so refreshes cannot keep the syncer reading the gateway's list back to back.
+   */
+  SYNC_REFRESH_MIN_GAP_MS: envInt(1000, 0, 3_600_000),
+  /**
    * Postgres statement_timeout for the syncer's sessions: longer than the API's, as its bulk
    * statements cover every open payment. 0 leaves the server's (or role's) setting.
    */

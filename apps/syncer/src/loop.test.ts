@@ -1,6 +1,6 @@
 import { createLogger } from '@pt/core';
 import { createLogCapture } from '@pt/core/testing';
-import { describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createLoop } from './loop.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -156,5 +156,79 @@ describe('createLoop', () => {
     await stopping;
     await loop.stop();
     expect(stats.maxActive).toBe(1);
+  });
+});
+
+describe('createLoop: wake-ups are spaced by minWakeGapMs', () => {
+  // Fake timers (and Date): the runs' start times are exact, whatever the machine's load.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A loop whose runs take `runMs` (10 by default) and record when they started, relative to now. */
+  function recordingLoop(options: { intervalMs: number; minWakeGapMs: number; runMs?: number }) {
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const loop = createLoop({
+      ...options,
+      logger: quietLogger().logger,
+      run: async () => {
+        starts.push(Date.now() - t0);
+        await sleep(options.runMs ?? 10);
+      },
+    });
+    /** Stops the loop, letting the run in progress (if any) finish on the fake clock. */
+    async function stop() {
+      const stopping = loop.stop();
+      await vi.advanceTimersByTimeAsync(options.runMs ?? 10);
+      await stopping;
+    }
+    return { loop, starts, stop };
+  }
+
+  test('a stream of wake-ups runs a cycle at most once per gap, start to start', async () => {
+    const { loop, starts, stop } = recordingLoop({ intervalMs: 60_000, minWakeGapMs: 1000 });
+    loop.start();
+    for (let i = 0; i < 45; i++) {
+      loop.wake();
+      await vi.advanceTimersByTimeAsync(100); // 45 wake-ups over 4.5 s
+    }
+    await stop();
+    expect(starts).toEqual([0, 1000, 2000, 3000, 4000]);
+  });
+
+  test('a wake-up long after the last cycle runs at once', async () => {
+    const { loop, starts, stop } = recordingLoop({ intervalMs: 60_000, minWakeGapMs: 1000 });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    loop.wake();
+    await vi.advanceTimersByTimeAsync(0);
+    await stop();
+    expect(starts).toEqual([0, 5000]);
+  });
+
+  test('a wake-up never delays the regular interval', async () => {
+    const { loop, starts, stop } = recordingLoop({ intervalMs: 200, minWakeGapMs: 1000 });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(50);
+    loop.wake(); // the gap says not before 1000; the interval's run is due at 210 (200 after the first ended)
+    await vi.advanceTimersByTimeAsync(250);
+    await stop();
+    expect(starts).toEqual([0, 210]);
+  });
+
+  test('a wake-up during a long cycle runs the next one as soon as the gap allows', async () => {
+    const { loop, starts, stop } = recordingLoop({ intervalMs: 60_000, minWakeGapMs: 1000, runMs: 1500 });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(100);
+    loop.wake();
+    await vi.advanceTimersByTimeAsync(1450); // the first ends at 1500, already past the gap
+    await stop();
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toBeGreaterThanOrEqual(1500); // right after the first ended (fake timers add 1 ms to a 0 delay)
+    expect(starts[1]).toBeLessThanOrEqual(1501);
   });
 });

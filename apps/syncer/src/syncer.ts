@@ -78,7 +78,12 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     }
   }
 
-  const loop = createLoop({ intervalMs: config.SYNC_INTERVAL_MS, logger, run: runCycle });
+  const loop = createLoop({
+    intervalMs: config.SYNC_INTERVAL_MS,
+    minWakeGapMs: config.SYNC_REFRESH_MIN_GAP_MS,
+    logger,
+    run: runCycle,
+  });
 
   return {
     runCycle,

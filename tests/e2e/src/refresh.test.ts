@@ -9,6 +9,7 @@ import {
   uniqueMemo,
   waitForSyncAfter,
 } from './delivery-helpers.js';
+import { expectProblem } from './expect-problem.js';
 import { eventually, type System, startSystem } from './harness.js';
 
 describe('GET /payments/{id}?refresh=true', () => {
@@ -65,5 +66,49 @@ describe('GET /payments/{id}?refresh=true', () => {
     }
     expect(fetches).toBeGreaterThanOrEqual(1);
     expect(fetches).toBeLessThanOrEqual(3);
+  });
+
+  it('spaces the cycles wake-ups ask for by SYNC_REFRESH_MIN_GAP_MS (1 s), however many arrive', async () => {
+    const before = (await mockStats(system)).status_requests;
+    const startedAt = Date.now();
+    // Many API processes' worth of refreshes: a wake-up every 20 ms for 2.5 s.
+    while (Date.now() - startedAt < 2500) {
+      await system.sql`SELECT pg_notify('pt_sync_requested', '')`;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const elapsedMs = Date.now() - startedAt;
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the last wake-up's cycle, if one is due
+    const fetches = (await mockStats(system)).status_requests - before;
+    expect(fetches).toBeGreaterThanOrEqual(1);
+    expect(fetches).toBeLessThanOrEqual(Math.floor(elapsedMs / 1000) + 2);
+  });
+});
+
+describe('?refresh=true has an allowance of its own per key', () => {
+  let system: System;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      delaySeconds: 0.3,
+      env: { RATE_LIMIT_MAX: '1000', RATE_LIMIT_REFRESH_MAX: '2', AUTH_CACHE_TTL_MS: '60000' },
+    });
+  });
+  afterAll(() => system?.stop());
+
+  it('answers 429 past RATE_LIMIT_REFRESH_MAX refreshes, while plain reads and other keys go on', async () => {
+    const client = system.as(await system.createClient('refresher'));
+    const created = await postPayment(client, uniqueMemo('refresh allowance'), 3);
+    expect(created.status).toBe(201);
+    const path = `/payments/${created.body.id}`;
+    expect((await client.get(`${path}?refresh=true`)).status).toBe(200);
+    expect((await client.get(`${path}?refresh=true`)).status).toBe(200);
+    const refused = await client.get(`${path}?refresh=true`);
+    expect(expectProblem(refused, 429).type).toMatch(/rate-limited/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await client.get(path)).status).toBe(200);
+
+    const other = system.as(await system.createClient('other-refresher'));
+    const theirs = await postPayment(other, uniqueMemo('refresh allowance, other key'), 3);
+    expect((await other.get(`/payments/${theirs.body.id}?refresh=true`)).status).toBe(200);
   });
 });

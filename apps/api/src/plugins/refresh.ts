@@ -1,18 +1,23 @@
-import { isOneOf, type Payment, SYNCED_STATUSES } from '@pt/core';
+import { type ApiClient, isOneOf, type Payment, SYNCED_STATUSES } from '@pt/core';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Asks for a sync now and waits (bounded) for one newer than the request; returns the re-read payment. */
-    refresh(clientId: string, payment: Payment): Promise<Payment | null>;
+    /**
+     * Asks for a sync now and waits (bounded) for one newer than the request; returns the re-read
+     * payment. Counts against the client key's refresh allowance first (429 past it).
+     */
+    refresh(client: ApiClient, payment: Payment): Promise<Payment | null>;
   }
 }
 
 /**
  * `?refresh=true`: the API never fetches the gateway's status list itself. It wakes the syncer
  * through Postgres NOTIFY and waits for `last_synced_at` to pass the moment it asked. Concurrent
- * refreshes share one request and one wait, so a burst causes one gateway fetch.
+ * refreshes share one request and one wait, so a burst causes one gateway fetch. Each
+ * `?refresh=true` counts against its key's refresh allowance (RATE_LIMIT_REFRESH_MAX per window),
+ * and the syncer spaces the cycles wake-ups ask for (SYNC_REFRESH_MIN_GAP_MS).
  */
 export const refreshPlugin = fp(async (app: FastifyInstance) => {
   const { syncState, payments, config } = app.deps;
@@ -29,12 +34,13 @@ export const refreshPlugin = fp(async (app: FastifyInstance) => {
     }
   }
 
-  app.decorate('refresh', async (clientId: string, payment: Payment) => {
+  app.decorate('refresh', async (client: ApiClient, payment: Payment) => {
+    app.limits.chargeRefresh(client.keyId);
     if (!isOneOf(SYNCED_STATUSES, payment.status)) return payment;
     shared ??= requestAndWait().finally(() => {
       shared = null;
     });
     await shared;
-    return payments.findForClient(clientId, payment.id);
+    return payments.findForClient(client.id, payment.id);
   });
 });

@@ -65,14 +65,14 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         security: bearerSecurity,
         params: paymentIdParamsSchema,
         querystring: getPaymentQuerySchema,
-        response: { 200: paymentSchema, ...problems(401, 404, 422, 503) },
+        response: { 200: paymentSchema, ...problems(401, 404, 422, 429, 503) },
       },
     },
     async (request) => {
       const client = clientOf(request);
       let payment = await payments.findForClient(client.id, request.params.id);
       if (!payment) throw new NotFoundError('No payment with this id.');
-      if (request.query.refresh) payment = (await app.refresh(client.id, payment)) ?? payment;
+      if (request.query.refresh) payment = (await app.refresh(client, payment)) ?? payment;
       return toPaymentResponse(payment);
     },
   );
