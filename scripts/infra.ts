@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@pt/core/dev';
+import { type InfraState, readInfraState, writeInfraState } from './infra-state.js';
 
 /**
  * The infrastructure `make up` / `make run-app` need when nothing else is configured: an
@@ -23,28 +24,9 @@ export interface Infra {
   stop(): Promise<void>;
 }
 
-interface InfraState {
-  pid: number;
-  databaseUrl: string;
-  gatewayUrl: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers kill(0) but holds nothing.
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return !/^\d+ \(.*\) Z/.test(stat);
-}
-
 /** The infrastructure another live process started, if any. */
 export function runningInfra(): InfraState | null {
-  if (!existsSync(STATE_FILE)) return null;
-  const state = JSON.parse(readFileSync(STATE_FILE, 'utf8')) as InfraState;
-  return isAlive(state.pid) ? state : null;
+  return readInfraState(STATE_FILE);
 }
 
 export async function startInfra(options: {
@@ -90,7 +72,7 @@ export async function startInfra(options: {
     gatewayUrl: given.gatewayUrl ?? `http://127.0.0.1:${process.env.GATEWAY_PORT || '8001'}`,
   };
   // Written last: its presence tells others (and spawnInfra) that everything answers.
-  if (pg || gateway) writeFileSync(STATE_FILE, JSON.stringify(state));
+  if (pg || gateway) writeInfraState(STATE_FILE, state);
   return {
     databaseUrl: state.databaseUrl,
     gatewayUrl: state.gatewayUrl,
