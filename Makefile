@@ -1,6 +1,8 @@
 # Payment tracker: every command a developer or CI needs. `make help` lists them.
 SHELL := /bin/bash
 TSX := node_modules/.bin/tsx
+# Local state (embedded cluster, dev key, infra.json, make up's pid and log); the scripts read DATA_DIR too.
+DATA_DIR ?= .data
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 .PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate logs clean
@@ -17,15 +19,15 @@ node_modules/.modules.yaml: package.json pnpm-lock.yaml pnpm-workspace.yaml apps
 install: node_modules/.modules.yaml ## install dependencies (pnpm, frozen lockfile)
 
 up: install ## start the infrastructure alone (embedded Postgres + gateway-mock) in the background
-	@mkdir -p .data
-	@if [ -f .data/up.pid ] && kill -0 $$(cat .data/up.pid) 2>/dev/null; then echo "already up (pid $$(cat .data/up.pid))"; \
-	else nohup $(TSX) scripts/up.ts > .data/up.log 2>&1 & echo $$! > .data/up.pid; \
-	  for i in $$(seq 1 100); do grep -q GATEWAY_URL .data/up.log 2>/dev/null && break; sleep 0.2; done; cat .data/up.log; fi
+	@mkdir -p $(DATA_DIR)
+	@if [ -f $(DATA_DIR)/up.pid ] && kill -0 $$(cat $(DATA_DIR)/up.pid) 2>/dev/null; then echo "already up (pid $$(cat $(DATA_DIR)/up.pid))"; \
+	else nohup $(TSX) scripts/up.ts > $(DATA_DIR)/up.log 2>&1 & echo $$! > $(DATA_DIR)/up.pid; \
+	  for i in $$(seq 1 100); do grep -q GATEWAY_URL $(DATA_DIR)/up.log 2>/dev/null && break; sleep 0.2; done; cat $(DATA_DIR)/up.log; fi
 
 down: ## stop what `make up` started
-	@if [ -f .data/up.pid ] && kill -0 $$(cat .data/up.pid) 2>/dev/null; then kill $$(cat .data/up.pid); \
-	  while kill -0 $$(cat .data/up.pid) 2>/dev/null; do sleep 0.1; done; echo "stopped"; else echo "not running"; fi
-	@rm -f .data/up.pid
+	@if [ -f $(DATA_DIR)/up.pid ] && kill -0 $$(cat $(DATA_DIR)/up.pid) 2>/dev/null; then kill $$(cat $(DATA_DIR)/up.pid); \
+	  while kill -0 $$(cat $(DATA_DIR)/up.pid) 2>/dev/null; do sleep 0.1; done; echo "stopped"; else echo "not running"; fi
+	@rm -f $(DATA_DIR)/up.pid
 
 run-app: install ## run the whole service (api :8000, syncer, gateway-mock :8001) until Ctrl-C
 	@$(TSX) scripts/run-app.ts
@@ -63,7 +65,7 @@ bench: install ## benchmarks against their floors; writes bench/results/
 	$(TSX) bench/run.ts
 
 logs: ## follow the background infrastructure's log (make up)
-	@tail -f .data/up.log
+	@tail -f $(DATA_DIR)/up.log
 
 clean: down ## remove local data (embedded Postgres, dev key) and installed modules
 	rm -rf .data node_modules apps/*/node_modules apps/*/dist bench/dist packages/*/node_modules

@@ -5,7 +5,7 @@ import { API_NODE_FLAGS } from '@pt/api';
 import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { APP_BUNDLES } from './bundle.js';
-import { DATA_DIR, ROOT, runningInfra, spawnInfra, startInfra } from './infra.js';
+import { DATA_DIR, type Infra, ROOT, runningInfra, spawnInfra, startInfra, stopProcess } from './infra.js';
 
 /**
  * `make run-app`: the whole service on one machine. Starts an embedded Postgres and the
@@ -16,45 +16,76 @@ const PRETTY = path.join(ROOT, 'node_modules', '.bin', 'pino-pretty');
 const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
 const say = (line: string) => process.stdout.write(`[run-app] ${line}\n`);
 
-const needsInfra = (!process.env.DATABASE_URL || !process.env.GATEWAY_URL) && !runningInfra();
-const infra = needsInfra
-  ? await spawnInfra((text) => {
-      for (const line of text.split('\n')) say(line.replace(/^\[up\] /, ''));
-    })
-  : await startInfra({ log: say });
-await runMigrations(infra.databaseUrl);
-say('database migrated');
-const apiKey = await ensureDevApiKey(infra.databaseUrl);
-
-const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
-const children = [run(APP_BUNDLES.api.entry, API_NODE_FLAGS), run(APP_BUNDLES.syncer.entry, SYNCER_NODE_FLAGS)];
-const apiPort = process.env.API_PORT || '8000';
-say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
-say(`gateway at ${infra.gatewayUrl}`);
-say(`development API key (also in .data/dev-api-key): ${apiKey}`);
-say('Ctrl-C stops everything');
-
+// Every way out stops what has been started: Ctrl-C (at any moment, start-up included), a
+// start-up step that fails, a child that exits. So the handlers are in place before anything starts.
+let infraChild: ChildProcess | undefined;
+let infraStop: (() => Promise<void>) | undefined;
+const children: AppProcess[] = [];
 let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   say('stopping');
-  await Promise.all(children.map(stopChild));
-  await infra.stop();
+  await Promise.all(children.map((app) => app.stop()));
+  await infraStop?.();
   process.exit(code);
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
-for (const child of children) {
-  child.on('exit', (code) => {
-    if (!stopping) {
-      say(`a process exited (code ${code}); stopping the rest`);
-      void shutdown(code || 1);
-    }
-  });
+// Last resort, for an exit nothing above saw coming (an uncaught error): the children run in
+// process groups of their own, so they are signalled here or not at all.
+process.on('exit', () => {
+  for (const child of [infraChild, ...children.map((app) => app.child)]) {
+    if (child?.pid && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+});
+
+try {
+  await start();
+} catch (error) {
+  if (!stopping) say(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
 }
 
-function run(entry: string, nodeFlags: readonly string[] = []): ChildProcess {
+async function start() {
+  const infra = await startOrReuseInfra();
+  await runMigrations(infra.databaseUrl);
+  say('database migrated');
+  const apiKey = await ensureDevApiKey(infra.databaseUrl);
+  if (stopping) return; // Ctrl-C during start-up: shutdown() is stopping the infrastructure
+
+  const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
+  children.push(run(APP_BUNDLES.api.entry, API_NODE_FLAGS, env), run(APP_BUNDLES.syncer.entry, SYNCER_NODE_FLAGS, env));
+  const apiPort = process.env.API_PORT || '8000';
+  say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
+  say(`gateway at ${infra.gatewayUrl}`);
+  say(`development API key (also in ${path.relative(ROOT, KEY_FILE)}): ${apiKey}`);
+  say('Ctrl-C stops everything');
+}
+
+/** The infrastructure: spawned (and owned from its first moment), reused, or given by the environment. */
+async function startOrReuseInfra(): Promise<Pick<Infra, 'databaseUrl' | 'gatewayUrl'>> {
+  const needsInfra = (!process.env.DATABASE_URL || !process.env.GATEWAY_URL) && !runningInfra();
+  if (!needsInfra) {
+    const infra = await startInfra({ log: say });
+    infraStop = infra.stop;
+    return infra;
+  }
+  const spawned = spawnInfra((text) => {
+    for (const line of text.split('\n')) say(line.replace(/^\[up\] /, ''));
+  });
+  infraChild = spawned.child;
+  infraStop = spawned.stop;
+  return spawned.ready;
+}
+
+interface AppProcess {
+  child: ChildProcess;
+  /** SIGTERM, then waits for the app and for its log printer to exit. */
+  stop(): Promise<void>;
+}
+
+function run(entry: string, nodeFlags: readonly string[], env: NodeJS.ProcessEnv): AppProcess {
   // detached: a terminal's Ctrl-C reaches only run-app, which stops each child exactly once.
   // node runs the entry with tsx's loader itself (no tsx wrapper process), with the app's flags.
   const args = [...nodeFlags, '--import', 'tsx', path.join(ROOT, entry)];
@@ -63,15 +94,21 @@ function run(entry: string, nodeFlags: readonly string[] = []): ChildProcess {
     stdio: ['pipe', 'inherit', 'inherit'],
     detached: true,
   });
-  child.stdout?.pipe(pretty.stdin);
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+  child.stdout?.pipe(pretty.stdin); // ends with the app's output; pino-pretty exits then
+  const prettyExited = new Promise((resolve) => pretty.once('exit', resolve));
+  child.on('exit', (code) => {
+    if (!stopping) {
+      say(`a process exited (code ${code}); stopping the rest`);
+      void shutdown(code || 1);
+    }
+  });
+  return {
+    child,
+    async stop() {
+      await stopProcess(child);
+      await prettyExited;
+    },
+  };
 }
 
 /** Reuses .data/dev-api-key while it still works; otherwise creates the `dev` client's key. */
