@@ -68,4 +68,6 @@ logs: ## follow the background infrastructure's log (make up)
 	@tail -f $(DATA_DIR)/up.log
 
 clean: down ## remove local data (embedded Postgres, dev key) and installed modules
+	@# As root the cluster may live elsewhere, .data/pg a link to it (packages/core/src/dev/postgres-as-root.ts).
+	@if [ -L .data/pg ]; then rm -rf "$$(readlink .data/pg)"; fi
 	rm -rf .data node_modules apps/*/node_modules apps/*/dist bench/dist packages/*/node_modules

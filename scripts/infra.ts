@@ -63,7 +63,7 @@ export async function startInfra(options: {
     if (!given.databaseUrl) {
       const port = Number(process.env.EMBEDDED_PG_PORT || 54329);
       options.log(`starting embedded Postgres (data in ${path.relative(ROOT, DATA_DIR) || '.'}/pg, port ${port})`);
-      pg = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), port });
+      pg = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, 'pg'), port, onNotice: options.log });
     }
     if (!given.gatewayUrl && options.gateway !== false) {
       options.log(`starting the gateway-mock on port ${gatewayPort}`);

