@@ -44,7 +44,7 @@ api-key-revoke: install ## revoke a client's keys: make api-key-revoke NAME=acme
 api-key-rotate: install ## a new key; the old ones expire after GRACE: make api-key-rotate NAME=acme [GRACE=24h]
 	@GRACE="$(GRACE)" $(TSX) scripts/api-key.ts rotate "$(NAME)"
 
-build: install ## bundle each app into apps/<app>/dist/main.mjs (what the Docker image and the bench run)
+build: install ## bundle each app into apps/<app>/dist/main.mjs and each command into dist/ (what the image runs)
 	@$(TSX) scripts/build.ts
 
 test: install ## run the whole test suite (starts its own Postgres and gateway-mock)
@@ -70,4 +70,4 @@ logs: ## follow the background infrastructure's log (make up)
 clean: down ## remove local data (embedded Postgres, dev key) and installed modules
 	@# As root the cluster may live elsewhere, .data/pg a link to it (packages/core/src/dev/postgres-as-root.ts).
 	@if [ -L .data/pg ]; then rm -rf "$$(readlink .data/pg)"; fi
-	rm -rf .data node_modules apps/*/node_modules apps/*/dist bench/dist packages/*/node_modules
+	rm -rf .data node_modules apps/*/node_modules apps/*/dist dist bench/dist packages/*/node_modules

@@ -1,5 +1,7 @@
-/** `make build`: the apps bundled into apps/<app>/dist/main.mjs (see scripts/bundle.ts). */
+/** `make build`: the apps into apps/<app>/dist/main.mjs, the commands into dist/ (see scripts/bundle.ts). */
 import path from 'node:path';
-import { bundleApps, ROOT } from './bundle.js';
+import { bundleApps, bundleCommands, ROOT } from './bundle.js';
 
-for (const file of await bundleApps()) process.stdout.write(`built ${path.relative(ROOT, file)}\n`);
+for (const file of [...(await bundleApps()), ...(await bundleCommands())]) {
+  process.stdout.write(`built ${path.relative(ROOT, file)}\n`);
+}

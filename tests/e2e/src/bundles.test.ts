@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { API_NODE_FLAGS } from '@pt/api';
-import { createApiClientsRepository, createSql, freePort } from '@pt/core';
-import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
+import { createApiClientsRepository, createSql, freePort, migrationsFolder } from '@pt/core';
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_BUNDLES, bundleApps, ROOT } from '../../../scripts/bundle.js';
+import { APP_BUNDLES, bundleApps, bundleCommands, COMMAND_BUNDLES, type CommandName, ROOT } from '../../../scripts/bundle.js';
 import { createHttpClient, eventually } from './harness.js';
 import { type AppProcess, spawnApp } from './processes.js';
 
@@ -104,5 +107,67 @@ describe('bundled apps (as shipped)', () => {
       ...API_NODE_FLAGS,
       APP_BUNDLES.api.outfile,
     ]);
+  });
+});
+
+/**
+ * The operator's commands as the Docker image runs them: `node dist/<command>.mjs`, from a folder
+ * that holds their bundles and drizzle/ and nothing else (no node_modules, no TypeScript, no tsx),
+ * with no NODE_OPTIONS that could bring a loader in.
+ */
+describe('bundled commands (as the image runs them)', () => {
+  let folder: string;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    await bundleCommands();
+    folder = mkdtempSync(path.join(os.tmpdir(), 'pt-commands-'));
+    for (const { outfile } of Object.values(COMMAND_BUNDLES)) cpSync(path.join(ROOT, outfile), path.join(folder, outfile));
+    cpSync(migrationsFolder, path.join(folder, 'drizzle'), { recursive: true });
+    database = await createEmptyDatabase();
+  }, 60_000);
+
+  afterAll(async () => {
+    await database?.drop();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  const runCommand = (command: CommandName, args: string[] = []) =>
+    promisify(execFile)(process.execPath, [path.join(folder, COMMAND_BUNDLES[command].outfile), ...args], {
+      cwd: folder,
+      env: { PATH: process.env.PATH, DATABASE_URL: database.url },
+      encoding: 'utf8',
+    });
+
+  async function appliedMigrations(): Promise<number> {
+    const { sql, close } = createSql(database.url, { max: 1 });
+    try {
+      const [row] = await sql<{ count: number }[]>`SELECT count(*)::int AS count FROM drizzle.__drizzle_migrations`;
+      return row?.count ?? 0;
+    } finally {
+      await close();
+    }
+  }
+
+  it('migrate applies every migration to an empty database, and a second run changes nothing', async () => {
+    const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    };
+    expect((await runCommand('migrate')).stderr).toMatch(/migrations applied/);
+    expect(await appliedMigrations()).toBe(journal.entries.length);
+    await runCommand('migrate');
+    expect(await appliedMigrations()).toBe(journal.entries.length);
+  });
+
+  it('api-key prints a new key, and nothing else, that authenticates its client', async () => {
+    const { stdout } = await runCommand('api-key', ['create', 'bundled-operator']);
+    const { sql, close } = createSql(database.url, { max: 1 });
+    try {
+      expect(stdout.trim().split('\n')).toHaveLength(1);
+      const client = await createApiClientsRepository(sql).authenticate(stdout.trim());
+      expect(client?.name).toBe('bundled-operator');
+    } finally {
+      await close();
+    }
   });
 });
