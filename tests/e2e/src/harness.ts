@@ -16,6 +16,8 @@ export interface SystemOptions {
   startSyncer?: boolean;
   /** Route api and syncer to Postgres through a TCP proxy the test can cut (system.dbProxy). */
   proxyDatabase?: boolean;
+  /** A database the test prepared itself, instead of a clone of the migrated template (dropped by stop()). */
+  database?: TestDatabase;
 }
 
 export interface RunningSyncer {
@@ -30,7 +32,7 @@ export interface RunningSyncer {
  * syncers on demand. Every log line of api and syncer is captured.
  */
 export async function startSystem(options: SystemOptions = {}) {
-  const database: TestDatabase = await createTestDatabase();
+  const database: TestDatabase = options.database ?? (await createTestDatabase());
   const mock: RunningGatewayMock = await startGatewayMock({ delaySeconds: options.delaySeconds ?? 0.5, faults: options.faults });
   const dbProxy = options.proxyDatabase ? await startTcpProxy('127.0.0.1', Number(new URL(database.url).port)) : undefined;
   const logs = createLogCapture();
