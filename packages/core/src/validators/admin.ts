@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refuseForbiddenCharacters } from './text.js';
 
 /** The operator-facing shapes of /admin: the reconciliation report, the actions' bodies and results. */
 
@@ -90,7 +91,12 @@ export const reconciliationReportSchema = z
 /** Declared here only: admin-repository.ts builds and re-exports it, routes/admin.ts answers with it. */
 export type ReconciliationReport = z.output<typeof reconciliationReportSchema>;
 
-const operatorReason = z.string().trim().min(3, 'must say why (at least 3 characters)').max(500);
+const operatorReason = z
+  .string()
+  .trim()
+  .min(3, 'must say why (at least 3 characters)')
+  .max(500)
+  .superRefine(refuseForbiddenCharacters);
 
 export const linkPaymentBodySchema = z.strictObject({
   confirmation_id: z.string().trim().min(1).max(200),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseAmount } from '../money.js';
 import { PAYMENT_STATUSES } from '../payments/status.js';
+import { refuseForbiddenCharacters } from './text.js';
 
 /**
  * The payment shapes the API takes and returns: one source for request validation, TypeScript
@@ -18,13 +19,16 @@ const account = z
   .max(ACCOUNT_MAX, `must have at most ${ACCOUNT_MAX} digits`)
   .meta({ example: '12345678' });
 
-// Printable: no C0/C1 control characters (tab and newline included), no lone surrogates.
+// What a reader sees is all there is: no control, bidirectional or invisible characters (text.ts), no lone surrogates.
 const memo = z
   .string()
   .max(MEMO_MAX, `must have at most ${MEMO_MAX} characters`)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
-  .refine((value) => !/[\u0000-\u001f\u007f-\u009f]/.test(value), 'must not contain control characters')
-  .refine((value) => value.isWellFormed(), 'must be valid Unicode text');
+  .superRefine(refuseForbiddenCharacters)
+  .refine((value) => value.isWellFormed(), 'must be valid Unicode text')
+  .meta({
+    description: `Up to ${MEMO_MAX} characters of visible text: no control characters (tab and newline included), no bidirectional controls, no invisible characters (zero-width space or joiner, word joiner, BOM, soft hyphen…).`,
+    example: 'invoice 42',
+  });
 
 /** Builds the create-payment body schema for a configured maximum amount (in cents). */
 export function createPaymentBodySchema(maxAmountCents: bigint) {
