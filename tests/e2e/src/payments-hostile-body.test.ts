@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem } from './expect-problem.js';
+import { expectProblem, fieldsOf } from './expect-problem.js';
 import { type System, startSystem } from './harness.js';
 
 type MockStats = { submits_received: number };
 
+const ACCOUNTS = '"sender_account":"11112222","receiver_account":"33334440"';
+
 /**
- * Bodies that read one way to us and another way to something else (a person reading a memo on
- * a screen) are refused, before anything is stored or sent.
+ * Bodies that read one way to us and another way to something else (a JSON reader that keeps
+ * the first of two keys; a person reading a memo on a screen) are refused, before anything is
+ * stored or sent.
  */
 describe('POST /payments refuses bodies that read two ways', () => {
   let system: System;
@@ -23,6 +26,36 @@ describe('POST /payments refuses bodies that read two ways', () => {
     const stats = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
     return [row?.n ?? 0, stats.submits_received];
   }
+
+  const postRaw = (body: string, path = '/payments') =>
+    client.call('POST', path, { body, headers: { 'content-type': 'application/json' } });
+
+  it.each([
+    ['an amount given twice, once through an escape', `{${ACCOUNTS},"amount":5000,"\\u0061mount":1}`, ['body.amount']],
+    ['an amount given twice, as a number and a string', `{${ACCOUNTS},"amount":"1.00","amount":1}`, ['body.amount']],
+    ['the same memo twice', `{${ACCOUNTS},"amount":"1.00","memo":"a","memo":"a"}`, ['body.memo']],
+    [
+      'both accounts twice',
+      `{${ACCOUNTS},"amount":"1.00","sender_account":"99998888","receiver\\u005faccount":"77776660"}`,
+      ['body.receiver_account', 'body.sender_account'],
+    ],
+  ])('answers 400 naming each repeated key: %s', async (_label, body, fields) => {
+    const before = await storedAndSent();
+    const problem = expectProblem(await postRaw(body), 400);
+    expect(problem.type).toMatch(/\/duplicate-key$/);
+    expect(fieldsOf(problem)).toEqual(fields);
+    expect(problem.errors?.map((e) => e.message)).toEqual(fields.map(() => 'appears more than once'));
+    expect(await storedAndSent()).toEqual(before);
+  });
+
+  it('refuses a repeated key in an admin action’s body too', async () => {
+    const admin = system.as(await system.createClient('ops', true));
+    const answer = await admin.call('POST', '/admin/gateway/acknowledge', {
+      body: '{"reason":"checked the list","reason":"nothing"}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(fieldsOf(expectProblem(answer, 400))).toEqual(['body.reason']);
+  });
 
   it.each([
     ['a right-to-left override', 'invoice \u202e0001', /bidirectional controls \(U\+202E\)/],
