@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
@@ -10,6 +9,7 @@ import { openapiPlugin } from './plugins/openapi.js';
 import { problemPlugin, sendFrameworkError } from './plugins/problem.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { refreshPlugin } from './plugins/refresh.js';
+import { requestIdOf } from './plugins/request-id.js';
 import { OneLineRequestLog } from './plugins/request-log.js';
 import { securityPlugin } from './plugins/security.js';
 import { serializerCompiler } from './plugins/serializer.js';
@@ -23,11 +23,6 @@ declare module 'fastify' {
     deps: ApiDeps;
   }
 }
-
-/** Request ids: unique per process start, then a counter (cheaper than a UUID per request). */
-const processTag = randomBytes(6).toString('base64url');
-let requestCount = 0;
-const nextRequestId = () => `${processTag}-${(++requestCount).toString(36)}`;
 
 /** How often Node checks open connections against the request and headers timeouts (its default: 30 s). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
@@ -45,10 +40,7 @@ export async function buildApp(deps: ApiDeps) {
     requestTimeout: config.API_REQUEST_TIMEOUT_MS,
     keepAliveTimeout: config.API_KEEP_ALIVE_TIMEOUT_MS,
     http: { headersTimeout: config.API_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : nextRequestId();
-    },
+    genReqId: requestIdOf,
     requestIdHeader: false,
     return503OnClosing: true,
     logController: new OneLineRequestLog(),
