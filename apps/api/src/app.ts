@@ -2,6 +2,7 @@ import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
+import { createClientErrorHandler } from './plugins/client-error.js';
 import { contentTypePlugin } from './plugins/content-type.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { methodNotAllowedPlugin } from './plugins/method-not-allowed.js';
@@ -45,6 +46,7 @@ export async function buildApp(deps: ApiDeps) {
     return503OnClosing: true,
     logController: new OneLineRequestLog(),
     frameworkErrors: sendFrameworkError,
+    clientErrorHandler: createClientErrorHandler(deps.logger),
   }).withTypeProvider<ZodTypeProvider>();
   // Past the cap Node closes new connections at once, before they cost a parser or a request.
   app.server.maxConnections = config.API_MAX_CONNECTIONS;

@@ -20,12 +20,14 @@ const TITLES: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -59,21 +61,29 @@ const DATABASE_DOWN = new Set([
   '25P03',
 ]);
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  problem: Omit<Problem, 'request_id' | 'title'> & { title?: string; extensions?: Record<string, string> },
-  headers?: Record<string, string>,
-) {
-  const body: Problem = {
+/** What a problem is made of: `type` is the slug after the problem base URL; `title` defaults to the status's. */
+export type ProblemInput = Omit<Problem, 'request_id' | 'title'> & { title?: string; extensions?: Record<string, string> };
+
+/** The RFC 9457 body of a problem, for the request `requestId`. */
+export function problemBody(problem: ProblemInput, requestId: string): Problem {
+  return {
     type: `https://payment-tracker.dev/problems/${problem.type}`,
     title: problem.title ?? TITLES[problem.status] ?? 'Error',
     status: problem.status,
     detail: problem.detail,
-    request_id: request.id,
+    request_id: requestId,
     ...(problem.errors ? { errors: problem.errors } : {}),
     ...problem.extensions,
   };
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: ProblemInput,
+  headers?: Record<string, string>,
+) {
+  const body = problemBody(problem, request.id);
   if (headers) reply.headers(headers);
   // Serialized here, not by a route's response schema: error answers must never fail to serialize.
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).serializer(JSON.stringify).send(body);
