@@ -2,6 +2,7 @@ import {
   decideGatewayUpdate,
   type GatewayChange,
   isGatewayStatus,
+  logPreview,
   parseGatewayTime,
   type RawStatusEntry,
   type StatusEntry,
@@ -62,7 +63,7 @@ export async function reconcile(
   };
   const skip = (raw: RawStatusEntry) => {
     skipped++;
-    if (skipped <= 5) logger.warn({ entry: JSON.stringify(raw).slice(0, 200) }, 'skipped an unusable /status entry');
+    if (skipped <= 5) logger.warn({ entry: logPreview(raw) }, 'skipped an unusable /status entry');
   };
 
   const stream = await gateway.streamStatus(

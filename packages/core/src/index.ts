@@ -20,7 +20,7 @@ export * from './gateway/contract.js';
 export * from './gateway/gateway-client.js';
 export { LineBatcher } from './logging/line-batcher.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logging/logger.js';
-export { maskAccount, SECRET_FIELDS, scrubLogValue } from './logging/redaction.js';
+export { logPreview, maskAccount, maskAccountsInText, SECRET_FIELDS, scrubLogValue } from './logging/redaction.js';
 export * from './money.js';
 export * from './payments/careful-mode-state.js';
 export * from './payments/delivery.js';

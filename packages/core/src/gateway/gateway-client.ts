@@ -3,6 +3,7 @@ import { JSONParser } from '@streamparser/json';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
 import type { Logger } from '../logging/logger.js';
+import { logPreview, maskAccountsInText } from '../logging/redaction.js';
 import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
 import { isRawStatusEntry, type RawStatusEntry, type SubmitRequest, submitResponseSchema } from './contract.js';
 
@@ -140,7 +141,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
         onEntry(value);
       } else {
         result.skipped++;
-        if (result.skipped <= 5) log.warn({ entry: preview(value) }, 'skipped an unusable /status entry');
+        if (result.skipped <= 5) log.warn({ entry: logPreview(value) }, 'skipped an unusable /status entry');
       }
     };
     for await (const chunk of response.body) {
@@ -240,18 +241,7 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The gateway's own words, for our logs only: bounded, and any account-like digit run masked. */
+/** The gateway's own words, for our logs only: any account-like digit run masked, then bounded. */
 export function summarise(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .slice(0, 300)
-    .replace(/\d{5,}/g, (digits) => `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`);
-}
-
-function preview(value: unknown): string {
-  try {
-    return JSON.stringify(value).slice(0, 200);
-  } catch {
-    return String(value).slice(0, 200);
-  }
+  return maskAccountsInText(text.replace(/\s+/g, ' ')).slice(0, 300);
 }
