@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import type { PaymentResponse } from '@pt/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem, fieldsOf } from '../expect-problem.js';
 import { eventually, type System, startSystem } from '../harness.js';
 import { bodyText, checkAnswer, counts, RUNS } from '../hostile-input.js';
 
@@ -110,6 +111,19 @@ describe('POST /admin/gateway/acknowledge', () => {
     it('refuses an acknowledgement without a reason (422) and from a client key (403)', async () => {
       expect((await admin.post('/admin/gateway/acknowledge', {})).status).toBe(422);
       expect((await client.post('/admin/gateway/acknowledge', { reason: 'let me in' })).status).toBe(403);
+    });
+
+    it('refuses a body that repeats a key (400), naming it', async () => {
+      const answer = await admin.call('POST', '/admin/gateway/acknowledge', {
+        body: '{"reason":"checked the list","reason":"nothing"}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(fieldsOf(expectProblem(answer, 400))).toEqual(['body.reason']);
+    });
+
+    it('refuses a reason with a bidirectional control (422), naming it', async () => {
+      const problem = expectProblem(await admin.post('/admin/gateway/acknowledge', { reason: 'checked \u202eeht tsil' }), 422);
+      expect(problem.errors).toEqual([{ field: 'body.reason', message: expect.stringMatching(/bidirectional controls/) }]);
     });
   });
 });

@@ -132,6 +132,11 @@ describe('GET /openapi.json', () => {
       const created = JSON.stringify(doc.paths['/payments']?.post?.responses['201']);
       expect(created).toContain('#/components/schemas/Payment');
     });
+
+    it('/openapi.json says what a memo may hold', async () => {
+      const doc = await system.as(null).get('/openapi.json');
+      expect(doc.text).toMatch(/no bidirectional controls, no invisible characters/);
+    });
   });
 });
 

@@ -5,12 +5,14 @@ import { type System, startSystem } from '../harness.js';
 
 /**
  * POST /payments: what it takes and what it turns away before anything is stored or sent (body
- * fields, JSON, content type, size, Idempotency-Key). Its answers against the gateway and its
+ * fields, JSON and its repeated keys, content type, size, Idempotency-Key). Its answers against the gateway and its
  * security cases: post-payments.test.ts.
  */
 
 type Client = ReturnType<System['as']>;
 type MockStats = { submits_received: number };
+
+const ACCOUNTS = '"sender_account":"11112222","receiver_account":"33334440"';
 
 describe('POST /payments', () => {
   describe('success', () => {
@@ -189,6 +191,22 @@ describe('POST /payments', () => {
         const problem = expectProblem(await client.post('/payments', { ...valid, memo }), 422);
         expect(fieldsOf(problem)).toEqual(['body.memo']);
       });
+
+      it.each([
+        ['a right-to-left override', 'invoice \u202e0001', /bidirectional controls \(U\+202E\)/],
+        ['a right-to-left isolate', 'rent \u2067x', /bidirectional controls \(U\+2067\)/],
+        ['an Arabic letter mark', 'rent\u061c', /bidirectional controls \(U\+061C\)/],
+        ['a zero-width space', 'in\u200bvoice', /invisible characters \(U\+200B\)/],
+        ['a word joiner', 'rent\u2060', /invisible characters \(U\+2060\)/],
+        ['a byte order mark', '\ufeffrent', /invisible characters \(U\+FEFF\)/],
+        ['an ANSI escape', '\u001b[2Jcleared', /control characters \(U\+001B\)/],
+        ['a C1 control', 'rent\u0085', /control characters \(U\+0085\)/],
+      ])('rejects a memo with %s, naming the character, and stores nothing', async (_, memo, message) => {
+        const before = await paymentCount();
+        const problem = expectProblem(await client.post('/payments', { ...valid, memo }), 422);
+        expect(problem.errors).toEqual([{ field: 'body.memo', message: expect.stringMatching(message) }]);
+        expect(await paymentCount()).toBe(before);
+      });
     });
 
     describe('protocol-level errors are problem+json', () => {
@@ -221,6 +239,31 @@ describe('POST /payments', () => {
         expect(problem.detail).toMatch(/JSON/);
         // the body is not echoed back
         if (raw.length > 3) expect(JSON.stringify(problem)).not.toContain(raw);
+      });
+
+      it.each([
+        ['an amount given twice, once through an escape', `{${ACCOUNTS},"amount":5000,"\\u0061mount":1}`, ['body.amount']],
+        ['an amount given twice, as a number and a string', `{${ACCOUNTS},"amount":"1.00","amount":1}`, ['body.amount']],
+        ['the same memo twice', `{${ACCOUNTS},"amount":"1.00","memo":"a","memo":"a"}`, ['body.memo']],
+        [
+          'both accounts twice',
+          `{${ACCOUNTS},"amount":"1.00","sender_account":"99998888","receiver\\u005faccount":"77776660"}`,
+          ['body.receiver_account', 'body.sender_account'],
+        ],
+      ])('answers 400 naming each repeated key, and stores and sends nothing: %s', async (_, raw, fields) => {
+        // JSON readers disagree on which of two values counts: the first, the last, or neither.
+        const before = await paymentCount();
+        const stats = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        const problem = expectProblem(
+          await client.call('POST', '/payments', { body: raw, headers: { 'content-type': 'application/json' } }),
+          400,
+        );
+        expect(problem.type).toMatch(/\/duplicate-key$/);
+        expect(fieldsOf(problem)).toEqual(fields);
+        expect(problem.errors?.map((e) => e.message)).toEqual(fields.map(() => 'appears more than once'));
+        expect(await paymentCount()).toBe(before);
+        const after = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        expect(after.submits_received).toBe(stats.submits_received);
       });
 
       it('answers 400 for an empty JSON body', async () => {
