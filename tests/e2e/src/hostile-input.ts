@@ -102,3 +102,70 @@ export const queryString = fc
     { maxLength: 5 },
   )
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
+
+/** Characters that are not what a reader takes them for: control, bidirectional, invisible. */
+const forbiddenCharacter = fc
+  .oneof(
+    fc.integer({ min: 0x00, max: 0x1f }),
+    fc.integer({ min: 0x7f, max: 0x9f }),
+    fc.constantFrom(0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069),
+    fc.constantFrom(0x00ad, 0x034f, 0x180e, 0x200b, 0x200c, 0x200d, 0x2028, 0x2029, 0x2060, 0x2062, 0x3164, 0xfeff),
+    // tag characters, which spell hidden ASCII
+    fc.integer({ min: 0xe0020, max: 0xe007f }),
+  )
+  .map((codePoint) => String.fromCodePoint(codePoint));
+
+/** A memo of ordinary text with at least one forbidden character somewhere in it. */
+export const forbiddenMemo = fc
+  .tuple(fc.string({ maxLength: 100 }), forbiddenCharacter, fc.string({ maxLength: 100 }))
+  .map(([before, character, after]) => `${before}${character}${after}`);
+
+/** A key as JSON text, each of its characters written as itself or as a \uXXXX escape: the same key to any reader. */
+function spelledKey(key: string) {
+  return fc
+    .array(fc.boolean(), { minLength: key.length, maxLength: key.length })
+    .map(
+      (escaped) =>
+        `"${[...Array(key.length).keys()]
+          .map((i) =>
+            escaped[i]
+              ? `\\u${key.charCodeAt(i).toString(16).padStart(4, '0')}`
+              : (JSON.stringify(key.charAt(i)) ?? '').slice(1, -1),
+          )
+          .join('')}"`,
+    );
+}
+
+// Not __proto__ or constructor: Fastify's parser refuses those first (prototype poisoning), as invalid JSON.
+const bodyKey = fc
+  .oneof(fc.constantFrom('sender_account', 'receiver_account', 'amount', 'memo'), fc.string({ maxLength: 12 }))
+  .filter((key) => key !== '__proto__' && key !== 'constructor');
+const bodyValue = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+);
+
+/** A JSON object as text in which `key` appears twice, at any places, with any values, spelled any way. */
+export const repeatedKeyBody = fc
+  .tuple(fc.dictionary(bodyKey, bodyValue, { maxKeys: 4 }), bodyKey, bodyValue, bodyValue, fc.nat(), fc.nat())
+  .chain(([others, key, first, second, at, laterAt]) => {
+    const entries: Array<[string, unknown]> = Object.entries(others).filter(([other]) => other !== key);
+    entries.splice(at % (entries.length + 1), 0, [key, first]);
+    entries.splice(laterAt % (entries.length + 1), 0, [key, second]);
+    return fc
+      .tuple(...entries.map(([name, value]) => spelledKey(name).map((spelled) => `${spelled}:${JSON.stringify(value)}`)))
+      .map((members) => ({ key, text: `{${members.join(',')}}` }));
+  });
+
+/** An x-request-id as anyone might send it: a UUID (the one form kept), free text, binary, forged log lines. */
+export const requestIdHeader = fc.oneof(
+  fc.uuid(),
+  fc.uuid().map((id) => id.toUpperCase()),
+  fc.string({ maxLength: 80 }),
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.constantFrom('a"}\n{"level":60,"msg":"forged', '\u001b[2J\u001b[31m', 'x\r\nSet-Cookie: a=b', '\u202egnp.exe'),
+);

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../expect-problem.js';
 import { type System, startSystem } from '../harness.js';
-import { checkAnswer, counts, idSegment, queryString, RUNS } from '../hostile-input.js';
+import { checkAnswer, counts, idSegment, queryString, RUNS, requestIdHeader } from '../hostile-input.js';
 
 /**
  * Security cases that no single route owns: API keys on every /payments route, and generated
@@ -142,6 +142,27 @@ describe('every route', () => {
               checkAnswer('get-params-query', answer);
             },
           ),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('generated request ids: only a UUID is kept, and every log line stays one whole JSON object', async () => {
+        const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+        await fc.assert(
+          fc.asyncProperty(requestIdHeader, async (given) => {
+            const before = system.logs.lines.length;
+            const answer = await system.app.inject({
+              method: 'GET',
+              url: '/payments?limit=abc',
+              headers: { authorization: auth, 'x-request-id': given },
+            });
+            checkAnswer('request-id', answer);
+            const id = String(answer.headers['x-request-id']);
+            if (uuid.test(given)) expect(id).toBe(given);
+            else expect(id).toMatch(/^[\w-]{8}-[0-9a-z]+$/);
+            const lines = system.logs.lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+            expect(lines.filter((line) => line.reqId === id)).toHaveLength(1);
+          }),
           { numRuns: RUNS },
         );
       });

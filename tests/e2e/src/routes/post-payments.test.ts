@@ -3,7 +3,7 @@ import type { PaymentResponse } from '@pt/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, type System, startSystem } from '../harness.js';
-import { bodyText, checkAnswer, contentType, counts, RUNS } from '../hostile-input.js';
+import { bodyText, checkAnswer, contentType, counts, forbiddenMemo, RUNS, repeatedKeyBody } from '../hostile-input.js';
 
 /**
  * POST /payments against a working, failing, unreachable or refusing gateway, and what it never
@@ -286,6 +286,42 @@ describe('POST /payments', () => {
               payload,
             });
             checkAnswer('post-body', answer);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('POST /payments with a repeated key, spelled plainly or through escapes: 400 naming it', async () => {
+        await fc.assert(
+          fc.asyncProperty(repeatedKeyBody, async ({ key, text }) => {
+            const answer = await system.app.inject({
+              method: 'POST',
+              url: '/payments',
+              headers: { authorization: auth, 'content-type': 'application/json' },
+              payload: text,
+            });
+            checkAnswer('post-repeated-key', answer);
+            expect(answer.statusCode, text).toBe(400);
+            const problem = answer.json<{ type: string; errors: Array<{ field: string }> }>();
+            expect(problem.type).toMatch(/\/duplicate-key$/);
+            expect(problem.errors.map((error) => error.field)).toContain(`body.${key}`);
+          }),
+          { numRuns: RUNS },
+        );
+      });
+
+      it('POST /payments with a memo holding a control, bidirectional or invisible character: 422 naming memo', async () => {
+        await fc.assert(
+          fc.asyncProperty(forbiddenMemo, async (memo) => {
+            const answer = await system.app.inject({
+              method: 'POST',
+              url: '/payments',
+              headers: { authorization: auth, 'content-type': 'application/json' },
+              payload: { sender_account: '12345678', receiver_account: '87654321', amount: '1.00', memo },
+            });
+            checkAnswer('post-memo', answer);
+            expect(answer.statusCode, JSON.stringify(memo)).toBe(422);
+            expect(answer.json<{ errors: Array<{ field: string }> }>().errors.map((error) => error.field)).toEqual(['body.memo']);
           }),
           { numRuns: RUNS },
         );
