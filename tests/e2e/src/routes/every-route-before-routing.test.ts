@@ -79,6 +79,18 @@ describe('every route', () => {
         expect(problem.detail).toMatch(detail);
       });
 
+      it('answers 408 to a request whose headers do not arrive in time', async () => {
+        const api = await system.startApi({ API_HEADERS_TIMEOUT_MS: '1000', API_REQUEST_TIMEOUT_MS: '5000' });
+        const connection = await openRaw(api.url);
+        try {
+          // The header block never ends.
+          const answer = await connection.exchange('GET /healthz HTTP/1.1\r\nHost: api\r\n', 10_000);
+          expectRawProblem({ ...answer, closed: await connection.closedByServer() }, 408, 'request-timeout');
+        } finally {
+          connection.close();
+        }
+      });
+
       it('answers a malformed request on a connection that already carried one', async () => {
         const connection = await openRaw(system.apiUrl);
         try {
