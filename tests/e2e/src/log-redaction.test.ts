@@ -163,6 +163,9 @@ describe('logs mask accounts in text they quote', () => {
   afterAll(() => system?.stop());
 
   it('masks the accounts of a real Postgres error the API logs', async () => {
+    // The sender is acme's own, so the payment gets as far as its INSERT.
+    await system.sql`
+      INSERT INTO client_accounts (account, client_id, created_by) VALUES (${SENDER}, ${await clientId(system, 'acme')}, 'test')`;
     // The database refuses what the API lets through: its error quotes the whole failing row.
     await system.sql`ALTER TABLE payments ADD CONSTRAINT test_small_amounts CHECK (amount < 1000)`;
     try {
