@@ -44,8 +44,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       logger[job.eventful(result) ? 'info' : 'debug'](fields, job.done);
       return true;
     } catch (error) {
-      logger.error({ err: error }, `${job.failed}; will retry next cycle`);
+      // Recorded first, then logged: whoever reads the log line finds the record already there.
       await job.onFailure?.(error instanceof Error ? error.message : String(error)).catch(() => {});
+      logger.error({ err: error }, `${job.failed}; will retry next cycle`);
       return false;
     }
   }
