@@ -15,6 +15,7 @@ import { OneLineRequestLog } from './plugins/request-log.js';
 import { securityPlugin } from './plugins/security.js';
 import { serializerCompiler } from './plugins/serializer.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminAccountsRoutes } from './routes/admin-accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(healthRoutes);
   await app.register(paymentsRoutes);
   await app.register(adminRoutes);
+  await app.register(adminAccountsRoutes);
   await app.register(metricsRoutes);
   return app;
 }

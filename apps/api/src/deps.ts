@@ -1,8 +1,10 @@
 import {
   type AdminRepository,
   type ApiClientsRepository,
+  type ClientAccountsRepository,
   createAdminRepository,
   createApiClientsRepository,
+  createClientAccountsRepository,
   createDeliveryParts,
   createHealthRepository,
   createIdempotencyRepository,
@@ -26,6 +28,7 @@ export interface ApiDeps extends DeliveryParts {
   sql: SqlClient;
   admin: AdminRepository;
   clients: ApiClientsRepository;
+  clientAccounts: ClientAccountsRepository;
   health: HealthRepository;
   idempotency: IdempotencyRepository;
   syncState: SyncStateRepository;
@@ -51,6 +54,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     ...delivery,
     admin: createAdminRepository(sql),
     clients: createApiClientsRepository(sql),
+    clientAccounts: createClientAccountsRepository(sql),
     health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
     syncState: createSyncStateRepository(sql),

@@ -81,3 +81,32 @@ export class OutcomeUnknownError extends AppError {
     );
   }
 }
+
+/**
+ * POST /payments from a sender account the client does not own. The same answer whether the
+ * account is registered to nobody or to another client: nothing reveals who owns what.
+ */
+export class SenderAccountNotAllowedError extends AppError {
+  constructor() {
+    super(
+      403,
+      'sender-account-not-allowed',
+      'Forbidden',
+      'This API key may not send payments from this sender_account; an administrator registers the accounts a client sends from.',
+    );
+  }
+}
+
+/** An admin named a client that does not exist. */
+export class UnknownClientError extends NotFoundError {
+  constructor() {
+    super('No API client with this name.');
+  }
+}
+
+/** An admin registered an account another client already owns (an account has one owner). */
+export class AccountOwnedByAnotherClientError extends ConflictError {
+  constructor() {
+    super('This account is registered to another client; an account has one owner.', 'account-owned-by-another-client');
+  }
+}

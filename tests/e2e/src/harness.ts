@@ -1,5 +1,5 @@
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
-import { createApiClientsRepository, createLogger, createSql, type Logger } from '@pt/core';
+import { createApiClientsRepository, createClientAccountsRepository, createLogger, createSql, type Logger } from '@pt/core';
 import { createLogCapture, createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { type FaultConfig, type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { createSyncer, createSyncerDeps, loadSyncerConfig, type Syncer, type SyncerDeps } from '@pt/syncer';
@@ -59,6 +59,7 @@ export async function startSystem(options: SystemOptions = {}) {
   const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const admin = createSql(database.url, { max: 2 });
   const clients = createApiClientsRepository(admin.sql);
+  const clientAccounts = createClientAccountsRepository(admin.sql);
   const syncers: RunningSyncer[] = [];
 
   async function startSyncer(extraEnv: Record<string, string> = {}): Promise<RunningSyncer> {
@@ -116,8 +117,14 @@ export async function startSystem(options: SystemOptions = {}) {
     startSyncer,
     syncerDeps,
     startApi,
-    async createClient(name: string, isAdmin = false): Promise<string> {
-      return (await clients.create(name, { isAdmin })).apiKey;
+    /**
+     * A new client (or a new key of an existing one) and its key. `accounts` are registered to
+     * the client: POST /payments accepts only sender accounts the client owns.
+     */
+    async createClient(name: string, isAdmin = false, options: { accounts?: readonly string[] } = {}): Promise<string> {
+      const { apiKey } = await clients.create(name, { isAdmin });
+      for (const account of options.accounts ?? []) await clientAccounts.register(name, account, 'test');
+      return apiKey;
     },
     /** A small HTTP client bound to an API key. */
     as(apiKey: string | null) {

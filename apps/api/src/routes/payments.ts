@@ -41,10 +41,12 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createPayment',
         tags: ['payments'],
         summary: 'Submit a payment',
+        description:
+          'Only from a sender account registered to your client by an administrator. Any other answers 403 sender-account-not-allowed (the same for an account nobody owns and for one another client owns) once the body is valid: nothing is stored or sent, and the Idempotency-Key stays unused.',
         security: bearerSecurity,
         headers: idempotencyHeaders,
         body: createPaymentBodySchema(config.maxAmountCents),
-        response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 409, 413, 415, 422, 429, 500, 503) },
+        response: { 201: paymentSchema, 202: paymentSchema, ...problems(400, 401, 403, 409, 413, 415, 422, 429, 500, 503) },
       },
     },
     async (request, reply) => {

@@ -79,6 +79,8 @@ export function createPaymentsService(
       if (!idempotencyKey) return deliverInline(await payments.insertReceived(draft, lease));
 
       const hash = requestHash(body);
+      // A sender account the client does not own throws from insertReceived, inside this
+      // transaction: the claim rolls back with it and the key stays unused.
       const claimed = await sql.begin(async (tx) => {
         const claim = await idempotency.claim(client.id, idempotencyKey, hash, tx);
         if (claim.kind !== 'claimed') return claim;

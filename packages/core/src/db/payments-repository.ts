@@ -1,8 +1,9 @@
 import type postgres from 'postgres';
-import { ConflictError } from '../errors.js';
+import { ConflictError, SenderAccountNotAllowedError } from '../errors.js';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
 import { type PaymentStatus, STATUS } from '../payments/status.js';
 import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
+import { senderOwnedSql } from './client-accounts-repository.js';
 import {
   firstPayment,
   PAYMENT_COLUMNS,
@@ -33,9 +34,11 @@ const operatorLink = transitionSql(STATUS.unconfirmed, STATUS.pending);
 export function createPaymentsRepository(sql: postgres.Sql) {
   return {
     /**
-     * Inserts a payment as `received` with its first event. With `leaseMs`, its first attempt is
-     * opened in the same statement (number 1, start and lease stored before the request leaves);
-     * without (careful mode), it is queued for the syncer to send.
+     * Inserts a payment as `received` with its first event, if its client owns its sender account;
+     * otherwise stores nothing and throws SenderAccountNotAllowedError (the check is part of this
+     * statement: no round trip of its own, and an account removed a moment ago is refused at once).
+     * With `leaseMs`, its first attempt is opened in the same statement (number 1, start and lease
+     * stored before the request leaves); without (careful mode), it is queued for the syncer.
      */
     async insertReceived(payment: NewPayment, leaseMs: number | null, tx: Tx = sql): Promise<Payment> {
       const [row] = await prepared<PaymentRow>(
@@ -43,10 +46,11 @@ export function createPaymentsRepository(sql: postgres.Sql) {
         `WITH p AS (
            INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
                                  attempts, attempt_started_at, next_attempt_at)
-           VALUES ($1, $2, ${STATUS_SQL.received}, $3, $4, $5, $6,
-                   CASE WHEN $7::int IS NULL THEN 0 ELSE 1 END,
-                   CASE WHEN $7::int IS NULL THEN NULL ELSE clock_timestamp() END,
-                   clock_timestamp() + COALESCE($7::int, 0) * interval '1 millisecond')
+           SELECT $1::uuid, $2::uuid, ${STATUS_SQL.received}, $3::numeric, $4::text, $5::text, $6::text,
+                  CASE WHEN $7::int IS NULL THEN 0 ELSE 1 END,
+                  CASE WHEN $7::int IS NULL THEN NULL ELSE clock_timestamp() END,
+                  clock_timestamp() + COALESCE($7::int, 0) * interval '1 millisecond'
+           WHERE ${senderOwnedSql('$2::uuid', '$4::text')}
            RETURNING *
          ), ev AS (
            INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, ${STATUS_SQL.received}, 'api' FROM p
@@ -57,7 +61,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
          SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
         [payment.id, payment.clientId, payment.amount, payment.senderAccount, payment.receiverAccount, payment.memo, leaseMs],
       );
-      if (!row) throw new Error(`payment ${payment.id} was not stored`);
+      if (!row) throw new SenderAccountNotAllowedError();
       return toPayment(row);
     },
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountNumberSchema } from './payments.js';
 import { refuseForbiddenCharacters } from './text.js';
 
 /** The operator-facing shapes of /admin: the reconciliation report, the actions' bodies and results. */
@@ -111,3 +112,23 @@ export const acknowledgeGatewayResultSchema = z.object({
   acknowledged_foreign: z.number().meta({ description: 'Foreign entries acknowledged by this call.' }),
   list_size_accepted: z.number().nullable().meta({ description: "The gateway's list size now taken as its history." }),
 });
+
+/** An API client's name, as `make api-key NAME=…` creates it. */
+export const clientNameSchema = z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
+
+export const clientNameParamsSchema = z.object({ name: clientNameSchema });
+
+export const clientAccountParamsSchema = z.object({ name: clientNameSchema, account: accountNumberSchema });
+
+export const registerAccountBodySchema = z.strictObject({ account: accountNumberSchema });
+
+export const clientAccountSchema = z
+  .object({
+    account: z.string(),
+    client: z.string(),
+    created_at: z.iso.datetime(),
+    created_by: z.string().meta({ description: "Who registered it: an admin key's public id, or `cli` (make account-add)." }),
+  })
+  .meta({ id: 'ClientAccount' });
+
+export const clientAccountListSchema = z.object({ items: z.array(clientAccountSchema) }).meta({ id: 'ClientAccountList' });

@@ -12,7 +12,8 @@ export const ACCOUNT_MIN = 6;
 export const ACCOUNT_MAX = 34;
 export const MEMO_MAX = 255;
 
-const account = z
+/** A bank account number: a payment's sender and receiver, and the accounts a client is registered to send from. */
+export const accountNumberSchema = z
   .string()
   .regex(/^\d+$/, 'must contain digits only')
   .min(ACCOUNT_MIN, `must have at least ${ACCOUNT_MIN} digits`)
@@ -34,8 +35,8 @@ const memo = z
 export function createPaymentBodySchema(maxAmountCents: bigint) {
   return z
     .strictObject({
-      sender_account: account,
-      receiver_account: account,
+      sender_account: accountNumberSchema,
+      receiver_account: accountNumberSchema,
       amount: z
         .union([z.number(), z.string()])
         .transform((value, ctx) => {
