@@ -5,7 +5,7 @@ TSX := node_modules/.bin/tsx
 DATA_DIR ?= .data
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate logs clean
+.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -43,6 +43,15 @@ api-key-revoke: install ## revoke a client's keys: make api-key-revoke NAME=acme
 
 api-key-rotate: install ## a new key; the old ones expire after GRACE: make api-key-rotate NAME=acme [GRACE=24h]
 	@GRACE="$(GRACE)" $(TSX) scripts/api-key.ts rotate "$(NAME)"
+
+account-add: install ## register a sender account to a client: make account-add NAME=acme ACCOUNT=12345678
+	@$(TSX) scripts/accounts.ts add "$(NAME)" "$(ACCOUNT)"
+
+accounts: install ## list a client's sender accounts: make accounts NAME=acme
+	@$(TSX) scripts/accounts.ts list "$(NAME)"
+
+account-remove: install ## take a sender account from a client: make account-remove NAME=acme ACCOUNT=12345678
+	@$(TSX) scripts/accounts.ts remove "$(NAME)" "$(ACCOUNT)"
 
 build: install ## bundle each app into apps/<app>/dist/main.mjs and each command into dist/ (what the image runs)
 	@$(TSX) scripts/build.ts
