@@ -2,7 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { API_NODE_FLAGS } from '@pt/api';
-import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
+import {
+  AccountOwnedByAnotherClientError,
+  type ClientAccountsRepository,
+  createApiClientsRepository,
+  createClientAccountsRepository,
+  createSql,
+  runMigrations,
+} from '@pt/core';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { APP_BUNDLES } from './bundle.js';
 import { DATA_DIR, type Infra, ROOT, runningInfra, spawnInfra, startInfra, stopProcess } from './infra.js';
@@ -111,20 +118,39 @@ function run(entry: string, nodeFlags: readonly string[], env: NodeJS.ProcessEnv
   };
 }
 
-/** Reuses .data/dev-api-key while it still works; otherwise creates the `dev` client's key. */
+/** The sender accounts of the README's walk-through: the dev client owns them. */
+const DEV_ACCOUNTS = ['12345678'];
+
+/**
+ * Reuses .data/dev-api-key while it still works; otherwise creates the `dev` client's key. Either
+ * way the key's client owns DEV_ACCOUNTS, so the walk-through's payments are accepted.
+ */
 async function ensureDevApiKey(databaseUrl: string): Promise<string> {
   const { sql, close } = createSql(databaseUrl, { max: 1 });
   try {
     const clients = createApiClientsRepository(sql);
-    if (existsSync(KEY_FILE)) {
-      const existing = readFileSync(KEY_FILE, 'utf8').trim();
-      if (await clients.authenticate(existing)) return existing;
+    const existing = existsSync(KEY_FILE) ? readFileSync(KEY_FILE, 'utf8').trim() : '';
+    const known = existing ? await clients.authenticate(existing) : null;
+    const dev = known ? { apiKey: existing, client: known } : await clients.create('dev', { isAdmin: true });
+    if (!known) {
+      writeFileSync(KEY_FILE, `${dev.apiKey}\n`, { mode: 0o600 });
+      say('created a development API key');
     }
-    const { apiKey } = await clients.create('dev', { isAdmin: true });
-    writeFileSync(KEY_FILE, `${apiKey}\n`, { mode: 0o600 });
-    say('created a development API key');
-    return apiKey;
+    await ensureDevAccounts(createClientAccountsRepository(sql), dev.client.name);
+    return dev.apiKey;
   } finally {
     await close();
+  }
+}
+
+async function ensureDevAccounts(accounts: ClientAccountsRepository, clientName: string): Promise<void> {
+  for (const account of DEV_ACCOUNTS) {
+    try {
+      const { created } = await accounts.register(clientName, account, 'run-app');
+      if (created) say(`the ${clientName} client may now send from account ${account}`);
+    } catch (error) {
+      if (!(error instanceof AccountOwnedByAnotherClientError)) throw error;
+      say(`account ${account} belongs to another client: the walk-through's payments will answer 403`);
+    }
   }
 }
