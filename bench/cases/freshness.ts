@@ -1,7 +1,7 @@
 import { parseGatewayTime } from '@pt/core';
 import { request } from 'undici';
 import type { BenchContext, CaseResult } from '../lib/context.js';
-import { truncatePayments } from '../lib/infra.js';
+import { BENCH_SENDER_ACCOUNT, truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startApiProcess, startGatewayMockProcess, startSyncerProcess } from '../lib/servers.js';
 import { median, percentile } from '../lib/stats.js';
 
@@ -95,7 +95,11 @@ async function callApi(api: RunningServer, apiKey: string, path: string, init: {
 }
 
 async function submit(call: Call, i: number): Promise<Payment> {
-  const body = JSON.stringify({ sender_account: '123456789012', receiver_account: `98765432109${i % 10}`, amount: '10.00' });
+  const body = JSON.stringify({
+    sender_account: BENCH_SENDER_ACCOUNT,
+    receiver_account: `98765432109${i % 10}`,
+    amount: '10.00',
+  });
   const answer = await call('/payments', { method: 'POST', body });
   if (answer.status !== 201 || !answer.body.confirmation_id) throw new Error(`POST /payments answered ${answer.status}`);
   return answer.body;

@@ -1,6 +1,6 @@
 import { loadRows, loadSideBySide } from '../lib/compare.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
-import { truncatePayments } from '../lib/infra.js';
+import { BENCH_SENDER_ACCOUNT, truncatePayments } from '../lib/infra.js';
 import { startApiAndFloor } from '../lib/servers.js';
 
 const GOAL = 0.7;
@@ -14,7 +14,7 @@ export async function runPostPayment(ctx: BenchContext): Promise<CaseResult> {
   ctx.log('case 2: POST /payments with the gateway-mock answering');
   await truncatePayments(db.sql);
   const { ours, floor, stop } = await startApiAndFloor(ctx);
-  const body = JSON.stringify({ sender_account: '123456789012', receiver_account: '987654321094', amount: '100.50' });
+  const body = JSON.stringify({ sender_account: BENCH_SENDER_ACCOUNT, receiver_account: '987654321094', amount: '100.50' });
   try {
     const result = await loadSideBySide(
       ctx,

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiClientsRepository, createSql, runMigrations } from '@pt/core';
+import { createApiClientsRepository, createClientAccountsRepository, createSql, runMigrations } from '@pt/core';
 import { startEmbeddedPostgres } from '@pt/core/dev';
 import postgres from 'postgres';
 
@@ -74,11 +74,15 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** Creates the API client whose key the load generator sends; returns its id and key. */
+/** The sender account every bench payment comes from (POST /payments accepts only a client's own). */
+export const BENCH_SENDER_ACCOUNT = '123456789012';
+
+/** Creates the API client whose key the load generator sends, owning BENCH_SENDER_ACCOUNT; returns its id and key. */
 export async function createBenchClient(url: string): Promise<{ clientId: string; apiKey: string }> {
   const { sql, close } = createSql(url, { max: 1 });
   try {
     const { client, apiKey } = await createApiClientsRepository(sql).create(`bench-${Date.now()}`);
+    await createClientAccountsRepository(sql).register(client.name, BENCH_SENDER_ACCOUNT, 'bench');
     return { clientId: client.id, apiKey };
   } finally {
     await close();
