@@ -8,6 +8,7 @@ import {
   createDeliveryParts,
   createHealthRepository,
   createIdempotencyRepository,
+  createOperatorActionsRepository,
   createSql,
   createSyncStateRepository,
   createUnconfirmedRepository,
@@ -15,6 +16,7 @@ import {
   type HealthRepository,
   type IdempotencyRepository,
   type Logger,
+  type OperatorActionsRepository,
   type SqlClient,
   type SyncStateRepository,
   type UnconfirmedRepository,
@@ -31,6 +33,7 @@ export interface ApiDeps extends DeliveryParts {
   clientAccounts: ClientAccountsRepository;
   health: HealthRepository;
   idempotency: IdempotencyRepository;
+  operator: OperatorActionsRepository;
   syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
   close(): Promise<void>;
@@ -57,6 +60,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     clientAccounts: createClientAccountsRepository(sql),
     health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
+    operator: createOperatorActionsRepository(sql),
     syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),
     async close() {

@@ -136,7 +136,7 @@ export async function settleUnconfirmed(
       'ALARM: gateway entries no submission of ours accounts for (inside no window, or more than the payments that could own them): another submitter, or recorded later than GATEWAY_MAX_RECORDING_DELAY_MS; automatic linking and re-queueing stop until an operator acknowledges',
     );
   }
-  await unconfirmed.saveUnowned(decisions.candidates, decisions.foreign);
+  await unconfirmed.saveUnowned(decisions.candidates, decisions.foreign, [...kept.keys()], listedAt);
 
   result.ambiguous = decisions.ambiguous.length;
   result.deferred = decisions.deferred.length;

@@ -110,3 +110,17 @@ export class AccountOwnedByAnotherClientError extends ConflictError {
     super('This account is registered to another client; an account has one owner.', 'account-owned-by-another-client');
   }
 }
+
+/** An operator's link to a gateway entry that the syncer's last complete read does not show as unowned. */
+export class GatewayEntryNotLinkableError extends ConflictError {
+  constructor(detail: string) {
+    super(detail, 'gateway-entry-not-linkable');
+  }
+}
+
+/** An operator's re-queue that could send a payment the gateway may have recorded: needs `force`. */
+export class RequeueNeedsForceError extends ConflictError {
+  constructor(detail: string) {
+    super(detail, 'requeue-needs-force');
+  }
+}

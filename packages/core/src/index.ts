@@ -10,6 +10,7 @@ export * from './db/health-repository.js';
 export * from './db/idempotency-repository.js';
 export * from './db/key-changes-listener.js';
 export * from './db/migrate.js';
+export * from './db/operator-actions-repository.js';
 export * from './db/payments-repository.js';
 export * as schema from './db/schema/index.js';
 export * from './db/sync-state-repository.js';

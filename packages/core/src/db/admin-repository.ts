@@ -42,8 +42,9 @@ export function createAdminRepository(sql: postgres.Sql) {
             WHERE status = ${sql.unsafe(STATUS_SQL.unconfirmed)} ORDER BY created_at LIMIT ${limit}`,
         sql<
           OrphanReportRow[]
-        >`SELECT confirmation_id, status, gateway_created_at, first_seen_at, kind, payment_id, acknowledged_at, acknowledged_by
-            FROM gateway_orphans ORDER BY gateway_created_at LIMIT ${limit}`,
+        >`SELECT o.confirmation_id, o.status, o.gateway_created_at, o.first_seen_at, o.kind, o.payment_id, o.acknowledged_at,
+                 o.acknowledged_by, o.last_seen_at = s.last_synced_at AS in_last_read
+            FROM gateway_orphans o LEFT JOIN sync_state s ON s.name = 'gateway' ORDER BY o.gateway_created_at LIMIT ${limit}`,
         sql<Array<{ id: string; client_id: string; confirmation_id: string | null; submitted_at: Date | null }>>`
             SELECT id, client_id, confirmation_id, submitted_at FROM payments
             WHERE status = ${sql.unsafe(STATUS_SQL.pending)} AND submitted_at < now() - ${options.stalePendingMs} * interval '1 millisecond'
@@ -96,6 +97,7 @@ export function createAdminRepository(sql: postgres.Sql) {
           payment_id: r.payment_id,
           acknowledged_at: iso(r.acknowledged_at),
           acknowledged_by: r.acknowledged_by,
+          in_last_read: r.in_last_read === true,
         })),
         stale_pending: stale.map((r) => ({
           id: r.id,
@@ -199,6 +201,8 @@ interface OrphanReportRow {
   payment_id: string | null;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
+  /** Null when no cycle completed yet. */
+  in_last_read: boolean | null;
 }
 
 interface StuckReportRow {

@@ -64,6 +64,7 @@ export interface PaymentEventRow {
   to_status: PaymentStatus;
   source: string;
   reason: string | null;
+  actor: string | null;
   at: Date;
 }
 
@@ -74,6 +75,7 @@ export function toPaymentEvent(row: PaymentEventRow): PaymentEvent {
     toStatus: row.to_status,
     source: row.source,
     reason: row.reason,
+    actor: row.actor,
     at: row.at,
   };
 }

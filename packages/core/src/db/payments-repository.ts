@@ -1,8 +1,8 @@
 import type postgres from 'postgres';
-import { ConflictError, SenderAccountNotAllowedError } from '../errors.js';
+import { SenderAccountNotAllowedError } from '../errors.js';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
-import { type PaymentStatus, STATUS } from '../payments/status.js';
-import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
+import type { PaymentStatus } from '../payments/status.js';
+import { prepared, type SqlParameter, type Tx } from './client.js';
 import { senderOwnedSql } from './client-accounts-repository.js';
 import {
   firstPayment,
@@ -13,7 +13,7 @@ import {
   toPayment,
   toPaymentEvent,
 } from './payment-rows.js';
-import { STATUS_SQL, transitionSql } from './sql-fragments.js';
+import { STATUS_SQL } from './sql-fragments.js';
 
 export interface ListPaymentsQuery {
   limit: number;
@@ -21,9 +21,6 @@ export interface ListPaymentsQuery {
   afterId?: string | undefined;
   status?: PaymentStatus | undefined;
 }
-
-/** An operator's link: unconfirmed to pending (checked against the machine at load). */
-const operatorLink = transitionSql(STATUS.unconfirmed, STATUS.pending);
 
 /**
  * Every SQL statement about payments. A statement that changes a status is one complete
@@ -65,34 +62,6 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       return toPayment(row);
     },
 
-    /**
-     * An operator identified the gateway entry: the unconfirmed payment becomes pending with
-     * that id, and the next sync brings the gateway's status. Null when it is not unconfirmed;
-     * a ConflictError when another payment holds that confirmation_id.
-     */
-    async linkByOperator(id: string, confirmationId: string, reason: string, tx: Tx = sql): Promise<Payment | null> {
-      const rows = await prepared<PaymentRow>(
-        tx,
-        `WITH cur AS (
-           SELECT id FROM payments WHERE id = $1 AND status = ${operatorLink.from} FOR UPDATE
-         ), p AS (
-           UPDATE payments p SET status = ${operatorLink.to}, confirmation_id = $2,
-             submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), unconfirmed_from = NULL, unconfirmed_until = NULL,
-             last_error = NULL, updated_at = now()
-           FROM cur WHERE p.id = cur.id RETURNING p.*
-         ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-           SELECT id, ${operatorLink.from}, ${operatorLink.to}, 'operator', $3 FROM p
-         )
-         SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
-        [id, confirmationId, reason],
-      ).catch((error: unknown) => {
-        if (isUniqueViolation(error)) throw new ConflictError('Another payment already holds this confirmation_id.');
-        throw error;
-      });
-      return firstPayment(rows);
-    },
-
     async findForClient(clientId: string, id: string, tx: Tx = sql): Promise<Payment | null> {
       const text = `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1 AND p.client_id = $2`;
       return firstPayment(await prepared<PaymentRow>(tx, text, [id, clientId]));
@@ -129,7 +98,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
 
     async listEvents(paymentId: string, tx: Tx = sql): Promise<PaymentEvent[]> {
       const rows = await tx<PaymentEventRow[]>`
-        SELECT id, from_status, to_status, source, reason, at FROM payment_events
+        SELECT id, from_status, to_status, source, reason, actor, at FROM payment_events
         WHERE payment_id = ${paymentId} ORDER BY id`;
       return rows.map(toPaymentEvent);
     },

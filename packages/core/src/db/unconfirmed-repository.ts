@@ -195,15 +195,26 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
       return new Set(rows.map((row) => row.confirmation_id));
     },
 
-    /** Keeps what an operator must look at: candidates of ambiguous payments, and foreign entries. */
-    async saveUnowned(candidates: UnownedEntry[], foreign: UnownedEntry[]): Promise<void> {
+    /**
+     * Keeps what an operator must look at: candidates of ambiguous payments, and foreign entries.
+     * Every kept entry already recorded is stamped with this read (`listedAt`, the cycle's start,
+     * which becomes sync_state.last_synced_at once the cycle completes): an operator may link only
+     * an entry the last complete read showed. `seen` is the cycle's kept entries, bounded by the
+     * open windows and the foreign check, never by the gateway's history.
+     */
+    async saveUnowned(candidates: UnownedEntry[], foreign: UnownedEntry[], seen: string[], listedAt: Date): Promise<void> {
+      if (seen.length > 0) {
+        await sql`
+          UPDATE gateway_orphans SET last_seen_at = ${listedAt}
+          WHERE confirmation_id = ANY(${seen}::text[]) AND kind IN ('candidate', 'foreign')`;
+      }
       const save = async (entries: UnownedEntry[], kind: 'candidate' | 'foreign') => {
         if (entries.length === 0) return;
         await sql`
-          INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)
-          SELECT * FROM unnest(${entries.map((e) => e.confirmationId)}::text[], ${entries.map((e) => e.status)}::text[],
+          INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind, last_seen_at)
+          SELECT *, ${listedAt}::timestamptz FROM unnest(${entries.map((e) => e.confirmationId)}::text[], ${entries.map((e) => e.status)}::text[],
                                ${entries.map((e) => new Date(e.createdAt).toISOString())}::timestamptz[], ${entries.map(() => kind)}::text[])
-          ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = now(),
+          ON CONFLICT (confirmation_id) DO UPDATE SET status = EXCLUDED.status, last_seen_at = EXCLUDED.last_seen_at,
             kind = CASE WHEN gateway_orphans.kind = 'candidate' THEN EXCLUDED.kind ELSE gateway_orphans.kind END`;
       };
       await save(foreign, 'foreign');

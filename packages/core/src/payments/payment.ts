@@ -25,6 +25,8 @@ export interface PaymentEvent {
   toStatus: PaymentStatus;
   source: string;
   reason: string | null;
+  /** The admin key's public id, for an operator's event. */
+  actor: string | null;
   at: Date;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { accountNumberSchema } from './payments.js';
+import { accountNumberSchema, paymentEventSchema } from './payments.js';
 import { refuseForbiddenCharacters } from './text.js';
 
 /** The operator-facing shapes of /admin: the reconciliation report, the actions' bodies and results. */
@@ -54,7 +54,11 @@ export const reconciliationReportSchema = z
         }),
         payment_id: z.uuid().nullable(),
         acknowledged_at: z.string().nullable(),
-        acknowledged_by: z.string().nullable(),
+        acknowledged_by: z.string().nullable().meta({ description: 'The public id of the admin key that acknowledged it.' }),
+        in_last_read: z.boolean().meta({
+          description:
+            "Whether the syncer's last complete read of the gateway's list showed it: only such a candidate or foreign entry can be linked.",
+        }),
       }),
     ),
     stuck_received: z
@@ -104,7 +108,13 @@ export const linkPaymentBodySchema = z.strictObject({
   reason: operatorReason,
 });
 
-export const requeuePaymentBodySchema = z.strictObject({ reason: operatorReason });
+export const requeuePaymentBodySchema = z.strictObject({
+  reason: operatorReason,
+  force: z.boolean().default(false).meta({
+    description:
+      'Send it again even though the gateway may hold it (its window holds unowned entries, or is not confirmed yet). The event records that it was forced.',
+  }),
+});
 
 export const acknowledgeGatewayBodySchema = z.strictObject({ reason: operatorReason });
 
@@ -112,6 +122,17 @@ export const acknowledgeGatewayResultSchema = z.object({
   acknowledged_foreign: z.number().meta({ description: 'Foreign entries acknowledged by this call.' }),
   list_size_accepted: z.number().nullable().meta({ description: "The gateway's list size now taken as its history." }),
 });
+
+/** An operator's view of a payment's history: the operator's own reason, and the admin key that acted. */
+export const adminPaymentEventListSchema = z
+  .object({
+    items: z.array(
+      paymentEventSchema.extend({
+        actor: z.string().nullable().meta({ description: "The public id of the admin key behind an operator's event." }),
+      }),
+    ),
+  })
+  .meta({ id: 'AdminPaymentEventList' });
 
 /** An API client's name, as `make api-key NAME=…` creates it. */
 export const clientNameSchema = z.string().regex(/^[\w.-]{1,64}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
