@@ -10,9 +10,9 @@ import {
   submitToGateway,
   uniqueMemo,
   waitForSyncAfter,
-} from './delivery-helpers.js';
-import { expectProblem } from './expect-problem.js';
-import { eventually, type RunningSyncer, type System, startSystem } from './harness.js';
+} from '../delivery-helpers.js';
+import { expectProblem } from '../expect-problem.js';
+import { eventually, type RunningSyncer, type System, startSystem } from '../harness.js';
 
 /** The sender account of delivery-helpers' postPayment. */
 const SENDER = '11112222';
@@ -28,7 +28,13 @@ type Report = {
 /** The public id of a key `pt_<id>_<secret>`: what operator events record as their actor. */
 const keyIdOf = (apiKey: string) => apiKey.split('_')[1];
 
-describe('operator actions on ambiguous payments: checked against the last read, audited, and told to the client in fixed words', () => {
+/**
+ * POST /admin/payments/{id}/link and /requeue on the payments they exist for: unknown outcomes the
+ * syncer could not settle alone. Each is checked against the syncer's last complete read of the
+ * gateway's list, recorded with the admin key that acted (GET /admin/payments/{id}/events), and
+ * told to the client in fixed words. Their input and other errors: admin.test.ts.
+ */
+describe('POST /admin/payments/{id}/link and /requeue on two ambiguous payments', () => {
   let system: System;
   let syncer: RunningSyncer;
   let client: Client;
@@ -141,91 +147,5 @@ describe('operator actions on ambiguous payments: checked against the last read,
     expect(asClient.text).not.toContain('OPS-43');
     const asAdmin = await ops.get<Events>(`/admin/payments/${second.id}/events`);
     expect(asAdmin.body.items.at(-1)).toMatchObject({ reason: `forced: ${reason}`, actor: keyIdOf(opsKey) });
-  });
-
-  it('answers 404 on the admin history of an unknown payment, and 403 to a client key', async () => {
-    expectProblem(await ops.get('/admin/payments/01900000-0000-7000-8000-000000000000/events'), 404);
-    expectProblem(await client.get(`/admin/payments/${first.id}/events`), 403);
-  });
-});
-
-describe('operator actions without a confirmed window', () => {
-  let system: System;
-  let client: Client;
-  let ops: Client;
-
-  beforeAll(async () => {
-    // No syncer: no list is ever read, no window confirmed.
-    system = await startSystem({ startSyncer: false });
-    client = system.as(await system.createClient('acme', false, { accounts: [SENDER] }));
-    ops = system.as(await system.createClient('ops', true));
-  });
-  afterAll(() => system?.stop());
-
-  async function unconfirmedPayment(memo: string, kind: 'accept_then_error' | 'error'): Promise<PaymentResponse> {
-    await setFaults(system, { submit: [{ kind, status_code: 500, count: 1 }], status: [] });
-    const answer = await postPayment(client, memo);
-    expect(answer.body.status).toBe('unconfirmed');
-    return answer.body;
-  }
-
-  it('refuses a re-queue without force (its window is not confirmed), and takes it with force', async () => {
-    const payment = await unconfirmedPayment(uniqueMemo('blind requeue'), 'error');
-    const refused = expectProblem(await ops.post(`/admin/payments/${payment.id}/requeue`, { reason: 'gateway says no' }), 409);
-    expect(refused.detail).toMatch(/not confirmed/);
-    const forced = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/requeue`, {
-      reason: 'gateway says no',
-      force: true,
-    });
-    expect(forced.status).toBe(200);
-    expect(forced.body.status).toBe('received');
-  });
-
-  it('refuses to link the entry the gateway recorded while no sync has read it', async () => {
-    const memo = uniqueMemo('unread entry');
-    const payment = await unconfirmedPayment(memo, 'accept_then_error');
-    const [entry] = await recordedWithMemo(system, memo);
-    const answer = await ops.post(`/admin/payments/${payment.id}/link`, {
-      confirmation_id: entry?.confirmation_id,
-      reason: 'found it',
-    });
-    expect(expectProblem(answer, 409).detail).toMatch(/last complete read/);
-  });
-
-  it('refuses force that is not a boolean (422 naming the field)', async () => {
-    const payment = await unconfirmedPayment(uniqueMemo('bad force'), 'error');
-    const answer = await ops.post<{ errors: Array<{ field: string }> }>(`/admin/payments/${payment.id}/requeue`, {
-      reason: 'gateway says no',
-      force: 'yes',
-    });
-    expectProblem(answer, 422);
-    expect(answer.body.errors.map((e) => e.field)).toEqual(['body.force']);
-  });
-});
-
-describe('acknowledging foreign entries records the admin key', () => {
-  let system: System;
-  let opsKey: string;
-
-  beforeAll(async () => {
-    system = await startSystem({ delaySeconds: 0.3 });
-    const client = system.as(await system.createClient('acme', false, { accounts: [SENDER] }));
-    opsKey = await system.createClient('ops', true);
-    await measureGatewayClock(client);
-    await waitForSyncAfter(system, new Date()); // the first check for foreign entries starts here
-  });
-  afterAll(() => system?.stop());
-
-  it('sets acknowledged_by to the public id of the key that acknowledged', async () => {
-    const ops = system.as(opsKey);
-    const stranger = await submitToGateway(system, { sender_account: 'X1', receiver_account: 'Y2', amount: 1.5 });
-    await eventually(
-      async () => ((await ops.get<Report>('/admin/reconciliation')).body.gateway.foreign_unacknowledged > 0 ? true : undefined),
-      { timeoutMs: 10_000, what: 'the foreign-entry alarm' },
-    );
-    expect((await ops.post('/admin/gateway/acknowledge', { reason: 'our test harness' })).status).toBe(200);
-    const report = await ops.get<Report>('/admin/reconciliation');
-    const orphan = report.body.orphans.find((o) => o.confirmation_id === stranger.confirmation_id);
-    expect(orphan?.acknowledged_by).toBe(keyIdOf(opsKey));
   });
 });
