@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { API_NODE_FLAGS } from '@pt/api';
-import { createApiClientsRepository, createSql, freePort, migrationsFolder } from '@pt/core';
+import { createApiClientsRepository, createClientAccountsRepository, createSql, freePort, migrationsFolder } from '@pt/core';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ describe('bundled apps (as shipped)', () => {
     database = await createTestDatabase();
     const admin = createSql(database.url, { max: 1 });
     apiKey = (await createApiClientsRepository(admin.sql).create('bundled')).apiKey;
+    await createClientAccountsRepository(admin.sql).register('bundled', '111122223333', 'test');
     await admin.close();
 
     const gatewayPort = await freePort();

@@ -1,6 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createApiClientsRepository, createSql, freePort, type PaymentResponse, type SqlClient } from '@pt/core';
+import {
+  createApiClientsRepository,
+  createClientAccountsRepository,
+  createSql,
+  freePort,
+  type PaymentResponse,
+  type SqlClient,
+} from '@pt/core';
 import { createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +44,9 @@ const TRICKLE_EVERY_MS = 500;
 const CHAOS_MEMO = 'chaos-';
 /** Memos of the payments made while settling. */
 const TRICKLE_MEMO = 'after-chaos-';
+/** The sender account of each client (POST /payments takes only a client's own). */
+const CHAOS_SENDER = '10000001';
+const TRICKLE_SENDER = '10000002';
 
 const SUBMIT_TIMEOUT_MS = 500;
 /** How late the gateway may still record a request; the late-recording fault stays inside it. */
@@ -118,6 +128,10 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     clientKey = (await clients.create('chaos')).apiKey;
     trickleKey = (await clients.create('after-chaos')).apiKey;
     adminKey = (await clients.create('ops', { isAdmin: true })).apiKey;
+    // Each client sends from its own account (an account has one owner).
+    const accounts = createClientAccountsRepository(clientsSql);
+    await accounts.register('chaos', CHAOS_SENDER, 'test');
+    await accounts.register('after-chaos', TRICKLE_SENDER, 'test');
     await close();
     api = await start('api');
     syncers.push(await start('syncer'), await start('syncer'));
@@ -145,10 +159,10 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
      * `outcome-unknown` names the payment: it is stored, so it counts as acknowledged, and the
      * client keeps asking with the same key (a replay) as a real one would.
      */
-    async function submit(index: number, as = client, memoPrefix = CHAOS_MEMO): Promise<void> {
+    async function submit(index: number, as = client, memoPrefix = CHAOS_MEMO, sender = CHAOS_SENDER): Promise<void> {
       const memo = `${memoPrefix}${index}`;
       const body = {
-        sender_account: '10000001',
+        sender_account: sender,
         receiver_account: `2000000${index % 10}`,
         amount: `${(index % 97) + 1}.25`,
         memo,
@@ -222,7 +236,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     let trickling = true;
     const trickle = (async () => {
       while (trickling) {
-        await submit(trickled++, trickleClient, TRICKLE_MEMO);
+        await submit(trickled++, trickleClient, TRICKLE_MEMO, TRICKLE_SENDER);
         await new Promise((resolve) => setTimeout(resolve, TRICKLE_EVERY_MS));
       }
     })();

@@ -9,7 +9,7 @@ describe('a database outage', () => {
 
   beforeAll(async () => {
     system = await startSystem({ proxyDatabase: true, delaySeconds: 0.3 });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     before = (
       await client.post<PaymentResponse>('/payments', {
         sender_account: '11112222',

@@ -26,7 +26,7 @@ describe('submit faults, one at a time, through the API and the syncer', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     // Unknown outcomes are judged in the gateway's clock: one accepted submit measures it.
     await measureGatewayClock(client);
   });
@@ -169,7 +169,7 @@ describe('a gateway that refuses connections at submission', () => {
   it('keeps the payment received (202), then the syncer submits it once the gateway is reachable', async () => {
     const deadUrl = await closedPortUrl();
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { GATEWAY_URL: deadUrl } });
-    const client = system.as(await system.createClient('acme'));
+    const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     const memo = uniqueMemo('unreachable');
 
     const answer = await postPayment(client, memo, 0);

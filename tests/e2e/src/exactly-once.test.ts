@@ -52,7 +52,7 @@ describe('a gateway that records a request after we gave up on it (within the bo
       delaySeconds: 0.3,
       env: { GATEWAY_SUBMIT_TIMEOUT_MS: String(SUBMIT_TIMEOUT_MS), GATEWAY_MAX_RECORDING_DELAY_MS: '1500' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
@@ -84,7 +84,7 @@ describe('a gateway that records later than the bound', () => {
       delaySeconds: 0.3,
       env: { GATEWAY_SUBMIT_TIMEOUT_MS: String(SUBMIT_TIMEOUT_MS), GATEWAY_MAX_RECORDING_DELAY_MS: '200' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     admin = system.as(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });
@@ -123,7 +123,7 @@ describe('every send counts toward RESUBMIT_MAX_ATTEMPTS', () => {
   beforeAll(async () => {
     // Cycles are run by the test, so each send meets the fault meant for it.
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { RESUBMIT_MAX_ATTEMPTS: '2' } });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
@@ -168,7 +168,7 @@ describe('a gateway whose clock is off', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 
@@ -220,7 +220,7 @@ describe('three syncers share a backlog while the gateway is slow', () => {
       startSyncer: false,
       env: { ATTEMPT_LEASE_MS: '2000', RESUBMIT_CONCURRENCY: '2', RESUBMIT_BATCH_SIZE: '100' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 
@@ -248,7 +248,7 @@ describe('one cycle judges the owners it started with', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());

@@ -17,8 +17,8 @@ describe('Idempotency-Key on POST /payments', () => {
 
   beforeAll(async () => {
     system = await startSystem({ startSyncer: false });
-    acme = system.as(await system.createClient('acme'));
-    globex = system.as(await system.createClient('globex'));
+    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+    globex = system.as(await system.createClient('globex', false, { accounts: ['55556666'] }));
   });
   afterAll(() => system?.stop());
   beforeEach(() => putFaults([]));
@@ -132,7 +132,11 @@ describe('Idempotency-Key on POST /payments', () => {
     const key = newKey();
     const payment = { ...body, memo: key };
     const a = await acme.post<PaymentResponse>('/payments', payment, { 'idempotency-key': key });
-    const b = await globex.post<PaymentResponse>('/payments', payment, { 'idempotency-key': key });
+    const b = await globex.post<PaymentResponse>(
+      '/payments',
+      { ...payment, sender_account: '55556666' },
+      { 'idempotency-key': key },
+    );
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.headers['idempotent-replayed']).toBeUndefined();

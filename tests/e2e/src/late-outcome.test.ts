@@ -46,7 +46,7 @@ describe('the answer of an attempt that is no longer the current one', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 5, startSyncer: false });
-    await system.createClient('acme');
+    await system.createClient('acme', false, { accounts: ['11112222'] });
     acme = await clientId(system, 'acme');
     admin = system.as(await system.createClient('ops', true));
   });

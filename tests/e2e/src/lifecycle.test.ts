@@ -14,7 +14,7 @@ describe('a payment from submission to resolution, over real HTTP', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.8 });
-    acme = system.as(await system.createClient('acme'));
+    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     other = system.as(await system.createClient('globex'));
   });
   afterAll(() => system?.stop());
@@ -74,7 +74,7 @@ describe('a gateway that is down at submission', () => {
     // Down means nothing listens: the connection is refused, so the gateway provably never got
     // the request. (A 503 would not prove that: proxies answer it after the upstream took it.)
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { GATEWAY_URL: await closedPortUrl() } });
-    const client = system.as(await system.createClient('acme'));
+    const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     const answer = await client.post<PaymentResponse>('/payments', {
       sender_account: '11112222',
       receiver_account: '33334442',

@@ -31,7 +31,8 @@ describe('logs of a full flow', () => {
   afterAll(() => system?.stop());
 
   it('carry neither a full account number nor an API key, on api and syncer, through every path', async () => {
-    const acmeKey = await system.createClient('acme');
+    // ACCOUNTS for its own payments; 11112222 for delivery-helpers' (the clock-confirming one).
+    const acmeKey = await system.createClient('acme', false, { accounts: [...ACCOUNTS, '11112222'] });
     const revokedKey = await system.createClient('revoked');
     keys.push(acmeKey, revokedKey);
     const acme: Client = system.as(acmeKey);

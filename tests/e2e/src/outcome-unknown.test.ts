@@ -25,7 +25,7 @@ describe('an outcome unknown to the API (its database failed after the gateway t
       startSyncer: false,
       env: { GATEWAY_SUBMIT_TIMEOUT_MS: '1500', ATTEMPT_LEASE_MS: '3000' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 

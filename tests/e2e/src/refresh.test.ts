@@ -19,7 +19,7 @@ describe('GET /payments/{id}?refresh=true', () => {
   beforeAll(async () => {
     // After its first cycle the loop would not run again for a minute: only a wake-up can.
     system = await startSystem({ delaySeconds: 0.3, env: { SYNC_INTERVAL_MS: '60000' } });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     await waitForSyncAfter(system, new Date(0));
   });
   afterAll(() => system?.stop());

@@ -27,7 +27,7 @@ describe('a gateway that never takes the payment', () => {
       faults: { submit: [{ kind: 'rate_limit', retry_after_s: 0 }] },
       env: { RESUBMIT_MAX_ATTEMPTS: '3' },
     });
-    const client = system.as(await system.createClient('acme'));
+    const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     const answer = await postPayment(client, uniqueMemo('always 429'), 1);
     expect(answer.status).toBe(202);
     expect(answer.body.status).toBe('received');
@@ -70,7 +70,7 @@ describe('a queue of payments shared by several syncers', () => {
       // Small claims so all three syncers take their share of the queue at once.
       env: { RESUBMIT_MAX_ATTEMPTS: '100', RESUBMIT_BATCH_SIZE: '5' },
     });
-    const client = system.as(await system.createClient('acme'));
+    const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     const memos = Array.from({ length: 50 }, (_, i) => uniqueMemo(`queued ${i}`));
     const answers = await Promise.all(memos.map((memo, i) => postPayment(client, memo, i % 10)));
     for (const answer of answers) {

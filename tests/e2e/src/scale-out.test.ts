@@ -14,7 +14,7 @@ describe('several API instances and syncers on one database', () => {
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
     await system.startSyncer();
-    key = await system.createClient('acme');
+    key = await system.createClient('acme', false, { accounts: ['11112222'] });
     const second = await system.startApi();
     const third = await system.startApi();
     apis = [system.as(key), createHttpClient(second.url, key), createHttpClient(third.url, key)];

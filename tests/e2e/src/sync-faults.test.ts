@@ -38,7 +38,7 @@ describe('a status list that fails, and statuses that must not move', () => {
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false, env: { GATEWAY_STATUS_TIMEOUT_MS: '300' } });
     syncer = await system.startSyncer();
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     owner = await clientId(system, 'acme');
   });
   afterAll(() => system?.stop());

@@ -25,7 +25,7 @@ describe('several syncers at once', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, startSyncer: false });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 

@@ -33,7 +33,7 @@ describe('unconfirmed payments settled from the status list', () => {
     // A submit timeout long enough that an answer held back by the gateway (accept_then_hang)
     // outlasts the window of an unknown outcome just before it (300 ms recording delay + margins).
     system = await startSystem({ delaySeconds: 0.3, env: { GATEWAY_SUBMIT_TIMEOUT_MS: '4000' } });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     owner = await clientId(system, 'acme');
     await measureGatewayClock(client);
   });

@@ -42,7 +42,7 @@ describe('a gateway whose history was wiped', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 30 }); // payments stay pending at the gateway
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     admin = system.as(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });
@@ -78,11 +78,13 @@ describe('a second submitter at the gateway', () => {
   let system: System;
   let client: ReturnType<System['as']>;
   let admin: ReturnType<System['as']>;
+  let adminKey: string;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
-    client = system.as(await system.createClient('acme'));
-    admin = system.as(await system.createClient('ops', true));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+    adminKey = await system.createClient('ops', true);
+    admin = system.as(adminKey);
     await measureGatewayClock(client);
     await waitForSyncAfter(system, new Date()); // the first check for foreign entries starts here
   });
@@ -117,7 +119,7 @@ describe('a second submitter at the gateway', () => {
     const waits = system.logs.lines.filter((line) => line.includes(answer.body.id) && line.includes('unconfirmed payment waits'));
     expect(waits.at(-1)).toContain('"reason":"paused"');
 
-    // ...until an operator acknowledges, with a reason; who did it is kept.
+    // ...until an operator acknowledges, with a reason; which admin key did it is kept.
     const ack = await admin.post<{ acknowledged_foreign: number }>('/admin/gateway/acknowledge', {
       reason: 'finance team test payment, submitted by hand',
     });
@@ -128,7 +130,9 @@ describe('a second submitter at the gateway', () => {
     expect(final.attempts).toBe(2);
     const report = (await admin.get<Report>('/admin/reconciliation')).body;
     expect(report.gateway.foreign_unacknowledged).toBe(0);
-    expect(report.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.acknowledged_by).toBe('ops');
+    expect(report.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.acknowledged_by).toBe(
+      adminKey.split('_')[1],
+    );
   });
 });
 
@@ -142,7 +146,7 @@ describe('a gateway that asks us to wait far too long', () => {
       delaySeconds: 0.3,
       env: { GATEWAY_RETRY_AFTER_CAP_MS: '500', ADMIN_STUCK_RECEIVED_MS: '1000' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     admin = system.as(await system.createClient('ops', true));
   });
   afterAll(() => system?.stop());
@@ -181,7 +185,7 @@ describe('careful mode while the gateway misbehaves', () => {
       delaySeconds: 0.3,
       env: { CAREFUL_ENTER_AFTER: '2', CAREFUL_WITHIN_MS: '3000', CAREFUL_EXIT_AFTER: '2' },
     });
-    client = system.as(await system.createClient('acme'));
+    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     admin = system.as(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });

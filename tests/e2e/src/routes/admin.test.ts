@@ -8,7 +8,9 @@ import { bodyText, checkAnswer, counts, RUNS } from '../hostile-input.js';
 
 /**
  * The operator's routes (/admin), admin keys only. GET /admin/metrics and a successful
- * POST /admin/gateway/acknowledge are checked in their context in untrusted-gateway.test.ts.
+ * POST /admin/gateway/acknowledge are checked in their context in untrusted-gateway.test.ts,
+ * link and re-queue on payments the syncer found ambiguous in admin-actions.test.ts, and the
+ * sender-account routes in admin-accounts.test.ts.
  */
 
 type Report = {
@@ -27,7 +29,7 @@ let ops: ReturnType<System['as']>;
 
 beforeAll(async () => {
   system = await startSystem({ startSyncer: false, env: { ADMIN_STALE_PENDING_MS: '1000' } });
-  client = system.as(await system.createClient('acme'));
+  client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   ops = system.as(await system.createClient('ops', true));
 });
 afterAll(() => system?.stop());
@@ -103,7 +105,7 @@ describe('POST /admin/gateway/acknowledge', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       admin = system.as(await system.createClient('ops', true));
     });
     afterAll(() => system?.stop());
@@ -129,8 +131,9 @@ describe('POST /admin/gateway/acknowledge', () => {
 });
 
 describe('POST /admin/payments/{id}/link', () => {
-  describe('success', () => {
-    it('links an unconfirmed payment to the confirmation_id the operator found, with an operator event', async () => {
+  // Linking an entry the syncer's last read showed: admin-actions.test.ts (it needs a syncer).
+  describe('errors', () => {
+    it('refuses an entry no sync has read, one another payment holds, and a payment not unconfirmed (409 saying why)', async () => {
       const payment = await unconfirmedPayment('to link');
       const recorded = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{
         memo: string;
@@ -138,40 +141,48 @@ describe('POST /admin/payments/{id}/link', () => {
       }>;
       const entry = recorded.find((p) => p.memo === 'to link');
       expect(entry).toBeDefined();
-      const linked = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/link`, {
-        confirmation_id: entry?.confirmation_id,
-        reason: 'matched by memo in the gateway console',
-      });
-      expect(linked.status).toBe(200);
-      expect(linked.body.status).toBe('pending');
-      expect(linked.body.confirmation_id).toBe(entry?.confirmation_id);
-      const events = await client.get<Events>(`/payments/${payment.id}/events`);
-      expect(events.body.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'pending', source: 'operator' });
+      const link = (id: string, confirmationId: string | undefined) =>
+        ops.post<{ type: string; detail: string }>(`/admin/payments/${id}/link`, {
+          confirmation_id: confirmationId,
+          reason: 'matched by memo in the gateway console',
+        });
 
-      // a second link, or a link of a payment that is not unconfirmed, is a conflict
-      expect((await ops.post(`/admin/payments/${payment.id}/link`, { confirmation_id: 'x', reason: 'again' })).status).toBe(409);
-      const other = await unconfirmedPayment('duplicate id');
-      const duplicate = await ops.post(`/admin/payments/${other.id}/link`, {
-        confirmation_id: entry?.confirmation_id,
-        reason: 'wrong one',
+      const unread = await link(payment.id, entry?.confirmation_id);
+      expect(unread.status).toBe(409);
+      expect(unread.body.type).toMatch(/gateway-entry-not-linkable$/);
+      expect(unread.body.detail).toMatch(/last complete read/);
+
+      const accepted = await client.post<PaymentResponse>('/payments', {
+        sender_account: '11112222',
+        receiver_account: '22223330',
+        amount: 1,
       });
-      expect(duplicate.status).toBe(409);
+      const held = await link(payment.id, accepted.body.confirmation_id ?? undefined);
+      expect(held.status).toBe(409);
+      expect(held.body.detail).toMatch(/Another payment already holds/);
+
+      const notUnconfirmed = await link(accepted.body.id, 'x');
+      expect(notUnconfirmed.status).toBe(409);
+      expect(notUnconfirmed.body.detail).toMatch(/Only an unconfirmed payment/);
+      expect((await client.get<PaymentResponse>(`/payments/${payment.id}`)).body.status).toBe('unconfirmed');
     });
   });
 });
 
 describe('POST /admin/payments/{id}/requeue', () => {
   describe('success', () => {
-    it('re-queues an unconfirmed payment, and a syncer then sends it', async () => {
+    it('re-queues with force an unconfirmed payment whose window no list confirmed, and a syncer then sends it', async () => {
       const payment = await unconfirmedPayment('requeue me', 'error');
       const requeued = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/requeue`, {
         reason: 'gateway support confirmed it was never recorded',
+        force: true,
       });
       expect(requeued.status).toBe(200);
       expect(requeued.body.status).toBe('received');
       const events = await client.get<Events>(`/payments/${payment.id}/events`);
       expect(events.body.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'received', source: 'operator' });
-      expect((await ops.post(`/admin/payments/${payment.id}/requeue`, { reason: 'twice' })).status).toBe(409);
+      const again = await ops.post(`/admin/payments/${payment.id}/requeue`, { reason: 'twice', force: true });
+      expect(again.status).toBe(409);
 
       const syncer = await system.startSyncer();
       const sent = await eventually(async () => {
@@ -186,12 +197,38 @@ describe('POST /admin/payments/{id}/requeue', () => {
   });
 
   describe('errors', () => {
-    it('answers 404 for an unknown payment and 422 without a reason', async () => {
+    it('refuses without force while no list confirmed its window (409), changing nothing', async () => {
+      const payment = await unconfirmedPayment('blind requeue', 'error');
+      const refused = await ops.post<{ type: string; detail: string }>(`/admin/payments/${payment.id}/requeue`, {
+        reason: 'gateway says no',
+      });
+      expect(refused.status).toBe(409);
+      expect(refused.body.type).toMatch(/requeue-needs-force$/);
+      expect(refused.body.detail).toMatch(/not confirmed/);
+      expect((await client.get<PaymentResponse>(`/payments/${payment.id}`)).body.status).toBe('unconfirmed');
+    });
+
+    it('answers 404 for an unknown payment, and 422 without a reason or with a force that is not a boolean', async () => {
       const unknown = '01900000-0000-7000-8000-000000000000';
       expect((await ops.post(`/admin/payments/${unknown}/requeue`, { reason: 'nothing' })).status).toBe(404);
       const missingReason = await ops.post<{ errors: Array<{ field: string }> }>(`/admin/payments/${unknown}/requeue`, {});
       expect(missingReason.status).toBe(422);
       expect(missingReason.body.errors.map((e) => e.field)).toContain('body.reason');
+      const badForce = await ops.post<{ errors: Array<{ field: string }> }>(`/admin/payments/${unknown}/requeue`, {
+        reason: 'gateway says no',
+        force: 'yes',
+      });
+      expect(badForce.status).toBe(422);
+      expect(badForce.body.errors.map((e) => e.field)).toEqual(['body.force']);
+    });
+  });
+});
+
+describe('GET /admin/payments/{id}/events', () => {
+  // The operator's reason and key in it: admin-actions.test.ts.
+  describe('errors', () => {
+    it('answers 404 for an unknown payment', async () => {
+      expect((await ops.get('/admin/payments/01900000-0000-7000-8000-000000000000/events')).status).toBe(404);
     });
   });
 });
@@ -203,8 +240,9 @@ describe('/admin/*', () => {
       expect((await client.get('/admin/reconciliation')).status).toBe(403);
       expect((await system.as(null).get('/admin/reconciliation')).status).toBe(401);
       const payment = await unconfirmedPayment('forbidden');
-      const answer = await client.post(`/admin/payments/${payment.id}/requeue`, { reason: 'trying' });
+      const answer = await client.post(`/admin/payments/${payment.id}/requeue`, { reason: 'trying', force: true });
       expect(answer.status).toBe(403);
+      expect((await client.get(`/admin/payments/${payment.id}/events`)).status).toBe(403);
     });
 
     describe('hostile input, generated: never a 5xx, always problem+json, fields named', () => {
@@ -216,7 +254,7 @@ describe('/admin/*', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        auth = `Bearer ${await system.createClient('fuzz')}`;
+        auth = `Bearer ${await system.createClient('fuzz', false, { accounts: ['12345678'] })}`;
         adminAuth = `Bearer ${await system.createClient('fuzz-ops', true)}`;
         const created = await system.app.inject({
           method: 'POST',

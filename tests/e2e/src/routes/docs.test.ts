@@ -86,6 +86,10 @@ describe('GET /openapi.json', () => {
         listPaymentEvents: 'GET /payments/{id}/events',
         health: 'GET /healthz',
         ready: 'GET /readyz',
+        registerClientAccount: 'POST /admin/clients/{name}/accounts',
+        listClientAccounts: 'GET /admin/clients/{name}/accounts',
+        removeClientAccount: 'DELETE /admin/clients/{name}/accounts/{account}',
+        listPaymentEventsAsAdmin: 'GET /admin/payments/{id}/events',
       });
       // path templates declare their parameters
       for (const { path, op } of operations) {
@@ -112,7 +116,7 @@ describe('GET /openapi.json', () => {
       }
       expect(doc.paths['/healthz']?.get?.security ?? []).toEqual([]);
       expect(Object.keys(payments?.post?.responses ?? {})).toEqual(
-        expect.arrayContaining(['201', '202', '400', '409', '413', '415', '422']),
+        expect.arrayContaining(['201', '202', '400', '403', '409', '413', '415', '422']),
       );
       expect(payments?.post?.requestBody).toBeDefined();
       expect(payments?.post?.parameters).toContainEqual(expect.objectContaining({ name: 'idempotency-key', in: 'header' }));

@@ -24,7 +24,7 @@ describe('every route', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        acmeKey = await system.createClient('acme');
+        acmeKey = await system.createClient('acme', false, { accounts: ['11112222'] });
         const created = await system.as(acmeKey).post<PaymentResponse>('/payments', body);
         paymentId = created.body.id;
       });
@@ -79,9 +79,9 @@ describe('every route', () => {
       });
 
       it('answers 401 once a key is revoked, on every route', async () => {
-        const key = await system.createClient('to-revoke');
+        const key = await system.createClient('to-revoke', false, { accounts: ['44443333'] });
         const client = system.as(key);
-        const created = await client.post<PaymentResponse>('/payments', body);
+        const created = await client.post<PaymentResponse>('/payments', { ...body, sender_account: '44443333' });
         expect(created.status).toBe(201);
         expect((await client.get(`/payments/${created.body.id}`)).status).toBe(200);
 
@@ -111,7 +111,7 @@ describe('every route', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        auth = `Bearer ${await system.createClient('fuzz')}`;
+        auth = `Bearer ${await system.createClient('fuzz', false, { accounts: ['12345678'] })}`;
         adminAuth = `Bearer ${await system.createClient('fuzz-ops', true)}`;
         const created = await system.app.inject({
           method: 'POST',

@@ -67,7 +67,7 @@ describe('every route', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
         anonymous = system.as(null);
       });
       afterAll(() => system?.stop());
@@ -251,7 +251,7 @@ describe('every route', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        key = await system.createClient('acme');
+        key = await system.createClient('acme', false, { accounts: ['11112222'] });
         payment = (
           await system.as(key).post<PaymentResponse>('/payments', {
             sender_account: '11112222',

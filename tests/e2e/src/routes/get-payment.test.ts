@@ -28,7 +28,7 @@ describe('GET /payments/{id}', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       await createSixPayments(system, client, created);
     });
     afterAll(() => system?.stop());
@@ -89,7 +89,7 @@ describe('GET /payments/{id}', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     });
     afterAll(() => system?.stop());
 
@@ -169,7 +169,7 @@ describe('GET /payments/{id}', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      acme = system.as(await system.createClient('acme'));
+      acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       globex = system.as(await system.createClient('globex'));
       acmePayments = [];
       for (let i = 0; i < 3; i++) {
@@ -210,7 +210,7 @@ describe('GET /payments/{id}/events', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       await createSixPayments(system, client, created);
     });
     afterAll(() => system?.stop());

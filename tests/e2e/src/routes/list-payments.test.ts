@@ -24,7 +24,7 @@ describe('GET /payments', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       await createSixPayments(system, client, created);
     });
     afterAll(() => system?.stop());
@@ -88,7 +88,7 @@ describe('GET /payments', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     });
     afterAll(() => system?.stop());
 
@@ -119,8 +119,8 @@ describe('GET /payments', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      acme = system.as(await system.createClient('acme'));
-      globex = system.as(await system.createClient('globex'));
+      acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+      globex = system.as(await system.createClient('globex', false, { accounts: ['55556666'] }));
       acmePayments = [];
       for (let i = 0; i < 3; i++) {
         const created = await acme.post<PaymentResponse>('/payments', { ...body, memo: `acme ${i}` });
@@ -142,7 +142,7 @@ describe('GET /payments', () => {
     it('GET /payments with a cursor taken from another client’s page shows only the caller’s own', async () => {
       const page = await acme.get<List>('/payments?limit=1');
       expect(page.body.next_cursor).toEqual(expect.any(String));
-      const own = await globex.post<PaymentResponse>('/payments', { ...body, memo: 'globex own' });
+      const own = await globex.post<PaymentResponse>('/payments', { ...body, sender_account: '55556666', memo: 'globex own' });
       const answer = await globex.get<List>(`/payments?cursor=${page.body.next_cursor}`);
       expect(answer.status).toBe(200);
       for (const item of answer.body.items) expect(item.id).toBe(own.body.id);

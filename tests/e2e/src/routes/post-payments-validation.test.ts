@@ -23,7 +23,8 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme'));
+        // 123456: the shortest account number, for the bounds below.
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222', '123456'] }));
       });
       afterAll(() => system?.stop());
 
@@ -55,7 +56,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 
@@ -77,7 +78,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 
@@ -216,7 +217,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 
@@ -300,7 +301,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        acme = system.as(await system.createClient('acme'));
+        acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 

@@ -17,6 +17,9 @@ type Events = { items: Array<{ from_status: string | null; to_status: string; so
 type MockStats = { submits_received: number; submits_recorded: number };
 
 const body = { sender_account: '11112222', receiver_account: '33334440', amount: '100.50' };
+/** The hostile-input client's one account, and accounts another client owns. */
+const FUZZ_ACCOUNT = '12345678';
+const OTHERS_ACCOUNTS = ['900000000001', '900000000002', '55556666'];
 
 async function putFaults(system: System, submit: unknown[]) {
   const answer = await fetch(`${system.mock.url}/__mock/faults`, {
@@ -39,7 +42,7 @@ describe('POST /payments', () => {
 
     beforeAll(async () => {
       system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme'));
+      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     });
     afterAll(() => system?.stop());
     beforeEach(() => putFaults(system, []));
@@ -132,7 +135,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 
@@ -181,7 +184,7 @@ describe('POST /payments', () => {
 
       it('answers 202 received when nothing listens at GATEWAY_URL', async () => {
         system = await startSystem({ startSyncer: false, env: { GATEWAY_URL: 'http://127.0.0.1:1' } });
-        const client = system.as(await system.createClient('acme'));
+        const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
         const answer = await client.post<PaymentResponse>('/payments', body);
         expect(answer.status).toBe(202);
         expect(answer.body).toMatchObject({ status: 'received', confirmation_id: null, amount: '100.50' });
@@ -203,7 +206,7 @@ describe('POST /payments', () => {
       it('marks the payment rejected with the reason', async () => {
         gateway = await startSystem({ startSyncer: false });
         system = await startSystem({ startSyncer: false, env: { GATEWAY_URL: `${gateway.mock.url}/no-such-prefix` } });
-        const client = system.as(await system.createClient('acme'));
+        const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
         const answer = await client.post<PaymentResponse>('/payments', body);
         expect(answer.status).toBe(201);
         expect(answer.body.status).toBe('rejected');
@@ -226,7 +229,7 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme'));
+        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
       });
       afterAll(() => system?.stop());
 
@@ -246,15 +249,19 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        acme = system.as(await system.createClient('acme'));
-        globex = system.as(await system.createClient('globex'));
+        acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        globex = system.as(await system.createClient('globex', false, { accounts: ['55556666'] }));
       });
       afterAll(() => system?.stop());
 
       it('POST /payments with another client’s Idempotency-Key creates a payment of its own, no replay', async () => {
         const key = 'shared-key-1';
         const first = await acme.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
-        const second = await globex.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
+        const second = await globex.post<PaymentResponse>(
+          '/payments',
+          { ...body, sender_account: '55556666' },
+          { 'idempotency-key': key },
+        );
         expect(first.status).toBe(201);
         expect(second.status).toBe(201);
         expect(second.headers['idempotent-replayed']).toBeUndefined();
@@ -269,7 +276,8 @@ describe('POST /payments', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        auth = `Bearer ${await system.createClient('fuzz')}`;
+        auth = `Bearer ${await system.createClient('fuzz', false, { accounts: [FUZZ_ACCOUNT] })}`;
+        await system.createClient('fuzz-other', false, { accounts: OTHERS_ACCOUNTS });
       });
       afterAll(async () => {
         appendFileSync(process.env.HOSTILE_REPORT ?? '/tmp/hostile-report.txt', `${JSON.stringify(counts)}\n`);
@@ -325,6 +333,47 @@ describe('POST /payments', () => {
           }),
           { numRuns: RUNS },
         );
+      });
+
+      it('POST /payments with valid bodies from sender accounts the client does not own', async () => {
+        const answers = new Set<string>();
+        const senders: string[] = [];
+        const keys: string[] = [];
+        const account = fc.stringMatching(/^\d{6,34}$/);
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(account, fc.constantFrom(...OTHERS_ACCOUNTS)),
+            account,
+            fc.integer({ min: 1, max: 100_000_00 }),
+            fc.option(fc.stringMatching(/^[\x21-\x7e]{1,40}$/), { nil: undefined }),
+            async (sender, receiver, cents, key) => {
+              fc.pre(sender !== receiver && sender !== FUZZ_ACCOUNT);
+              senders.push(sender);
+              if (key) keys.push(key);
+              const answer = await system.app.inject({
+                method: 'POST',
+                url: '/payments',
+                headers: { authorization: auth, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+                payload: { sender_account: sender, receiver_account: receiver, amount: (cents / 100).toFixed(2) },
+              });
+              checkAnswer('foreign-sender', answer);
+              expect(answer.statusCode).toBe(403);
+              const { request_id: _id, ...rest } = JSON.parse(answer.body) as Record<string, unknown>;
+              answers.add(JSON.stringify(rest));
+            },
+          ),
+          { numRuns: RUNS },
+        );
+        // One answer for every account, whoever owns it; nothing stored, keyed or sent.
+        expect(answers.size).toBe(1);
+        const [stored] = await system.sql<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM payments WHERE sender_account = ANY(${senders}::text[])`;
+        expect(stored?.n).toBe(0);
+        const [keyed] = await system.sql<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM idempotency_keys WHERE key = ANY(${keys}::text[])`;
+        expect(keyed?.n).toBe(0);
+        const sent = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{ sender_account: string }>;
+        expect(sent.filter((p) => senders.includes(p.sender_account))).toEqual([]);
       });
     });
   });
