@@ -28,6 +28,7 @@ export type AppName = keyof typeof APP_BUNDLES;
 export const COMMAND_BUNDLES = {
   migrate: { entry: 'scripts/migrate.ts', outfile: 'dist/migrate.mjs' },
   'api-key': { entry: 'scripts/api-key.ts', outfile: 'dist/api-key.mjs' },
+  accounts: { entry: 'scripts/accounts.ts', outfile: 'dist/accounts.mjs' },
 } as const;
 export type CommandName = keyof typeof COMMAND_BUNDLES;
 

@@ -171,4 +171,11 @@ describe('bundled commands (as the image runs them)', () => {
       await close();
     }
   });
+
+  it('accounts registers a sender account to a client and lists it', async () => {
+    await runCommand('api-key', ['create', 'bundled-sender']);
+    expect((await runCommand('accounts', ['add', 'bundled-sender', '12121212'])).stderr).toMatch(/registered/);
+    const { stdout } = await runCommand('accounts', ['list', 'bundled-sender']);
+    expect(stdout).toMatch(/^12121212\t/);
+  });
 });
