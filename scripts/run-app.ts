@@ -21,6 +21,8 @@ import { DATA_DIR, type Infra, ROOT, runningInfra, spawnInfra, startInfra, stopP
  */
 const PRETTY = path.join(ROOT, 'node_modules', '.bin', 'pino-pretty');
 const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
+/** The sender accounts of the README's walk-through: the dev client owns them. */
+const DEV_ACCOUNTS = ['12345678'];
 const say = (line: string) => process.stdout.write(`[run-app] ${line}\n`);
 
 // Every way out stops what has been started: Ctrl-C (at any moment, start-up included), a
@@ -117,9 +119,6 @@ function run(entry: string, nodeFlags: readonly string[], env: NodeJS.ProcessEnv
     },
   };
 }
-
-/** The sender accounts of the README's walk-through: the dev client owns them. */
-const DEV_ACCOUNTS = ['12345678'];
 
 /**
  * Reuses .data/dev-api-key while it still works; otherwise creates the `dev` client's key. Either

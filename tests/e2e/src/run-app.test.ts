@@ -115,6 +115,8 @@ describe('make run-app leaves no process behind', () => {
       expect(current.seen().filter(isRunning)).toEqual([]);
       expect(code).toBe(1);
       expect(current.output()).toMatch(/a process exited \(code 1\); stopping the rest/);
+      // Before the apps started, the dev client was given the walk-through's sender account.
+      expect(current.output()).toMatch(/the dev client may now send from account 12345678/);
       const commands = commandsOf(current.seen());
       for (const part of [
         /bin\/postgres /,
