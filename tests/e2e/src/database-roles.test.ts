@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PaymentResponse } from '@pt/core';
-import { createApiClientsRepository, runMigrations, type SqlClient } from '@pt/core';
+import { createApiClientsRepository, createClientAccountsRepository, runMigrations, type SqlClient } from '@pt/core';
 import { createEmptyDatabase, type TestDatabase } from '@pt/core/testing';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -84,6 +84,7 @@ describe('the database roles of a deployment', () => {
 
   it('api and syncer do their work as pt_app: a key is made, a payment taken and sent, and ?refresh=true wakes the syncer through LISTEN/NOTIFY', async () => {
     const { apiKey } = await createApiClientsRepository(asApp).create('roles-client');
+    await createClientAccountsRepository(asApp).register('roles-client', '11112222', 'test');
     const client = system.as(apiKey);
     const memo = uniqueMemo('roles');
     const created = await postPayment(client, memo, 2);

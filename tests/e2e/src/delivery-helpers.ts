@@ -122,10 +122,13 @@ export async function clientId(system: System, name: string): Promise<string> {
   return row.id;
 }
 
+/** The sender account of postPayment's payments: the client must own it (createClient's accounts). */
+export const POST_PAYMENT_SENDER = '11112222';
+
 /** Posts a payment to our API; receiver's last digit decides the gateway's resolution. */
-export function postPayment(client: ReturnType<System['as']>, memo: string, receiverDigit = 1) {
+export function postPayment(client: ReturnType<System['as']>, memo: string, receiverDigit = 1, sender = POST_PAYMENT_SENDER) {
   return client.post<PaymentResponse>('/payments', {
-    sender_account: '11112222',
+    sender_account: sender,
     receiver_account: `4444555${receiverDigit}`,
     amount: '12.34',
     memo,

@@ -96,7 +96,7 @@ describe('?refresh=true has an allowance of its own per key', () => {
   afterAll(() => system?.stop());
 
   it('answers 429 past RATE_LIMIT_REFRESH_MAX refreshes, while plain reads and other keys go on', async () => {
-    const client = system.as(await system.createClient('refresher'));
+    const client = system.as(await system.createClient('refresher', false, { accounts: ['11112222'] }));
     const created = await postPayment(client, uniqueMemo('refresh allowance'), 3);
     expect(created.status).toBe(201);
     const path = `/payments/${created.body.id}`;
@@ -107,8 +107,8 @@ describe('?refresh=true has an allowance of its own per key', () => {
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect((await client.get(path)).status).toBe(200);
 
-    const other = system.as(await system.createClient('other-refresher'));
-    const theirs = await postPayment(other, uniqueMemo('refresh allowance, other key'), 3);
+    const other = system.as(await system.createClient('other-refresher', false, { accounts: ['11113333'] }));
+    const theirs = await postPayment(other, uniqueMemo('refresh allowance, other key'), 3, '11113333');
     expect((await other.get(`/payments/${theirs.body.id}?refresh=true`)).status).toBe(200);
   });
 });
