@@ -112,6 +112,13 @@ describe('rate limiting cannot lock out a tenant', () => {
     expect(fresh.headers).toMatchObject({ 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4' }); // its own
   });
 
+  it('a valid key first seen on 50 connections at once is looked up once, and none of them is refused', async () => {
+    const api = await system.startApi({ RATE_LIMIT_MAX: '1000' });
+    const client = createHttpClient(api.url, await system.createClient('many-connections'));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => client.get('/payments')));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
+  });
+
   it('bounds the look-ups unknown keys cause: past RATE_LIMIT_AUTH_FAILURES an address gets 429 without one', async () => {
     const api = await system.startApi({ RATE_LIMIT_MAX: '1000' });
     const cachedKey = await system.createClient('cached-before-the-flood');

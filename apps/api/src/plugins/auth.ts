@@ -61,18 +61,39 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     return client;
   }
 
+  /**
+   * Look-ups in flight, by Authorization header: requests that arrive with the same uncached
+   * header while its look-up runs share it (a client opening many connections at once makes
+   * one look-up, and spends one of its address's look-up allowance, not one per connection).
+   */
+  const inFlight = new Map<string, Promise<VerifiedKey | null>>();
+
+  function verifyOnce(request: FastifyRequest, header: string, key: string): Promise<VerifiedKey | null> {
+    const pending = inFlight.get(header);
+    if (pending) return pending;
+    const settle = app.limits.beginLookup(request);
+    const verification = clients.verify(key).then(
+      (verified) => {
+        settle(verified !== null);
+        return verified;
+      },
+      (error: unknown) => {
+        settle(true); // the database failed, not the key
+        throw error;
+      },
+    );
+    inFlight.set(header, verification);
+    void verification.then(
+      () => inFlight.delete(header),
+      () => inFlight.delete(header),
+    );
+    return verification;
+  }
+
   /** An unknown key: looked up (within the address's failed look-ups), then charged to whoever it proved to be. */
   async function lookup(request: FastifyRequest, reply: FastifyReply, header: string, key: string): Promise<void> {
-    const settle = app.limits.beginLookup(request);
     const epoch = cache.epoch;
-    let verified: VerifiedKey | null;
-    try {
-      verified = await clients.verify(key);
-    } catch (error) {
-      settle(true); // the database failed, not the key
-      throw error;
-    }
-    settle(verified !== null);
+    const verified = await verifyOnce(request, header, key);
     if (!verified) {
       cache.rememberRefused(header);
       app.limits.chargeAddress(request, reply);
