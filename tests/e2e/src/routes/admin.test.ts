@@ -1,10 +1,10 @@
-import { appendFileSync } from 'node:fs';
 import type { PaymentResponse } from '@pt/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf } from '../expect-problem.js';
-import { eventually, type System, startSystem } from '../harness.js';
-import { bodyText, checkAnswer, counts, RUNS } from '../hostile-input.js';
+import { eventually, type System } from '../harness.js';
+import { bodyText, checkAnswer, RUNS } from '../hostile-input.js';
+import { type Client, reportAndStop, startFuzzSystem, startWithAcme } from './fixtures.js';
 
 /**
  * The operator's routes (/admin), admin keys only. GET /admin/metrics and a successful
@@ -24,12 +24,11 @@ type Events = { items: Array<{ from_status: string | null; to_status: string; so
 // One system for the operator's tests, which run in order. No syncer: unconfirmed payments stay
 // put until the operator acts (or a test starts one).
 let system: System;
-let client: ReturnType<System['as']>;
-let ops: ReturnType<System['as']>;
+let client: Client;
+let ops: Client;
 
 beforeAll(async () => {
-  system = await startSystem({ startSyncer: false, env: { ADMIN_STALE_PENDING_MS: '1000' } });
-  client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+  ({ system, client } = await startWithAcme({ env: { ADMIN_STALE_PENDING_MS: '1000' } }));
   ops = system.as(await system.createClient('ops', true));
 });
 afterAll(() => system?.stop());
@@ -100,12 +99,11 @@ describe('POST /admin/gateway/acknowledge', () => {
   describe('errors', () => {
     // A system of its own, with an operator key and a client key.
     let system: System;
-    let client: ReturnType<System['as']>;
-    let admin: ReturnType<System['as']>;
+    let client: Client;
+    let admin: Client;
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+      ({ system, client } = await startWithAcme());
       admin = system.as(await system.createClient('ops', true));
     });
     afterAll(() => system?.stop());
@@ -248,26 +246,13 @@ describe('/admin/*', () => {
     describe('hostile input, generated: never a 5xx, always problem+json, fields named', () => {
       // A system of its own, with a payment to aim the actions at.
       let system: System;
-      let auth: string;
       let adminAuth: string;
       let paymentId: string;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        auth = `Bearer ${await system.createClient('fuzz', false, { accounts: ['12345678'] })}`;
-        adminAuth = `Bearer ${await system.createClient('fuzz-ops', true)}`;
-        const created = await system.app.inject({
-          method: 'POST',
-          url: '/payments',
-          headers: { authorization: auth, 'content-type': 'application/json' },
-          payload: { sender_account: '12345678', receiver_account: '87654321', amount: '1.00' },
-        });
-        paymentId = JSON.parse(created.body).id;
+        ({ system, adminAuth, paymentId } = await startFuzzSystem());
       });
-      afterAll(async () => {
-        appendFileSync(process.env.HOSTILE_REPORT ?? '/tmp/hostile-report.txt', `${JSON.stringify(counts)}\n`);
-        await system?.stop();
-      });
+      afterAll(() => reportAndStop(system));
 
       it('admin actions with generated bodies', async () => {
         await fc.assert(

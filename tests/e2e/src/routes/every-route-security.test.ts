@@ -1,10 +1,10 @@
-import { appendFileSync } from 'node:fs';
 import { createApiClientsRepository, createSql, type PaymentResponse } from '@pt/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../expect-problem.js';
 import { type System, startSystem } from '../harness.js';
-import { checkAnswer, counts, idSegment, queryString, RUNS, requestIdHeader } from '../hostile-input.js';
+import { checkAnswer, idSegment, queryString, RUNS, requestIdHeader } from '../hostile-input.js';
+import { ACME_ACCOUNT, reportAndStop, startFuzzSystem, validBody } from './fixtures.js';
 
 /**
  * Security cases that no single route owns: API keys on every /payments route, and generated
@@ -13,7 +13,7 @@ import { checkAnswer, counts, idSegment, queryString, RUNS, requestIdHeader } fr
  * rate-limit.test.ts.
  */
 
-const body = { sender_account: '11112222', receiver_account: '33334440', amount: '12.34' };
+const body = validBody('12.34');
 
 describe('every route', () => {
   describe('security', () => {
@@ -24,7 +24,7 @@ describe('every route', () => {
 
       beforeAll(async () => {
         system = await startSystem({ startSyncer: false });
-        acmeKey = await system.createClient('acme', false, { accounts: ['11112222'] });
+        acmeKey = await system.createClient('acme', false, { accounts: [ACME_ACCOUNT] });
         const created = await system.as(acmeKey).post<PaymentResponse>('/payments', body);
         paymentId = created.body.id;
       });
@@ -110,21 +110,9 @@ describe('every route', () => {
       let paymentId: string;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        auth = `Bearer ${await system.createClient('fuzz', false, { accounts: ['12345678'] })}`;
-        adminAuth = `Bearer ${await system.createClient('fuzz-ops', true)}`;
-        const created = await system.app.inject({
-          method: 'POST',
-          url: '/payments',
-          headers: { authorization: auth, 'content-type': 'application/json' },
-          payload: { sender_account: '12345678', receiver_account: '87654321', amount: '1.00' },
-        });
-        paymentId = JSON.parse(created.body).id;
+        ({ system, auth, adminAuth, paymentId } = await startFuzzSystem());
       });
-      afterAll(async () => {
-        appendFileSync(process.env.HOSTILE_REPORT ?? '/tmp/hostile-report.txt', `${JSON.stringify(counts)}\n`);
-        await system?.stop();
-      });
+      afterAll(() => reportAndStop(system));
 
       it('GET routes with generated ids and query strings', async () => {
         await fc.assert(

@@ -2,19 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, Socket } from 'node:net';
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
 import { createLogger, type PaymentResponse } from '@pt/core';
-import { createLogCapture } from '@pt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../expect-problem.js';
 import { type System, startSystem } from '../harness.js';
 import { type App, inject } from '../inject.js';
 import { openRaw } from '../raw-http.js';
+import { appWithoutDatabase, type Client, closeApp, startWithAcme } from './fixtures.js';
 
 /**
  * Error answers that no single route owns: unknown routes, wrong methods, request ids, and every
  * route while the database is away. Their security counterpart: every-route-security.test.ts.
  */
-
-type Client = ReturnType<System['as']>;
 
 /** Our own request ids: eight characters of the process, a dash, a counter in base 36. */
 const OUR_REQUEST_ID = /^[\w-]{8}-[0-9a-z]+$/;
@@ -66,8 +64,7 @@ describe('every route', () => {
       let anonymous: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme({ env: { BODY_LIMIT_BYTES: '2048' } }));
         anonymous = system.as(null);
       });
       afterAll(() => system?.stop());
@@ -170,21 +167,11 @@ describe('every route', () => {
 
     describe('when the database is unreachable from the start', () => {
       let app: App;
-      const logs = createLogCapture();
 
       beforeAll(async () => {
-        const config = loadApiConfig({
-          DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none',
-          GATEWAY_URL: 'http://127.0.0.1:1',
-          AUTH_CACHE_TTL_MS: '0',
-          RATE_LIMIT_MAX: '0',
-        });
-        app = await buildApp(createApiDeps(config, createLogger({ name: 'api', level: 'debug', destination: logs.stream })));
+        app = await appWithoutDatabase();
       });
-      afterAll(async () => {
-        await app?.close();
-        await app?.deps.close();
-      });
+      afterAll(() => closeApp(app));
 
       const key = `Bearer pt_${'a'.repeat(12)}_${'b'.repeat(43)}`;
 
@@ -214,13 +201,7 @@ describe('every route', () => {
         });
         await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
         const { port } = blackHole.address() as { port: number };
-        const config = loadApiConfig({
-          DATABASE_URL: `postgres://nobody:secret@127.0.0.1:${port}/none`,
-          GATEWAY_URL: 'http://127.0.0.1:1',
-          AUTH_CACHE_TTL_MS: '0',
-          RATE_LIMIT_MAX: '0',
-        });
-        app = await buildApp(createApiDeps(config, createLogger({ name: 'api', level: 'silent' })));
+        app = await appWithoutDatabase(`postgres://nobody:secret@127.0.0.1:${port}/none`);
       });
       afterAll(async () => {
         for (const socket of held) socket.destroy();

@@ -1,21 +1,19 @@
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf, withoutRequestId } from '../expect-problem.js';
-import { eventually, type System, startSystem } from '../harness.js';
-import { createSixPayments } from './six-payments.js';
+import { eventually, type System } from '../harness.js';
+import { type Client, startWithAcme, startWithSixPayments, twoTenants } from './fixtures.js';
 
 /**
  * GET /payments/{id} and GET /payments/{id}/events: one payment and its history. What every route
  * shares (API keys, unknown routes and methods, database outages): every-route*.test.ts.
  */
 
-type Client = ReturnType<System['as']>;
 type Event = { from_status: string | null; to_status: string; source: string; reason: string | null; at: string };
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const body = { sender_account: '11112222', receiver_account: '33334440', amount: '12.34' };
 const unknownId = '0190a0b0-0000-7000-8000-000000000000';
 
 describe('GET /payments/{id}', () => {
@@ -27,9 +25,7 @@ describe('GET /payments/{id}', () => {
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-      await createSixPayments(system, client, created);
+      ({ system, client } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 
@@ -88,8 +84,7 @@ describe('GET /payments/{id}', () => {
     let client: Client;
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+      ({ system, client } = await startWithAcme());
     });
     afterAll(() => system?.stop());
 
@@ -168,15 +163,7 @@ describe('GET /payments/{id}', () => {
     let acmePayments: PaymentResponse[];
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-      globex = system.as(await system.createClient('globex'));
-      acmePayments = [];
-      for (let i = 0; i < 3; i++) {
-        const created = await acme.post<PaymentResponse>('/payments', { ...body, memo: `acme ${i}` });
-        expect(created.status).toBe(201);
-        acmePayments.push(created.body);
-      }
+      ({ system, acme, globex, acmePayments } = await twoTenants(3));
     });
     afterAll(() => system?.stop());
 
@@ -209,9 +196,7 @@ describe('GET /payments/{id}/events', () => {
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-      await createSixPayments(system, client, created);
+      ({ system, client } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 

@@ -1,10 +1,8 @@
-import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
-import { createLogger } from '@pt/core';
-import { createLogCapture } from '@pt/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../expect-problem.js';
 import { type System, startSystem } from '../harness.js';
 import { type App, inject } from '../inject.js';
+import { appWithoutDatabase, closeApp } from './fixtures.js';
 
 /**
  * /healthz (the process answers) and /readyz (its database does too), public. Their answers during
@@ -33,21 +31,11 @@ describe('GET /healthz and GET /readyz', () => {
   describe('errors', () => {
     describe('when the database is unreachable from the start', () => {
       let app: App;
-      const logs = createLogCapture();
 
       beforeAll(async () => {
-        const config = loadApiConfig({
-          DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none',
-          GATEWAY_URL: 'http://127.0.0.1:1',
-          AUTH_CACHE_TTL_MS: '0',
-          RATE_LIMIT_MAX: '0',
-        });
-        app = await buildApp(createApiDeps(config, createLogger({ name: 'api', level: 'debug', destination: logs.stream })));
+        app = await appWithoutDatabase();
       });
-      afterAll(async () => {
-        await app?.close();
-        await app?.deps.close();
-      });
+      afterAll(() => closeApp(app));
 
       it('/healthz still answers 200, /readyz answers 503 problem', async () => {
         expect((await inject(app, 'GET', '/healthz')).status).toBe(200);

@@ -1,18 +1,17 @@
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf } from '../expect-problem.js';
-import { type System, startSystem } from '../harness.js';
-import { createSixPayments } from './six-payments.js';
+import type { System } from '../harness.js';
+import { type Client, GLOBEX_ACCOUNT, startWithAcme, startWithSixPayments, twoTenants, validBody } from './fixtures.js';
 
 /**
  * GET /payments: the caller's payments, newest first, in pages. What every route shares (API keys,
  * unknown routes and methods, database outages): every-route*.test.ts.
  */
 
-type Client = ReturnType<System['as']>;
 type List = { items: PaymentResponse[]; next_cursor: string | null };
 
-const body = { sender_account: '11112222', receiver_account: '33334440', amount: '12.34' };
+const body = validBody('12.34');
 
 describe('GET /payments', () => {
   // No syncer: statuses stay as the API left them. The tests run in order: one adds a payment.
@@ -23,9 +22,7 @@ describe('GET /payments', () => {
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false, delaySeconds: 0.3 });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-      await createSixPayments(system, client, created);
+      ({ system, client } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 
@@ -87,8 +84,7 @@ describe('GET /payments', () => {
     let client: Client;
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+      ({ system, client } = await startWithAcme());
     });
     afterAll(() => system?.stop());
 
@@ -118,15 +114,7 @@ describe('GET /payments', () => {
     let acmePayments: PaymentResponse[];
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-      globex = system.as(await system.createClient('globex', false, { accounts: ['55556666'] }));
-      acmePayments = [];
-      for (let i = 0; i < 3; i++) {
-        const created = await acme.post<PaymentResponse>('/payments', { ...body, memo: `acme ${i}` });
-        expect(created.status).toBe(201);
-        acmePayments.push(created.body);
-      }
+      ({ system, acme, globex, acmePayments } = await twoTenants(3));
     });
     afterAll(() => system?.stop());
 
@@ -142,7 +130,11 @@ describe('GET /payments', () => {
     it('GET /payments with a cursor taken from another client’s page shows only the caller’s own', async () => {
       const page = await acme.get<List>('/payments?limit=1');
       expect(page.body.next_cursor).toEqual(expect.any(String));
-      const own = await globex.post<PaymentResponse>('/payments', { ...body, sender_account: '55556666', memo: 'globex own' });
+      const own = await globex.post<PaymentResponse>('/payments', {
+        ...body,
+        sender_account: GLOBEX_ACCOUNT,
+        memo: 'globex own',
+      });
       const answer = await globex.get<List>(`/payments?cursor=${page.body.next_cursor}`);
       expect(answer.status).toBe(200);
       for (const item of answer.body.items) expect(item.id).toBe(own.body.id);

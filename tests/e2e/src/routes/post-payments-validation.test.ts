@@ -1,7 +1,8 @@
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf } from '../expect-problem.js';
-import { type System, startSystem } from '../harness.js';
+import type { System } from '../harness.js';
+import { ACME_ACCOUNT, type Client, paymentCount, startWithAcme, submitsReceived, validBody } from './fixtures.js';
 
 /**
  * POST /payments: what it takes and what it turns away before anything is stored or sent (body
@@ -9,22 +10,18 @@ import { type System, startSystem } from '../harness.js';
  * security cases: post-payments.test.ts.
  */
 
-type Client = ReturnType<System['as']>;
-type MockStats = { submits_received: number };
-
 const ACCOUNTS = '"sender_account":"11112222","receiver_account":"33334440"';
 
 describe('POST /payments', () => {
   describe('success', () => {
     describe('input at the bounds', () => {
-      const valid = { sender_account: '11112222', receiver_account: '33334440', amount: '10.00' };
+      const valid = validBody('10.00');
       let system: System;
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
         // 123456: the shortest account number, for the bounds below.
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222', '123456'] }));
+        ({ system, client } = await startWithAcme({}, [ACME_ACCOUNT, '123456']));
       });
       afterAll(() => system?.stop());
 
@@ -50,13 +47,12 @@ describe('POST /payments', () => {
     });
 
     describe('content type', () => {
-      const valid = JSON.stringify({ sender_account: '11112222', receiver_account: '33334440', amount: '10.00' });
+      const valid = JSON.stringify(validBody('10.00'));
       let system: System;
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme({ env: { BODY_LIMIT_BYTES: '2048' } }));
       });
       afterAll(() => system?.stop());
 
@@ -72,24 +68,18 @@ describe('POST /payments', () => {
 
   describe('errors', () => {
     describe('input validation', () => {
-      const valid = { sender_account: '11112222', receiver_account: '33334440', amount: '10.00' };
+      const valid = validBody('10.00');
       let system: System;
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme());
       });
       afterAll(() => system?.stop());
 
-      async function paymentCount(): Promise<number> {
-        const [row] = await system.sql`SELECT count(*)::int AS n FROM payments`;
-        return row?.n as number;
-      }
-
       it('lists every bad field at once, unknown fields by name, and stores and sends nothing', async () => {
-        const paymentsBefore = await paymentCount();
-        const stats = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        const paymentsBefore = await paymentCount(system);
+        const submitsBefore = await submitsReceived(system);
         const answer = await client.post('/payments', {
           sender_account: 'abc',
           receiver_account: 12345678,
@@ -108,9 +98,8 @@ describe('POST /payments', () => {
           'body.sender_account',
         ]);
         for (const error of problem.errors ?? []) expect(error.message.length).toBeGreaterThan(0);
-        expect(await paymentCount()).toBe(paymentsBefore);
-        const after = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
-        expect(after.submits_received).toBe(stats.submits_received);
+        expect(await paymentCount(system)).toBe(paymentsBefore);
+        expect(await submitsReceived(system)).toBe(submitsBefore);
       });
 
       it('names every missing required field', async () => {
@@ -203,28 +192,22 @@ describe('POST /payments', () => {
         ['an ANSI escape', '\u001b[2Jcleared', /control characters \(U\+001B\)/],
         ['a C1 control', 'rent\u0085', /control characters \(U\+0085\)/],
       ])('rejects a memo with %s, naming the character, and stores nothing', async (_, memo, message) => {
-        const before = await paymentCount();
+        const before = await paymentCount(system);
         const problem = expectProblem(await client.post('/payments', { ...valid, memo }), 422);
         expect(problem.errors).toEqual([{ field: 'body.memo', message: expect.stringMatching(message) }]);
-        expect(await paymentCount()).toBe(before);
+        expect(await paymentCount(system)).toBe(before);
       });
     });
 
     describe('protocol-level errors are problem+json', () => {
-      const valid = JSON.stringify({ sender_account: '11112222', receiver_account: '33334440', amount: '10.00' });
+      const valid = JSON.stringify(validBody('10.00'));
       let system: System;
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false, env: { BODY_LIMIT_BYTES: '2048' } });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme({ env: { BODY_LIMIT_BYTES: '2048' } }));
       });
       afterAll(() => system?.stop());
-
-      async function paymentCount(): Promise<number> {
-        const [row] = await system.sql`SELECT count(*)::int AS n FROM payments`;
-        return row?.n as number;
-      }
 
       it.each([
         ['a truncated object', '{"sender_account": "11112222", '],
@@ -253,8 +236,8 @@ describe('POST /payments', () => {
         ],
       ])('answers 400 naming each repeated key, and stores and sends nothing: %s', async (_, raw, fields) => {
         // JSON readers disagree on which of two values counts: the first, the last, or neither.
-        const before = await paymentCount();
-        const stats = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
+        const before = await paymentCount(system);
+        const submitsBefore = await submitsReceived(system);
         const problem = expectProblem(
           await client.call('POST', '/payments', { body: raw, headers: { 'content-type': 'application/json' } }),
           400,
@@ -262,9 +245,8 @@ describe('POST /payments', () => {
         expect(problem.type).toMatch(/\/duplicate-key$/);
         expect(fieldsOf(problem)).toEqual(fields);
         expect(problem.errors?.map((e) => e.message)).toEqual(fields.map(() => 'appears more than once'));
-        expect(await paymentCount()).toBe(before);
-        const after = (await (await fetch(`${system.mock.url}/__mock/stats`)).json()) as MockStats;
-        expect(after.submits_received).toBe(stats.submits_received);
+        expect(await paymentCount(system)).toBe(before);
+        expect(await submitsReceived(system)).toBe(submitsBefore);
       });
 
       it('answers 400 for an empty JSON body', async () => {
@@ -277,31 +259,30 @@ describe('POST /payments', () => {
         ['xml', { 'content-type': 'application/xml' }],
         ['a missing content-type', {}],
       ])('answers 415 for a body sent as %s, and stores nothing', async (_, headers) => {
-        const before = await paymentCount();
+        const before = await paymentCount(system);
         const problem = expectProblem(await client.call('POST', '/payments', { body: valid, headers }), 415);
         expect(problem.detail).toMatch(/application\/json/);
-        expect(await paymentCount()).toBe(before);
+        expect(await paymentCount(system)).toBe(before);
       });
 
       it('answers 413 for a body over the configured limit, and stores nothing', async () => {
-        const before = await paymentCount();
+        const before = await paymentCount(system);
         const big = JSON.stringify({ ...JSON.parse(valid), memo: 'x'.repeat(4096) });
         expectProblem(
           await client.call('POST', '/payments', { body: big, headers: { 'content-type': 'application/json' } }),
           413,
         );
-        expect(await paymentCount()).toBe(before);
+        expect(await paymentCount(system)).toBe(before);
       });
     });
 
     describe('the Idempotency-Key header', () => {
-      const body = { sender_account: '11112222', receiver_account: '33334440', amount: '100.50' };
+      const body = validBody('100.50');
       let system: System;
       let acme: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client: acme } = await startWithAcme());
       });
       afterAll(() => system?.stop());
 

@@ -1,9 +1,9 @@
-import { appendFileSync } from 'node:fs';
 import type { PaymentResponse } from '@pt/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, type System, startSystem } from '../harness.js';
-import { bodyText, checkAnswer, contentType, counts, forbiddenMemo, RUNS, repeatedKeyBody } from '../hostile-input.js';
+import { bodyText, checkAnswer, contentType, forbiddenMemo, RUNS, repeatedKeyBody } from '../hostile-input.js';
+import { type Client, FUZZ_ACCOUNT, GLOBEX_ACCOUNT, reportAndStop, startWithAcme, twoTenants, validBody } from './fixtures.js';
 
 /**
  * POST /payments against a working, failing, unreachable or refusing gateway, and what it never
@@ -11,14 +11,12 @@ import { bodyText, checkAnswer, contentType, counts, forbiddenMemo, RUNS, repeat
  * keys, unknown routes and methods, database outages): every-route*.test.ts.
  */
 
-type Client = ReturnType<System['as']>;
 type List = { items: PaymentResponse[]; next_cursor: string | null };
 type Events = { items: Array<{ from_status: string | null; to_status: string; source: string; reason: string | null }> };
 type MockStats = { submits_received: number; submits_recorded: number };
 
-const body = { sender_account: '11112222', receiver_account: '33334440', amount: '100.50' };
-/** The hostile-input client's one account, and accounts another client owns. */
-const FUZZ_ACCOUNT = '12345678';
+const body = validBody('100.50');
+/** Accounts another client than the hostile-input one owns. */
 const OTHERS_ACCOUNTS = ['900000000001', '900000000002', '55556666'];
 
 async function putFaults(system: System, submit: unknown[]) {
@@ -41,8 +39,7 @@ describe('POST /payments', () => {
     let client: Client;
 
     beforeAll(async () => {
-      system = await startSystem({ startSyncer: false });
-      client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+      ({ system, client } = await startWithAcme());
     });
     afterAll(() => system?.stop());
     beforeEach(() => putFaults(system, []));
@@ -134,8 +131,7 @@ describe('POST /payments', () => {
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme());
       });
       afterAll(() => system?.stop());
 
@@ -183,8 +179,8 @@ describe('POST /payments', () => {
       afterAll(() => system?.stop());
 
       it('answers 202 received when nothing listens at GATEWAY_URL', async () => {
-        system = await startSystem({ startSyncer: false, env: { GATEWAY_URL: 'http://127.0.0.1:1' } });
-        const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        let client: Client;
+        ({ system, client } = await startWithAcme({ env: { GATEWAY_URL: 'http://127.0.0.1:1' } }));
         const answer = await client.post<PaymentResponse>('/payments', body);
         expect(answer.status).toBe(202);
         expect(answer.body).toMatchObject({ status: 'received', confirmation_id: null, amount: '100.50' });
@@ -205,8 +201,8 @@ describe('POST /payments', () => {
 
       it('marks the payment rejected with the reason', async () => {
         gateway = await startSystem({ startSyncer: false });
-        system = await startSystem({ startSyncer: false, env: { GATEWAY_URL: `${gateway.mock.url}/no-such-prefix` } });
-        const client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        let client: Client;
+        ({ system, client } = await startWithAcme({ env: { GATEWAY_URL: `${gateway.mock.url}/no-such-prefix` } }));
         const answer = await client.post<PaymentResponse>('/payments', body);
         expect(answer.status).toBe(201);
         expect(answer.body.status).toBe('rejected');
@@ -228,8 +224,7 @@ describe('POST /payments', () => {
       let client: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+        ({ system, client } = await startWithAcme());
       });
       afterAll(() => system?.stop());
 
@@ -248,9 +243,7 @@ describe('POST /payments', () => {
       let globex: Client;
 
       beforeAll(async () => {
-        system = await startSystem({ startSyncer: false });
-        acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-        globex = system.as(await system.createClient('globex', false, { accounts: ['55556666'] }));
+        ({ system, acme, globex } = await twoTenants());
       });
       afterAll(() => system?.stop());
 
@@ -259,7 +252,7 @@ describe('POST /payments', () => {
         const first = await acme.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
         const second = await globex.post<PaymentResponse>(
           '/payments',
-          { ...body, sender_account: '55556666' },
+          { ...body, sender_account: GLOBEX_ACCOUNT },
           { 'idempotency-key': key },
         );
         expect(first.status).toBe(201);
@@ -279,10 +272,7 @@ describe('POST /payments', () => {
         auth = `Bearer ${await system.createClient('fuzz', false, { accounts: [FUZZ_ACCOUNT] })}`;
         await system.createClient('fuzz-other', false, { accounts: OTHERS_ACCOUNTS });
       });
-      afterAll(async () => {
-        appendFileSync(process.env.HOSTILE_REPORT ?? '/tmp/hostile-report.txt', `${JSON.stringify(counts)}\n`);
-        await system?.stop();
-      });
+      afterAll(() => reportAndStop(system));
 
       it('POST /payments with generated bodies and content types', async () => {
         await fc.assert(
