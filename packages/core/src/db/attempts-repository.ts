@@ -5,7 +5,7 @@ import type { AttemptOutcome, RecentOutcome } from '../protocol/careful-mode.js'
 import type { ClockSample } from '../protocol/clock.js';
 import { isUniqueViolation, prepared, type SqlParameter, type Tx } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
-import { STATUS_SQL, transitionSql } from './sql-fragments.js';
+import { EVENT_OUTBOX_COLUMNS, eventOutboxValues, NEXT_EVENT_SEQ, STATUS_SQL, transitionSql } from './sql-fragments.js';
 
 /** What recording an attempt's outcome did. */
 export type RecordResult =
@@ -59,10 +59,12 @@ export function createAttemptsRepository(sql: postgres.Sql) {
     accepted: `WITH ${current}, p AS (
         UPDATE payments p SET status = ${accept.to}, confirmation_id = $5, gateway_created_at = $6, gateway_updated_at = $6,
           submitted_at = clock_timestamp(), attempt_started_at = NULL, next_attempt_at = NULL, last_error = NULL,
-          unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, updated_at = clock_timestamp()
+          unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, updated_at = clock_timestamp(),
+          ${NEXT_EVENT_SEQ}
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, ${accept.from}, ${accept.to}, $7 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, ${EVENT_OUTBOX_COLUMNS})
+        SELECT id, ${accept.from}, ${accept.to}, $7, ${eventOutboxValues('p')} FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     retry: `WITH ${current}, p AS (
         UPDATE payments p SET attempt_started_at = NULL, next_attempt_at = clock_timestamp() + $7 * interval '1 millisecond',
@@ -72,19 +74,21 @@ export function createAttemptsRepository(sql: postgres.Sql) {
       SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     rejected: `WITH ${current}, p AS (
         UPDATE payments p SET status = ${refuse.to}, attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4,
-          resolved_at = clock_timestamp(), updated_at = clock_timestamp()
+          resolved_at = clock_timestamp(), updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${refuse.from}, ${refuse.to}, $7, $4 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+        SELECT id, ${refuse.from}, ${refuse.to}, $7, $4, ${eventOutboxValues('p')} FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
     // The window in our clock: from before the request left to now, when we gave up on it.
     unconfirmed: `WITH ${current}, p AS (
         UPDATE payments p SET status = ${outcomeUnknown.to}, unconfirmed_from = p.attempt_started_at, unconfirmed_until = clock_timestamp(),
           window_from_gw = NULL, window_until_gw = NULL, attempt_started_at = NULL, next_attempt_at = NULL, last_error = $4,
-          updated_at = clock_timestamp()
+          updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
         FROM cur WHERE p.id = cur.id RETURNING p.*
       ), ${attemptRow}, ev AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${outcomeUnknown.from}, ${outcomeUnknown.to}, $7, $4 FROM p
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+        SELECT id, ${outcomeUnknown.from}, ${outcomeUnknown.to}, $7, $4, ${eventOutboxValues('p')} FROM p
       ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
   } as const;
 
@@ -170,10 +174,11 @@ export function createAttemptsRepository(sql: postgres.Sql) {
            ), p AS (
              UPDATE payments p SET status = ${lateLinkUnconfirmed.to}, confirmation_id = $3, gateway_created_at = $4, gateway_updated_at = $4,
                submitted_at = clock_timestamp(), unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
-               window_until_gw = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = clock_timestamp()
+               window_until_gw = NULL, next_attempt_at = NULL, last_error = NULL, updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT p.id, cur.status, ${lateLinkUnconfirmed.to}, $6, $5 FROM p JOIN cur ON cur.id = p.id
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+             SELECT p.id, cur.status, ${lateLinkUnconfirmed.to}, $6, $5, ${eventOutboxValues('p')} FROM p JOIN cur ON cur.id = p.id
            ) SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
           [id, attempt, confirmationId, gatewayCreatedAt, reason, source],
           tx,
@@ -256,14 +261,15 @@ export function createAttemptsRepository(sql: postgres.Sql) {
         ), upd AS (
           UPDATE payments p SET status = ${sql.unsafe(outcomeUnknown.to)}, unconfirmed_from = p.attempt_started_at,
             unconfirmed_until = p.next_attempt_at, window_from_gw = NULL, window_until_gw = NULL,
-            attempt_started_at = NULL, next_attempt_at = NULL, last_error = ${reason}, updated_at = clock_timestamp()
-          FROM cur WHERE p.id = cur.id RETURNING p.id, p.attempts, p.unconfirmed_until
+            attempt_started_at = NULL, next_attempt_at = NULL, last_error = ${reason}, updated_at = clock_timestamp(),
+            ${sql.unsafe(NEXT_EVENT_SEQ)}
+          FROM cur WHERE p.id = cur.id RETURNING p.*
         ), att AS (
           UPDATE payment_attempts a SET outcome = 'interrupted', reason = ${reason}, ended_at = upd.unconfirmed_until
           FROM upd WHERE a.payment_id = upd.id AND a.attempt = upd.attempts AND a.outcome IS NULL
         )
-        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-        SELECT id, ${sql.unsafe(outcomeUnknown.from)}, ${sql.unsafe(outcomeUnknown.to)}, 'syncer', ${reason} FROM upd`;
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${sql.unsafe(EVENT_OUTBOX_COLUMNS)})
+        SELECT id, ${sql.unsafe(outcomeUnknown.from)}, ${sql.unsafe(outcomeUnknown.to)}, 'syncer', ${reason}, ${sql.unsafe(eventOutboxValues('upd'))} FROM upd`;
       return result.count;
     },
 

@@ -1,6 +1,13 @@
 import type postgres from 'postgres';
 import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
-import { ALLOWED_TRANSITIONS_VALUES, statusListSql, TERMINAL_LIST } from './sql-fragments.js';
+import {
+  ALLOWED_TRANSITIONS_VALUES,
+  EVENT_OUTBOX_COLUMNS,
+  eventSnapshotSql,
+  NEXT_EVENT_SEQ,
+  statusListSql,
+  TERMINAL_LIST,
+} from './sql-fragments.js';
 
 /** The payments a gateway report may move (pending): what a cycle tracks by confirmation_id. */
 const TRACKED_LIST = statusListSql(GATEWAY_TRACKED_STATUSES);
@@ -52,12 +59,13 @@ export function createGatewayChangesRepository(sql: postgres.Sql) {
         ), upd AS (
           UPDATE payments p SET status = cur.to_status, gateway_updated_at = cur.updated_at, updated_at = now(),
             last_synced_at = ${syncedAt},
-            resolved_at = CASE WHEN cur.to_status IN (${sql.unsafe(TERMINAL_LIST)}) THEN now() ELSE p.resolved_at END
+            resolved_at = CASE WHEN cur.to_status IN (${sql.unsafe(TERMINAL_LIST)}) THEN now() ELSE p.resolved_at END,
+            ${sql.unsafe(NEXT_EVENT_SEQ)}
           FROM cur WHERE p.id = cur.id
-          RETURNING p.id, cur.from_status, cur.to_status
+          RETURNING p.id, cur.from_status, cur.to_status, p.event_seq, ${sql.unsafe(eventSnapshotSql('p'))} AS snapshot
         )
-        INSERT INTO payment_events (payment_id, from_status, to_status, source)
-        SELECT id, from_status, to_status, 'syncer' FROM upd`;
+        INSERT INTO payment_events (payment_id, from_status, to_status, source, ${sql.unsafe(EVENT_OUTBOX_COLUMNS)})
+        SELECT id, from_status, to_status, 'syncer', event_seq, snapshot FROM upd`;
       return result.count;
     },
 

@@ -5,7 +5,7 @@ import { CLIENT_TEXT_FOR_OPERATOR_REQUEUE } from '../payments/payment-view.js';
 import { type PaymentStatus, STATUS } from '../payments/status.js';
 import { isUniqueViolation, prepared, type Tx } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
-import { transitionSql } from './sql-fragments.js';
+import { EVENT_OUTBOX_COLUMNS, eventOutboxValues, NEXT_EVENT_SEQ, transitionSql } from './sql-fragments.js';
 
 /** Who decided, and why: the admin key's public id, and the operator's own words (kept for admins). */
 export interface OperatorDecision {
@@ -62,11 +62,11 @@ export function createOperatorActionsRepository(sql: postgres.Sql) {
             `WITH p AS (
                UPDATE payments p SET status = ${operatorLink.to}, confirmation_id = $2,
                  submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), unconfirmed_from = NULL, unconfirmed_until = NULL,
-                 window_from_gw = NULL, window_until_gw = NULL, last_error = NULL, updated_at = clock_timestamp()
+                 window_from_gw = NULL, window_until_gw = NULL, last_error = NULL, updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
                WHERE p.id = $1 AND p.status = ${operatorLink.from} RETURNING p.*
              ), ev AS (
-               INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, actor)
-               SELECT id, ${operatorLink.from}, ${operatorLink.to}, 'operator', $3, $4 FROM p
+               INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, actor, ${EVENT_OUTBOX_COLUMNS})
+               SELECT id, ${operatorLink.from}, ${operatorLink.to}, 'operator', $3, $4, ${eventOutboxValues('p')} FROM p
              )
              SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
             [id, confirmationId, decision.reason, decision.actor],
@@ -99,11 +99,11 @@ export function createOperatorActionsRepository(sql: postgres.Sql) {
           `WITH p AS (
              UPDATE payments p SET status = ${operatorRequeue.to}, next_attempt_at = clock_timestamp(), attempt_started_at = NULL,
                unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = $2,
-               updated_at = clock_timestamp()
+               updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
              WHERE p.id = $1 AND p.status = ${operatorRequeue.from} RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, actor)
-             SELECT id, ${operatorRequeue.from}, ${operatorRequeue.to}, 'operator', $3, $4 FROM p
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, actor, ${EVENT_OUTBOX_COLUMNS})
+             SELECT id, ${operatorRequeue.from}, ${operatorRequeue.to}, 'operator', $3, $4, ${eventOutboxValues('p')} FROM p
            )
            SELECT ${PAYMENT_COLUMNS} FROM p LEFT JOIN sync_state s ON s.name = 'gateway'`,
           [id, CLIENT_TEXT_FOR_OPERATOR_REQUEUE, reason, decision.actor],

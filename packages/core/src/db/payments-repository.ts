@@ -13,7 +13,7 @@ import {
   toPayment,
   toPaymentEvent,
 } from './payment-rows.js';
-import { STATUS_SQL } from './sql-fragments.js';
+import { EVENT_OUTBOX_COLUMNS, eventOutboxValues, STATUS_SQL } from './sql-fragments.js';
 
 export interface ListPaymentsQuery {
   limit: number;
@@ -41,16 +41,17 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       const [row] = await prepared<PaymentRow>(
         tx,
         `WITH p AS (
-           INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
+           INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo, event_seq,
                                  attempts, attempt_started_at, next_attempt_at)
-           SELECT $1::uuid, $2::uuid, ${STATUS_SQL.received}, $3::numeric, $4::text, $5::text, $6::text,
+           SELECT $1::uuid, $2::uuid, ${STATUS_SQL.received}, $3::numeric, $4::text, $5::text, $6::text, 1,
                   CASE WHEN $7::int IS NULL THEN 0 ELSE 1 END,
                   CASE WHEN $7::int IS NULL THEN NULL ELSE clock_timestamp() END,
                   clock_timestamp() + COALESCE($7::int, 0) * interval '1 millisecond'
            WHERE ${senderOwnedSql('$2::uuid', '$4::text')}
            RETURNING *
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, ${STATUS_SQL.received}, 'api' FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, ${EVENT_OUTBOX_COLUMNS})
+           SELECT id, NULL, ${STATUS_SQL.received}, 'api', ${eventOutboxValues('p')} FROM p
          ), a AS (
            INSERT INTO payment_attempts (payment_id, attempt, started_at, lease_until)
            SELECT id, 1, attempt_started_at, next_attempt_at FROM p WHERE attempt_started_at IS NOT NULL

@@ -50,3 +50,24 @@ export function transitionFromSql(from: PaymentStatus, targets: readonly Payment
   for (const to of targets) transitionSql(from, to);
   return STATUS_SQL[from];
 }
+
+/**
+ * The outbox columns of a status change's event (payment_events: seq, snapshot), filled from the
+ * changed row `alias` (a statement's RETURNING): its bumped event_seq, and the fields the change
+ * may have moved, as it left them. The webhooks' payload is the payment at that change: these,
+ * its status (the event's to_status) and the fields a payment never changes.
+ */
+export const EVENT_OUTBOX_COLUMNS = 'seq, snapshot';
+export function eventOutboxValues(alias: string): string {
+  return `${alias}.event_seq, ${eventSnapshotSql(alias)}`;
+}
+
+/** The snapshot alone (see eventOutboxValues), for a RETURNING list. */
+export function eventSnapshotSql(alias: string): string {
+  return `jsonb_build_object('confirmation_id', ${alias}.confirmation_id, 'last_error', ${alias}.last_error,
+    'submitted_at', ${alias}.submitted_at, 'resolved_at', ${alias}.resolved_at, 'updated_at', ${alias}.updated_at,
+    'last_synced_at', ${alias}.last_synced_at)`;
+}
+
+/** The SET item every statement that changes a payment's status carries (the table aliased p). */
+export const NEXT_EVENT_SEQ = 'event_seq = p.event_seq + 1';

@@ -4,7 +4,14 @@ import { GATEWAY_STATUSES, type GatewayStatus, STATUS, type TransitionSource } f
 import type { UnownedEntry } from '../protocol/matching.js';
 import { isUniqueViolation, prepared, type SqlParameter } from './client.js';
 import { firstPayment, PAYMENT_COLUMNS, type PaymentRow } from './payment-rows.js';
-import { STATUS_SQL, transitionFromSql, transitionSql } from './sql-fragments.js';
+import {
+  EVENT_OUTBOX_COLUMNS,
+  eventOutboxValues,
+  NEXT_EVENT_SEQ,
+  STATUS_SQL,
+  transitionFromSql,
+  transitionSql,
+} from './sql-fragments.js';
 
 export interface StoredOwner {
   paymentId: string;
@@ -90,10 +97,12 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
              UPDATE payments p SET status = $4, confirmation_id = $3, gateway_created_at = $5, gateway_updated_at = $6,
                submitted_at = COALESCE(p.submitted_at, p.unconfirmed_from), last_synced_at = $7, unconfirmed_from = NULL,
                unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = NULL,
-               resolved_at = CASE WHEN $4 = ${STATUS_SQL.pending} THEN NULL ELSE clock_timestamp() END, updated_at = clock_timestamp()
+               resolved_at = CASE WHEN $4 = ${STATUS_SQL.pending} THEN NULL ELSE clock_timestamp() END, updated_at = clock_timestamp(),
+               ${NEXT_EVENT_SEQ}
              FROM cur WHERE p.id = cur.id RETURNING p.*
            ), ev AS (
-             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${takeEntryStatus}, $4, 'syncer', $8 FROM p
+             INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+             SELECT id, ${takeEntryStatus}, $4, 'syncer', $8, ${eventOutboxValues('p')} FROM p
            ) ${returning}`,
           [paymentId, attempt, entry.confirmationId, entry.status, entry.createdAt, entry.updatedAt, syncedAt, reason],
         );
@@ -115,10 +124,11 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
          ), p AS (
            UPDATE payments p SET status = ${requeueing.to}, next_attempt_at = clock_timestamp(), attempt_started_at = NULL,
              unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = $4,
-             updated_at = clock_timestamp()
+             updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
            FROM cur WHERE p.id = cur.id RETURNING p.*
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${requeueing.from}, ${requeueing.to}, $3, $4 FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+           SELECT id, ${requeueing.from}, ${requeueing.to}, $3, $4, ${eventOutboxValues('p')} FROM p
          ) ${returning}`,
         [paymentId, attempt, source, reason],
       );
@@ -131,10 +141,11 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
            SELECT id FROM payments WHERE id = $1 AND attempts = $2 AND status = ${rejecting.from} FOR UPDATE
          ), p AS (
            UPDATE payments p SET status = ${rejecting.to}, unconfirmed_from = NULL, unconfirmed_until = NULL, window_from_gw = NULL,
-             window_until_gw = NULL, last_error = $3, resolved_at = clock_timestamp(), updated_at = clock_timestamp()
+             window_until_gw = NULL, last_error = $3, resolved_at = clock_timestamp(), updated_at = clock_timestamp(), ${NEXT_EVENT_SEQ}
            FROM cur WHERE p.id = cur.id RETURNING p.*
          ), ev AS (
-           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason) SELECT id, ${rejecting.from}, ${rejecting.to}, 'syncer', $3 FROM p
+           INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${EVENT_OUTBOX_COLUMNS})
+           SELECT id, ${rejecting.from}, ${rejecting.to}, 'syncer', $3, ${eventOutboxValues('p')} FROM p
          ) ${returning}`,
         [paymentId, attempt, reason],
       );
@@ -163,11 +174,11 @@ export function createUnconfirmedRepository(sql: postgres.Sql) {
           ), p AS (
             UPDATE payments p SET status = ${status}, group_confirmation_ids = ${ids}::text[], unconfirmed_from = NULL,
               unconfirmed_until = NULL, window_from_gw = NULL, window_until_gw = NULL, last_error = ${reason},
-              resolved_at = clock_timestamp(), updated_at = clock_timestamp()
-            FROM cur WHERE p.id = cur.id RETURNING p.id
+              resolved_at = clock_timestamp(), updated_at = clock_timestamp(), ${tx.unsafe(NEXT_EVENT_SEQ)}
+            FROM cur WHERE p.id = cur.id RETURNING p.*
           )
-          INSERT INTO payment_events (payment_id, from_status, to_status, source, reason)
-          SELECT id, ${tx.unsafe(takeEntryStatus)}, ${status}, 'syncer', ${reason} FROM p`;
+          INSERT INTO payment_events (payment_id, from_status, to_status, source, reason, ${tx.unsafe(EVENT_OUTBOX_COLUMNS)})
+          SELECT id, ${tx.unsafe(takeEntryStatus)}, ${status}, 'syncer', ${reason}, ${tx.unsafe(eventOutboxValues('p'))} FROM p`;
           if (updated.count !== owners.length) throw new GroupChanged();
           await tx`
           INSERT INTO gateway_orphans (confirmation_id, status, gateway_created_at, kind)

@@ -1,2 +1,3 @@
 export * from './api-clients.js';
 export * from './payments.js';
+export * from './webhooks.js';

@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   primaryKey,
@@ -65,6 +66,8 @@ export const payments = pgTable(
     lastSyncedAt: timestamp('last_synced_at', { withTimezone: true }),
     /** Set when a complete status list no longer held this pending payment's confirmation_id. */
     gatewayMissingSince: timestamp('gateway_missing_since', { withTimezone: true }),
+    /** The sequence number of this payment's last status change (its first event, `received`, is 1). */
+    eventSeq: integer('event_seq').notNull().default(0),
   },
   (t) => [
     check('payments_status_check', sql`${t.status} IN (${statusList})`),
@@ -118,7 +121,11 @@ export const paymentAttempts = pgTable(
   ],
 );
 
-/** Every status change, written in the same transaction as the change itself. */
+/**
+ * Every status change, written in the same statement as the change itself: the webhooks' outbox.
+ * A change of status carries its per-payment `seq` and `snapshot` (the payment's mutable fields
+ * as they were then); an event that notes something without changing the status has neither.
+ */
 export const paymentEvents = pgTable(
   'payment_events',
   {
@@ -133,9 +140,31 @@ export const paymentEvents = pgTable(
     /** Who caused it when a person did: the admin key's public id (source `operator`). */
     actor: text('actor'),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    seq: integer('seq'),
+    snapshot: jsonb('snapshot').$type<EventSnapshot>(),
+    /**
+     * The writing transaction: the dispatcher takes events whose transaction ended (below the
+     * oldest one still running), so an event committed late behind a higher id is never skipped.
+     * A full (epoch-extended, never wrapping) transaction id, as bigint: BRIN has no xid8 class.
+     */
+    txid: bigint('txid', { mode: 'number' }).notNull().default(sql`pg_current_xact_id()::text::bigint`),
   },
-  (t) => [index('payment_events_payment_id_idx').on(t.paymentId, t.id)],
+  (t) => [
+    index('payment_events_payment_id_idx').on(t.paymentId, t.id),
+    // BRIN: transaction ids grow with the table, and a BRIN entry costs the bulk apply next to nothing
+    index('payment_events_txid_idx').using('brin', t.txid),
+  ],
 );
+
+/** The fields of a payment a status change may move, as the change left them (JSON, ISO times). */
+export interface EventSnapshot {
+  confirmation_id: string | null;
+  last_error: string | null;
+  submitted_at: string | null;
+  resolved_at: string | null;
+  updated_at: string;
+  last_synced_at: string | null;
+}
 
 /**
  * Idempotency-Key records, scoped per client (Stripe's semantics). response_status is null

@@ -1,0 +1,92 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { apiClients } from './api-clients.js';
+import { paymentEvents, payments } from './payments.js';
+
+/**
+ * A client's webhook endpoint. `secret` signs every delivery; after a rotation the previous one
+ * signs too until `previous_secret_until`, so a receiver can switch without losing any.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: uuid('id').primaryKey(),
+    clientId: uuid('client_id')
+      .notNull()
+      .references(() => apiClients.id),
+    url: text('url').notNull(),
+    eventTypes: text('event_types').array().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    description: text('description'),
+    secret: text('secret').notNull(),
+    previousSecret: text('previous_secret'),
+    previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
+    /** Since when every attempt failed (null after a success); the auto-disable measures from it. */
+    failingSince: timestamp('failing_since', { withTimezone: true }),
+    disabledReason: text('disabled_reason'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('webhook_endpoints_client_id_idx').on(t.clientId, t.id)],
+);
+
+/**
+ * One event to one endpoint: `pending` until delivered, or `failed` once its retries ran out.
+ * While pending, next_attempt_at is when it is due, or the lease of the dispatcher sending it.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    endpointId: uuid('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => paymentEvents.id),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    seq: integer('seq').notNull(),
+    state: text('state').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Retries stop after this (about three days after the event, or after a redelivery). */
+    giveUpAt: timestamp('give_up_at', { withTimezone: true }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_endpoint_event_key').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`${t.state} = 'pending'`),
+    // a payment's later event waits for its earlier pending one, per endpoint
+    index('webhook_deliveries_order_idx').on(t.endpointId, t.paymentId, t.seq).where(sql`${t.state} = 'pending'`),
+  ],
+);
+
+/** Every attempt to deliver, as the delivery log shows it. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: bigint('delivery_id', { mode: 'number' })
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id').notNull(),
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    attempt: integer('attempt').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    httpStatus: integer('http_status'),
+    /** The first bytes of the answer's body. */
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+  },
+  (t) => [index('webhook_attempts_endpoint_idx').on(t.endpointId, t.id)],
+);
+
+/** The fan-out's watermark: events of transactions below it were turned into deliveries. */
+export const webhookState = pgTable('webhook_state', {
+  name: text('name').primaryKey(),
+  fannedXmin: bigint('fanned_xmin', { mode: 'number' }).notNull(),
+});
