@@ -19,6 +19,7 @@ import { adminAccountsRoutes } from './routes/admin-accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
+import { webhookEndpointsRoutes } from './routes/webhook-endpoints.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,5 +71,6 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(adminRoutes);
   await app.register(adminAccountsRoutes);
   await app.register(metricsRoutes);
+  await app.register(webhookEndpointsRoutes);
   return app;
 }

@@ -11,7 +11,10 @@ import {
   createOperatorActionsRepository,
   createSql,
   createSyncStateRepository,
+  createTargetPolicy,
   createUnconfirmedRepository,
+  createWebhookDeliveriesRepository,
+  createWebhookEndpointsRepository,
   type DeliveryParts,
   type HealthRepository,
   type IdempotencyRepository,
@@ -19,7 +22,10 @@ import {
   type OperatorActionsRepository,
   type SqlClient,
   type SyncStateRepository,
+  type TargetPolicy,
   type UnconfirmedRepository,
+  type WebhookDeliveriesRepository,
+  type WebhookEndpointsRepository,
 } from '@pt/core';
 import type { ApiConfig } from './config.js';
 
@@ -36,6 +42,10 @@ export interface ApiDeps extends DeliveryParts {
   operator: OperatorActionsRepository;
   syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
+  webhookEndpoints: WebhookEndpointsRepository;
+  webhookDeliveries: WebhookDeliveriesRepository;
+  /** Where webhook endpoints may point (checked at creation; the syncer checks each connection). */
+  targetPolicy: TargetPolicy;
   close(): Promise<void>;
 }
 
@@ -63,6 +73,9 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     operator: createOperatorActionsRepository(sql),
     syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),
+    webhookEndpoints: createWebhookEndpointsRepository(sql),
+    webhookDeliveries: createWebhookDeliveriesRepository(sql),
+    targetPolicy: createTargetPolicy(config),
     async close() {
       await delivery.gateway.close();
       await closeDb();

@@ -20,7 +20,7 @@ export const openapiPlugin = fp(async (app: FastifyInstance) => {
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key from `make api-key`.' } },
       },
-      tags: [{ name: 'payments' }, { name: 'admin' }, { name: 'health' }],
+      tags: [{ name: 'payments' }, { name: 'webhooks' }, { name: 'admin' }, { name: 'health' }],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -1,0 +1,248 @@
+import type postgres from 'postgres';
+import type { EventSnapshot } from './schema/payments.js';
+
+/** A delivery claimed for one attempt: the event, the payment's fixed fields, and where to send it. */
+export interface ClaimedDelivery {
+  id: number;
+  attempt: number;
+  endpointId: string;
+  url: string;
+  secrets: string[];
+  eventId: number;
+  seq: number;
+  toStatus: string;
+  at: Date;
+  snapshot: EventSnapshot | null;
+  payment: {
+    id: string;
+    amount: string;
+    sender_account: string;
+    receiver_account: string;
+    memo: string | null;
+    created_at: Date;
+  };
+}
+
+export interface AttemptRecord {
+  startedAt: Date;
+  durationMs: number;
+  httpStatus: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+  delivered: boolean;
+  /** When to try again; null when the retries are over (the delivery gives up). */
+  retryInMs: number;
+}
+
+export interface WebhookAttemptView {
+  eventId: number;
+  attempt: number;
+  startedAt: Date;
+  durationMs: number;
+  httpStatus: number | null;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/** A subscribed, enabled endpoint of the payment's client takes the event (fan-out and redelivery). */
+const SUBSCRIBED = `w.client_id = p.client_id AND w.enabled AND ('payment.' || e.to_status) = ANY(w.event_types)`;
+
+/**
+ * The webhook dispatcher's statements: events become deliveries (one per subscribed endpoint),
+ * deliveries are claimed under a lease with SKIP LOCKED, in order per payment and endpoint, and
+ * every attempt is recorded. Times are the database's clock.
+ */
+export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
+  return {
+    /**
+     * Turns the events of every transaction that ended since the last call into deliveries.
+     * The watermark is the oldest running transaction, so a late commit is never skipped; an
+     * endpoint gets only events from after its creation (unless redelivered).
+     */
+    async fanOut(retryForMs: number): Promise<number> {
+      const [row] = await sql<Array<{ fanned: number }>>`
+        WITH st AS (SELECT fanned_xmin FROM webhook_state WHERE name = 'webhooks' FOR UPDATE),
+        snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
+        ins AS (
+          INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at)
+          SELECT w.id, e.id, e.payment_id, e.seq, e.at + ${retryForMs} * interval '1 millisecond'
+          FROM st, snap, payment_events e
+          JOIN payments p ON p.id = e.payment_id
+          JOIN webhook_endpoints w ON ${sql.unsafe(SUBSCRIBED)} AND w.created_at <= e.at
+          WHERE e.txid >= st.fanned_xmin AND e.txid < snap.xmin AND e.seq IS NOT NULL
+          ON CONFLICT (endpoint_id, event_id) DO NOTHING
+          RETURNING 1
+        ), moved AS (
+          UPDATE webhook_state s SET fanned_xmin = snap.xmin FROM snap WHERE s.name = 'webhooks' AND s.fanned_xmin < snap.xmin
+        )
+        SELECT count(*)::int AS fanned FROM ins`;
+      return row?.fanned ?? 0;
+    },
+
+    /**
+     * Claims up to `limit` due deliveries for one attempt each, leased for `leaseMs` (their next
+     * attempt time moves past the send). A delivery waits while an earlier event of the same
+     * payment is still pending for the same endpoint.
+     */
+    async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+      const rows = await sql<ClaimedRow[]>`
+        WITH due AS (
+          SELECT d.id FROM webhook_deliveries d
+          JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+          WHERE d.state = 'pending' AND d.next_attempt_at <= clock_timestamp()
+            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = d.endpoint_id
+                              AND o.payment_id = d.payment_id AND o.state = 'pending' AND o.seq < d.seq)
+          ORDER BY d.next_attempt_at LIMIT ${limit}
+          FOR UPDATE OF d SKIP LOCKED
+        ), d AS (
+          UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+          FROM due WHERE d.id = due.id RETURNING d.*
+        )
+        SELECT d.id, d.attempts, d.endpoint_id, w.url,
+          array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_until > clock_timestamp() THEN w.previous_secret END], NULL) AS secrets,
+          e.id AS event_id, e.seq, e.to_status, e.at, e.snapshot,
+          p.id AS payment_id, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo, p.created_at
+        FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+        JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id
+        ORDER BY d.payment_id, e.seq`;
+      return rows.map(toClaimed);
+    },
+
+    /**
+     * Records an attempt (always) and its outcome on the delivery while the attempt is still its
+     * current one; a failure past the delivery's give-up time ends it. The endpoint's failure
+     * streak starts or ends here, and past `disableAfterMs` the endpoint is disabled, with why.
+     */
+    async recordAttempt(delivery: ClaimedDelivery, record: AttemptRecord, disableAfterMs: number): Promise<void> {
+      await sql.begin(async (tx) => {
+        await tx`
+          INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error)
+          VALUES (${delivery.id}, ${delivery.endpointId}, ${delivery.eventId}, ${delivery.attempt}, ${record.startedAt},
+                  ${record.durationMs}, ${record.httpStatus}, ${record.responseExcerpt}, ${record.error})`;
+        if (record.delivered) {
+          await tx`
+            UPDATE webhook_deliveries SET state = 'delivered', finished_at = clock_timestamp()
+            WHERE id = ${delivery.id} AND attempts = ${delivery.attempt} AND state = 'pending'`;
+          await tx`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ${delivery.endpointId} AND failing_since IS NOT NULL`;
+          return;
+        }
+        await tx`
+          UPDATE webhook_deliveries SET
+            state = CASE WHEN clock_timestamp() + ${record.retryInMs} * interval '1 millisecond' > give_up_at THEN 'failed' ELSE 'pending' END,
+            finished_at = CASE WHEN clock_timestamp() + ${record.retryInMs} * interval '1 millisecond' > give_up_at THEN clock_timestamp() END,
+            next_attempt_at = clock_timestamp() + ${record.retryInMs} * interval '1 millisecond'
+          WHERE id = ${delivery.id} AND attempts = ${delivery.attempt} AND state = 'pending'`;
+        await tx`
+          UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, ${record.startedAt}),
+            enabled = CASE WHEN failing_since < clock_timestamp() - ${disableAfterMs} * interval '1 millisecond' THEN false ELSE enabled END,
+            disabled_reason = CASE WHEN failing_since < clock_timestamp() - ${disableAfterMs} * interval '1 millisecond'
+              THEN 'every attempt failed since ' || to_char(failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || '; last: ' || ${record.error ?? `HTTP ${record.httpStatus}`}
+              ELSE disabled_reason END
+          WHERE id = ${delivery.endpointId}`;
+      });
+    },
+
+    /** The endpoint's latest attempts, newest first (the caller checked the endpoint is the client's). */
+    async listAttempts(endpointId: string, limit: number): Promise<WebhookAttemptView[]> {
+      const rows = await sql<AttemptRow[]>`
+        SELECT event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error FROM webhook_attempts
+        WHERE endpoint_id = ${endpointId} ORDER BY id DESC LIMIT ${limit}`;
+      return rows.map((row) => ({
+        eventId: Number(row.event_id),
+        attempt: row.attempt,
+        startedAt: row.started_at,
+        durationMs: row.duration_ms,
+        httpStatus: row.http_status,
+        responseExcerpt: row.response_excerpt,
+        error: row.error,
+      }));
+    },
+
+    /**
+     * Queues one of the client's events again for each subscribed, enabled endpoint, with a new
+     * retry period. Null when the client has no such event.
+     */
+    async redeliverEvent(clientId: string, eventId: number, retryForMs: number): Promise<number | null> {
+      const [owned] = await sql`
+        SELECT 1 FROM payment_events e JOIN payments p ON p.id = e.payment_id
+        WHERE e.id = ${eventId} AND p.client_id = ${clientId} AND e.seq IS NOT NULL`;
+      if (!owned) return null;
+      return requeue(sql`e.id = ${eventId} AND p.client_id = ${clientId}`, sql`TRUE`, retryForMs);
+    },
+
+    /** Queues again every event of the endpoint's client since `since` that the endpoint subscribes to. */
+    async redeliverSince(clientId: string, endpointId: string, since: Date, retryForMs: number): Promise<number> {
+      return requeue(sql`p.client_id = ${clientId} AND e.at >= ${since}`, sql`w.id = ${endpointId}`, retryForMs);
+    },
+  };
+
+  async function requeue(
+    events: postgres.PendingQuery<postgres.Row[]>,
+    endpoints: postgres.PendingQuery<postgres.Row[]>,
+    retryForMs: number,
+  ) {
+    const result = await sql`
+      INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at)
+      SELECT w.id, e.id, e.payment_id, e.seq, clock_timestamp() + ${retryForMs} * interval '1 millisecond'
+      FROM payment_events e JOIN payments p ON p.id = e.payment_id
+      JOIN webhook_endpoints w ON ${sql.unsafe(SUBSCRIBED)}
+      WHERE ${events} AND ${endpoints} AND e.seq IS NOT NULL
+      ON CONFLICT (endpoint_id, event_id) DO UPDATE SET state = 'pending', next_attempt_at = clock_timestamp(),
+        give_up_at = EXCLUDED.give_up_at, finished_at = NULL`;
+    return result.count;
+  }
+}
+
+interface ClaimedRow {
+  id: string;
+  attempts: number;
+  endpoint_id: string;
+  url: string;
+  secrets: string[];
+  event_id: string;
+  seq: number;
+  to_status: string;
+  at: Date;
+  snapshot: EventSnapshot | null;
+  payment_id: string;
+  amount: string;
+  sender_account: string;
+  receiver_account: string;
+  memo: string | null;
+  created_at: Date;
+}
+
+interface AttemptRow {
+  event_id: string;
+  attempt: number;
+  started_at: Date;
+  duration_ms: number;
+  http_status: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+function toClaimed(row: ClaimedRow): ClaimedDelivery {
+  return {
+    id: Number(row.id),
+    attempt: row.attempts,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    secrets: row.secrets,
+    eventId: Number(row.event_id),
+    seq: row.seq,
+    toStatus: row.to_status,
+    at: row.at,
+    snapshot: row.snapshot,
+    payment: {
+      id: row.payment_id,
+      amount: row.amount,
+      sender_account: row.sender_account,
+      receiver_account: row.receiver_account,
+      memo: row.memo,
+      created_at: row.created_at,
+    },
+  };
+}
+
+export type WebhookDeliveriesRepository = ReturnType<typeof createWebhookDeliveriesRepository>;

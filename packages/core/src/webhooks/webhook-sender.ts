@@ -1,0 +1,142 @@
+import { isIP } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { Agent, request } from 'undici';
+import type { ClaimedDelivery } from '../db/webhook-deliveries-repository.js';
+import { toPaymentResponse } from '../payments/payment-view.js';
+import { isPaymentStatus } from '../payments/status.js';
+import type { PaymentResponse } from '../validators/payments.js';
+import { eventTypeOf, webhookIdOf } from './events.js';
+import { guardedLookup, type TargetPolicy } from './target-policy.js';
+
+const EXCERPT_BYTES = 512;
+
+/** What one attempt came to, as the delivery log records it. */
+export interface SendResult {
+  delivered: boolean;
+  httpStatus: number | null;
+  durationMs: number;
+  responseExcerpt: string | null;
+  error: string | null;
+}
+
+/** The body a receiver gets (Standard Webhooks: type, timestamp, data). */
+export interface WebhookBody {
+  type: string;
+  timestamp: string;
+  data: { event_id: string; sequence: number; payment: PaymentResponse };
+}
+
+/** The event's payload: the payment as the API returns it, as it was at that change. */
+export function webhookBodyOf(delivery: ClaimedDelivery): WebhookBody {
+  const status = isPaymentStatus(delivery.toStatus) ? delivery.toStatus : 'received';
+  const snap = delivery.snapshot;
+  const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+  const payment = toPaymentResponse({
+    id: delivery.payment.id,
+    clientId: '',
+    status,
+    amount: delivery.payment.amount,
+    senderAccount: delivery.payment.sender_account,
+    receiverAccount: delivery.payment.receiver_account,
+    memo: delivery.payment.memo,
+    confirmationId: snap?.confirmation_id ?? null,
+    attempts: 0,
+    lastError: snap?.last_error ?? null,
+    createdAt: delivery.payment.created_at,
+    submittedAt: date(snap?.submitted_at),
+    resolvedAt: date(snap?.resolved_at),
+    updatedAt: date(snap?.updated_at) ?? delivery.at,
+    lastSyncedAt: date(snap?.last_synced_at),
+  });
+  return {
+    type: eventTypeOf(status),
+    timestamp: delivery.at.toISOString(),
+    data: { event_id: webhookIdOf(delivery.eventId), sequence: delivery.seq, payment },
+  };
+}
+
+/** The Standard Webhooks headers, signed with every current secret (two during a rotation's overlap). */
+export function signedHeaders(msgId: string, body: string, secrets: string[], now = new Date()): Record<string, string> {
+  const signature = secrets.map((secret) => new Webhook(secret).sign(msgId, now, body)).join(' ');
+  return {
+    'content-type': 'application/json',
+    'webhook-id': msgId,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
+}
+
+/**
+ * createWebhookSender({ policy, timeoutMs }) → sends one delivery: signed, with a short
+ * timeout, never following a redirect, connecting only to addresses the policy permits
+ * (checked at each connection through the agent's lookup; a literal IP checked here).
+ */
+export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: number }) {
+  const { policy, timeoutMs } = options;
+  const agent = new Agent({
+    connect: { lookup: guardedLookup(policy), timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+
+  async function send(delivery: ClaimedDelivery): Promise<SendResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const url = new URL(delivery.url);
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(host) !== 0 && !policy.permits(host))
+      return failure(elapsed(), 'refused: the target is a loopback, private, link-local or metadata address');
+    const body = JSON.stringify(webhookBodyOf(delivery));
+    try {
+      const response = await request(url, {
+        method: 'POST',
+        body,
+        headers: signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets),
+        dispatcher: agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const excerpt = await readExcerpt(response.body);
+      const delivered = response.statusCode >= 200 && response.statusCode < 300;
+      return {
+        delivered,
+        httpStatus: response.statusCode,
+        durationMs: elapsed(),
+        responseExcerpt: excerpt,
+        error: delivered ? null : `HTTP ${response.statusCode}`,
+      };
+    } catch (error) {
+      return failure(elapsed(), describe(error));
+    }
+  }
+
+  return { send, close: () => agent.close() };
+}
+
+export type WebhookSender = ReturnType<typeof createWebhookSender>;
+
+function failure(durationMs: number, error: string): SendResult {
+  return { delivered: false, httpStatus: null, durationMs, responseExcerpt: null, error };
+}
+
+/** The first bytes of an answer; the rest is discarded, never buffered. */
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= EXCERPT_BYTES) break;
+  }
+  body.destroy();
+  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
+  return text.length > 0 ? text : null;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `${code ? `${code} ` : ''}${error.message}${cause}`.slice(0, 300);
+  }
+  return String(error).slice(0, 300);
+}
