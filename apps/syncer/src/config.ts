@@ -1,4 +1,4 @@
-import { envInt, parseEnv, requiredUrl, sharedEnvSchema } from '@pt/core';
+import { envInt, parseEnv, requiredUrl, sharedEnvSchema, webhookEnvSchema } from '@pt/core';
 import type { z } from 'zod';
 
 export const syncerEnvSchema = sharedEnvSchema.extend({
@@ -30,6 +30,19 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   CLOCK_SAMPLES: envInt(200, 1, 100_000),
   /** How long Idempotency-Key records are kept (at least 24 h, as promised to clients). */
   IDEMPOTENCY_TTL_HOURS: envInt(24, 24, 24 * 365),
+  /** Pause between webhook dispatch runs (a run goes on while there is work). */
+  WEBHOOK_INTERVAL_MS: envInt(1000, 10, 600_000),
+  /** A receiver that has not answered in this long has failed this attempt. */
+  WEBHOOK_TIMEOUT_MS: envInt(5000, 100, 60_000),
+  /** Deliveries claimed per statement, and how many are sent at once. */
+  WEBHOOK_BATCH_SIZE: envInt(100, 1, 10_000),
+  WEBHOOK_CONCURRENCY: envInt(16, 1, 256),
+  /** Backoff between attempts: full jitter over base * 2^attempt, capped. */
+  WEBHOOK_BASE_MS: envInt(5000, 1, 3_600_000),
+  WEBHOOK_CAP_MS: envInt(3_600_000, 1, 86_400_000),
+  /** An endpoint whose every attempt failed for this long is disabled, with the reason recorded. */
+  WEBHOOK_DISABLE_AFTER_MS: envInt(5 * 86_400_000, 0, 60 * 86_400_000),
+  ...webhookEnvSchema.shape,
 });
 export type SyncerConfig = z.output<typeof syncerEnvSchema>;
 

@@ -4,7 +4,10 @@ import {
   createIdempotencyRepository,
   createSql,
   createSyncStateRepository,
+  createTargetPolicy,
   createUnconfirmedRepository,
+  createWebhookDeliveriesRepository,
+  createWebhookSender,
   type DeliveryParts,
   type GatewayChangesRepository,
   type IdempotencyRepository,
@@ -12,6 +15,8 @@ import {
   type SqlClient,
   type SyncStateRepository,
   type UnconfirmedRepository,
+  type WebhookDeliveriesRepository,
+  type WebhookSender,
 } from '@pt/core';
 import type { SyncerConfig } from './config.js';
 
@@ -24,6 +29,8 @@ export interface SyncerDeps extends DeliveryParts {
   syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
   idempotency: IdempotencyRepository;
+  webhookDeliveries: WebhookDeliveriesRepository;
+  webhookSender: WebhookSender;
   close(): Promise<void>;
 }
 
@@ -37,6 +44,7 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
   });
   // Careful mode is read fresh on every check: the syncer checks once per payment it sends.
   const delivery = createDeliveryParts(config, sql, logger, { carefulCacheMs: 0 });
+  const webhookSender = createWebhookSender({ policy: createTargetPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS });
   return {
     config,
     logger,
@@ -46,7 +54,10 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
     syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),
     idempotency: createIdempotencyRepository(sql),
+    webhookDeliveries: createWebhookDeliveriesRepository(sql),
+    webhookSender,
     async close() {
+      await webhookSender.close();
       await delivery.gateway.close();
       await closeDb();
     },

@@ -6,3 +6,4 @@ export { SYNCER_NODE_FLAGS } from './node-flags.js';
 export { type ReconcileResult, reconcile } from './reconcile.js';
 export { resubmitDue } from './resubmit.js';
 export { createSyncer, type Syncer } from './syncer.js';
+export { dispatchWebhooks } from './webhooks.js';

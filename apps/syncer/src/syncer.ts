@@ -5,6 +5,7 @@ import { createLeadership } from './leader.js';
 import { createLoop } from './loop.js';
 import { reconcile } from './reconcile.js';
 import { resubmitDue } from './resubmit.js';
+import { dispatchWebhooks } from './webhooks.js';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
 
@@ -85,6 +86,19 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     logger,
     run: runCycle,
   });
+  // Webhooks on their own loop: a long reconciliation never delays them.
+  const webhookLoop = createLoop({
+    intervalMs: config.WEBHOOK_INTERVAL_MS,
+    logger,
+    run: async () => {
+      await runJob({
+        run: () => dispatchWebhooks(deps),
+        eventful: (r) => r.sent + r.failed > 0,
+        done: 'dispatched webhooks',
+        failed: 'webhook dispatch failed',
+      });
+    },
+  });
 
   return {
     runCycle,
@@ -92,9 +106,10 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       const listener = await sql.listen(SYNC_REQUEST_CHANNEL, () => loop.wake());
       unlisten = () => listener.unlisten();
       loop.start();
+      webhookLoop.start();
     },
     async stop() {
-      await loop.stop();
+      await Promise.all([loop.stop(), webhookLoop.stop()]);
       await unlisten?.().catch(() => {});
       await leadership.release();
     },

@@ -1,0 +1,287 @@
+import type { PaymentResponse } from '@pt/core';
+import { dispatchWebhooks } from '@pt/syncer';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectProblem } from './expect-problem.js';
+import { eventually, type System, startSystem } from './harness.js';
+import { type Received, type Receiver, startReceiver } from './webhook-receiver.js';
+
+type Client = ReturnType<System['as']>;
+
+const WEBHOOK_ENV = {
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
+  WEBHOOK_INTERVAL_MS: '50',
+  WEBHOOK_BASE_MS: '20',
+  WEBHOOK_CAP_MS: '200',
+  WEBHOOK_TIMEOUT_MS: '1000',
+  WEBHOOK_DISABLE_AFTER_MS: '3000',
+};
+const ALL_TYPES = ['payment.received', 'payment.pending', 'payment.settled', 'payment.failed', 'payment.rejected'];
+
+async function createEndpoint(client: Client, url: string, eventTypes = ALL_TYPES) {
+  const answer = await client.post<{ id: string; secret: string }>('/webhook-endpoints', { url, event_types: eventTypes });
+  expect(answer.status, answer.text).toBe(201);
+  return answer.body;
+}
+
+/** Submits `count` payments that settle (receiver ending in 0); returns their ids. */
+async function submit(client: Client, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const answer = await client.post<PaymentResponse>('/payments', {
+      sender_account: '11112222',
+      receiver_account: `3333444${i % 4}`,
+      amount: `${i + 1}.00`,
+    });
+    expect(answer.status, answer.text).toBe(201);
+    ids.push(answer.body.id);
+  }
+  return ids;
+}
+
+/** The sequences each payment's accepted events arrived in. */
+function sequencesByPayment(received: Received[]): Map<string, number[]> {
+  const byPayment = new Map<string, number[]>();
+  for (const r of received) {
+    const list = byPayment.get(r.json.data.payment.id) ?? [];
+    list.push(r.json.data.sequence);
+    byPayment.set(r.json.data.payment.id, list);
+  }
+  return byPayment;
+}
+
+/** Waits until every payment's received, pending and settled events were accepted. */
+const allSettledArrived = (receiver: Receiver, payments: string[]) =>
+  eventually(
+    async () => {
+      const seqs = sequencesByPayment(receiver.accepted());
+      return payments.every((id) => (seqs.get(id) ?? []).includes(3)) ? seqs : undefined;
+    },
+    { timeoutMs: 20_000, what: 'every event to arrive' },
+  );
+
+describe('webhook delivery', () => {
+  let system: System;
+  let acme: Client;
+  let globex: Client;
+
+  beforeAll(async () => {
+    system = await startSystem({ delaySeconds: 0.3, env: WEBHOOK_ENV });
+    acme = system.as(await system.createClient('acme'));
+    globex = system.as(await system.createClient('globex'));
+  });
+  afterAll(() => system?.stop());
+
+  it('sends each status change in order, signed so that standardwebhooks verifies it, with the payment as it was', async () => {
+    const receiver = await startReceiver();
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url);
+      const payments = await submit(acme, 3);
+      const seqs = await allSettledArrived(receiver, payments);
+      for (const id of payments) expect(seqs.get(id)).toEqual([1, 2, 3]);
+      const verifier = new Webhook(endpoint.secret);
+      for (const r of receiver.accepted()) {
+        const verified = verifier.verify(r.body, r.headers as Record<string, string>) as Received['json'];
+        expect(verified.type).toBe(`payment.${verified.data.payment.status}`);
+        expect(r.headers['webhook-id']).toBe(verified.data.event_id);
+      }
+      const pending = receiver.accepted().find((r) => r.json.type === 'payment.pending');
+      expect(pending?.json.data.payment).toMatchObject({
+        status: 'pending',
+        resolved_at: null,
+        confirmation_id: expect.any(String),
+      });
+      const tampered = receiver.accepted()[0];
+      expect(() => verifier.verify(`${tampered?.body} `, tampered?.headers as Record<string, string>)).toThrow();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('gets a receiver that was down everything once it recovers, in order, once each', async () => {
+    let down = true;
+    const receiver = await startReceiver({ answer: () => (down ? 503 : 200) });
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url);
+      const payments = await submit(acme, 3);
+      await eventually(async () => (receiver.received.length >= 6 ? true : undefined), { what: 'failed attempts' });
+      down = false;
+      const seqs = await allSettledArrived(receiver, payments);
+      for (const id of payments) expect(seqs.get(id)).toEqual([1, 2, 3]);
+      const ids = receiver.accepted().map((r) => r.json.data.event_id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids).toHaveLength(9);
+      const log = await acme.get<{ items: Array<{ http_status: number | null; response_excerpt: string | null }> }>(
+        `/webhook-endpoints/${endpoint.id}/deliveries?limit=100`,
+      );
+      expect(log.body.items.some((a) => a.http_status === 503 && a.response_excerpt === 'receiver says no')).toBe(true);
+      expect(log.body.items.filter((a) => a.http_status === 200)).toHaveLength(9);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('signs with both secrets during a rotation overlap', async () => {
+    const receiver = await startReceiver();
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url, ['payment.pending']);
+      const rotated = await acme.post<{ secret: string }>(`/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+        overlap_seconds: 600,
+      });
+      await submit(acme, 1);
+      const [arrived] = await eventually(async () => (receiver.accepted().length > 0 ? receiver.accepted() : undefined));
+      const headers = arrived?.headers as Record<string, string>;
+      expect(headers['webhook-signature']?.split(' ')).toHaveLength(2);
+      expect(() => new Webhook(endpoint.secret).verify(String(arrived?.body), headers)).not.toThrow();
+      expect(() => new Webhook(rotated.body.secret).verify(String(arrived?.body), headers)).not.toThrow();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('disables an endpoint that failed for longer than WEBHOOK_DISABLE_AFTER_MS, saying why', async () => {
+    const receiver = await startReceiver({ answer: () => 500 });
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url);
+      await submit(acme, 1);
+      const disabled = await eventually(
+        async () => {
+          const read = await acme.get<{ enabled: boolean; disabled_reason: string | null }>(`/webhook-endpoints/${endpoint.id}`);
+          return read.body.enabled ? undefined : read.body;
+        },
+        { timeoutMs: 20_000, what: 'the endpoint to be disabled' },
+      );
+      expect(disabled.disabled_reason).toMatch(/^every attempt failed since \S+Z; last: HTTP 500$/);
+      const attempts = receiver.received.length;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(receiver.received.length).toBe(attempts);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('redelivers one event, and everything since a time, under the same webhook-id', async () => {
+    const receiver = await startReceiver();
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url, ['payment.pending']);
+      const since = new Date().toISOString();
+      await submit(acme, 2);
+      await eventually(async () => (receiver.accepted().length === 2 ? true : undefined));
+      const first = receiver.accepted()[0]?.json.data.event_id;
+      const one = await acme.post<{ queued: number }>(`/events/${first}/redeliver`, {});
+      expect(one.status).toBe(202);
+      expect(one.body.queued).toBe(1);
+      await eventually(async () => (receiver.accepted().length === 3 ? true : undefined));
+      expect(receiver.accepted()[2]?.json.data.event_id).toBe(first);
+      const bulk = await acme.post<{ queued: number }>(`/webhook-endpoints/${endpoint.id}/redeliver`, { since });
+      expect(bulk.body.queued).toBe(2);
+      await eventually(async () => (receiver.accepted().length === 5 ? true : undefined));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("never sends one client's events to another, nor lets it redeliver them or read their log", async () => {
+    const acmeReceiver = await startReceiver();
+    const globexReceiver = await startReceiver();
+    try {
+      const acmeEndpoint = await createEndpoint(acme, acmeReceiver.url, ['payment.pending']);
+      await createEndpoint(globex, globexReceiver.url, ['payment.pending']);
+      await submit(acme, 2);
+      await eventually(async () => (acmeReceiver.accepted().length === 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(globexReceiver.received).toEqual([]);
+      const acmeEvent = acmeReceiver.accepted()[0]?.json.data.event_id;
+      expectProblem(await globex.post(`/events/${acmeEvent}/redeliver`, {}), 404);
+      expectProblem(await globex.get(`/webhook-endpoints/${acmeEndpoint.id}/deliveries`), 404);
+    } finally {
+      await acmeReceiver.close();
+      await globexReceiver.close();
+    }
+  });
+});
+
+describe('webhook dispatchers', () => {
+  let system: System;
+  let acme: Client;
+
+  beforeAll(async () => {
+    system = await startSystem({ startSyncer: false, env: WEBHOOK_ENV });
+    acme = system.as(await system.createClient('acme'));
+  });
+  afterAll(() => system?.stop());
+
+  it('never send one event twice at the same time, and share the work', async () => {
+    const receiver = await startReceiver({ holdMs: 100 });
+    try {
+      await createEndpoint(acme, receiver.url);
+      await submit(acme, 6);
+      const [a, b] = [system.syncerDeps({ WEBHOOK_BATCH_SIZE: '2' }), system.syncerDeps({ WEBHOOK_BATCH_SIZE: '2' })];
+      const sent = { a: 0, b: 0 };
+      await eventually(
+        async () => {
+          const [ra, rb] = await Promise.all([dispatchWebhooks(a), dispatchWebhooks(b)]);
+          sent.a += ra.sent;
+          sent.b += rb.sent;
+          return receiver.accepted().length >= 12 ? true : undefined;
+        },
+        { what: 'both received and pending of six payments' },
+      );
+      expect(receiver.maxInFlightPerEvent).toBe(1);
+      const ids = receiver.received.map((r) => r.json.data.event_id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(sent.a).toBeGreaterThan(0);
+      expect(sent.b).toBeGreaterThan(0);
+      for (const seqs of sequencesByPayment(receiver.accepted()).values()) expect(seqs).toEqual([1, 2]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("lets a payment's later event go ahead once an earlier one gave up, the gap visible in the sequence", async () => {
+    const receiver = await startReceiver({ answer: (r) => (r.json.data.sequence === 1 ? 500 : 200) });
+    try {
+      await createEndpoint(acme, receiver.url);
+      const [payment] = await submit(acme, 1);
+      const giveUpFast = system.syncerDeps({ WEBHOOK_RETRY_FOR_MS: '1000' });
+      await eventually(
+        async () => {
+          await dispatchWebhooks(giveUpFast);
+          return receiver.accepted().length > 0 ? true : undefined;
+        },
+        { what: 'the second event, after the first gave up' },
+      );
+      const failedFirst = receiver.received.filter((r) => r.json.data.sequence === 1);
+      expect(failedFirst.length).toBeGreaterThan(1);
+      expect(receiver.accepted().map((r) => [r.json.data.payment.id, r.json.data.sequence])).toEqual([[payment, 2]]);
+      // while the first was being retried, the second never went out ahead of it
+      const firstSecond = receiver.received.findIndex((r) => r.json.data.sequence === 2);
+      expect(receiver.received.slice(firstSecond).every((r) => r.json.data.sequence === 2)).toBe(true);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses at connection time a host that resolves to a forbidden address, whatever was checked at creation', async () => {
+    const receiver = await startReceiver();
+    try {
+      const port = new URL(receiver.url).port;
+      // created while the API's allow-list permitted loopback; this dispatcher permits nothing
+      const endpoint = await createEndpoint(acme, `http://localhost:${port}/hooks`, ['payment.pending']);
+      await submit(acme, 1);
+      const strict = system.syncerDeps({ WEBHOOK_ALLOWED_CIDRS: '' });
+      const attempts = await eventually(async () => {
+        await dispatchWebhooks(strict);
+        const log = await acme.get<{ items: Array<{ error: string | null; http_status: number | null }> }>(
+          `/webhook-endpoints/${endpoint.id}/deliveries`,
+        );
+        return log.body.items.length > 0 ? log.body.items : undefined;
+      });
+      expect(attempts[0]).toMatchObject({ http_status: null, error: expect.stringContaining('forbidden address') });
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
