@@ -5,7 +5,7 @@ TSX := node_modules/.bin/tsx
 DATA_DIR ?= .data
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove logs clean
+.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove webhook-listen logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ accounts: install ## list a client's sender accounts: make accounts NAME=acme
 
 account-remove: install ## take a sender account from a client: make account-remove NAME=acme ACCOUNT=12345678
 	@$(TSX) scripts/accounts.ts remove "$(NAME)" "$(ACCOUNT)"
+
+webhook-listen: install ## a development webhook receiver on :8002 that prints and verifies: [WEBHOOK_SECRET=whsec_…]
+	@$(TSX) scripts/webhook-listen.ts
 
 build: install ## bundle each app into apps/<app>/dist/main.mjs and each command into dist/ (what the image runs)
 	@$(TSX) scripts/build.ts

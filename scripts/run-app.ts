@@ -63,7 +63,14 @@ async function start() {
   const apiKey = await ensureDevApiKey(infra.databaseUrl);
   if (stopping) return; // Ctrl-C during start-up: shutdown() is stopping the infrastructure
 
-  const env = { ...process.env, DATABASE_URL: infra.databaseUrl, GATEWAY_URL: infra.gatewayUrl };
+  // Webhooks to a local receiver (make webhook-listen): http and loopback allowed, unless set otherwise.
+  const env = {
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
+    ...process.env,
+    DATABASE_URL: infra.databaseUrl,
+    GATEWAY_URL: infra.gatewayUrl,
+  };
   children.push(run(APP_BUNDLES.api.entry, API_NODE_FLAGS, env), run(APP_BUNDLES.syncer.entry, SYNCER_NODE_FLAGS, env));
   const apiPort = process.env.API_PORT || '8000';
   say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
