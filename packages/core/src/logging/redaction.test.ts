@@ -26,6 +26,14 @@ describe('scrubLogValue', () => {
     });
   });
 
+  test('redacts webhook signing secrets and signatures', () => {
+    const delivery = { url: 'https://example.com/hooks', secrets: ['whsec_a', 'whsec_b'], endpoint: { secret: 'whsec_c' } };
+    expect(scrubLogValue({ delivery, headers: { 'webhook-signature': 'v1,abc' } })).toEqual({
+      delivery: { url: 'https://example.com/hooks', secrets: '[redacted]', endpoint: { secret: '[redacted]' } },
+      headers: { 'webhook-signature': '[redacted]' },
+    });
+  });
+
   test('leaves an absent secret absent', () => {
     expect(scrubLogValue({ apiKey: undefined, name: 'a' })).toEqual({ apiKey: undefined, name: 'a' });
   });

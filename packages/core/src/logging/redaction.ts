@@ -16,6 +16,11 @@ export const SECRET_FIELDS: ReadonlySet<string> = new Set([
   'key',
   'password',
   'databaseUrl',
+  // webhook signing secrets (whsec_…), wherever an endpoint or a delivery is logged
+  'secret',
+  'secrets',
+  'previousSecret',
+  'webhook-signature',
 ]);
 
 const REDACTED = '[redacted]';
