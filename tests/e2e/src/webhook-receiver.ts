@@ -40,7 +40,10 @@ export async function startReceiver(options: { answer?: (request: Received) => n
       setTimeout(() => {
         inFlight--;
         inFlightById.set(id, (inFlightById.get(id) ?? 1) - 1);
-        response.writeHead(status, { 'content-type': 'text/plain' }).end(entry.accepted ? 'ok' : 'receiver says no');
+        // a redirect points where the request's ?to= says (a test of redirects not being followed)
+        const to = new URL(request.url ?? '/', 'http://receiver').searchParams.get('to');
+        const headers = { 'content-type': 'text/plain', ...(status >= 300 && status < 400 && to ? { location: to } : {}) };
+        response.writeHead(status, headers).end(entry.accepted ? 'ok' : 'receiver says no');
       }, options.holdMs ?? 0);
     });
   });

@@ -140,6 +140,28 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('never follows a redirect: the attempt fails with the 3xx and the other host gets nothing', async () => {
+    const elsewhere = await startReceiver();
+    const redirecting = await startReceiver({ answer: () => 307 });
+    try {
+      const endpoint = await createEndpoint(acme, `${redirecting.url}?to=${encodeURIComponent(elsewhere.url)}`, [
+        'payment.pending',
+      ]);
+      await submit(acme, 1);
+      const attempts = await eventually(async () => {
+        const log = await acme.get<{ items: Array<{ http_status: number | null; error: string | null }> }>(
+          `/webhook-endpoints/${endpoint.id}/deliveries`,
+        );
+        return log.body.items.length > 0 ? log.body.items : undefined;
+      });
+      expect(attempts[0]).toMatchObject({ http_status: 307, error: 'HTTP 307' });
+      expect(elsewhere.received).toEqual([]);
+    } finally {
+      await redirecting.close();
+      await elsewhere.close();
+    }
+  });
+
   it('disables an endpoint that failed for longer than WEBHOOK_DISABLE_AFTER_MS, saying why', async () => {
     const receiver = await startReceiver({ answer: () => 500 });
     try {
