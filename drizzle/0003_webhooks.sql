@@ -60,8 +60,7 @@ CREATE UNIQUE INDEX "webhook_deliveries_endpoint_event_key" ON "webhook_deliveri
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at") WHERE "webhook_deliveries"."state" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_order_idx" ON "webhook_deliveries" USING btree ("endpoint_id","payment_id","seq") WHERE "webhook_deliveries"."state" = 'pending';--> statement-breakpoint
 CREATE INDEX "webhook_endpoints_client_id_idx" ON "webhook_endpoints" USING btree ("client_id","id");--> statement-breakpoint
-CREATE INDEX "payment_events_txid_idx" ON "payment_events" USING brin ("txid");
---> statement-breakpoint
+CREATE INDEX "payment_events_txid_idx" ON "payment_events" USING brin ("txid");--> statement-breakpoint
 -- Hand-written: the status changes already recorded get their per-payment sequence, so a
 -- payment's next change continues it; their snapshots are unknown (null), and the webhooks
 -- start from the transactions after this one (webhook_state).
@@ -72,4 +71,6 @@ WHERE e."id" = n."id";--> statement-breakpoint
 UPDATE "payments" p SET "event_seq" = m."seq"
 FROM (SELECT "payment_id", max("seq") AS "seq" FROM "payment_events" GROUP BY "payment_id") m
 WHERE p."id" = m."payment_id" AND m."seq" IS NOT NULL;--> statement-breakpoint
-INSERT INTO "webhook_state" ("name", "fanned_xmin") VALUES ('webhooks', pg_snapshot_xmin(pg_current_snapshot())::text::bigint);
+INSERT INTO "webhook_state" ("name", "fanned_xmin") VALUES ('webhooks', pg_snapshot_xmin(pg_current_snapshot())::text::bigint);--> statement-breakpoint
+-- Checked once the history has its sequence: from now on no status change is written without one.
+ALTER TABLE "payment_events" ADD CONSTRAINT "payment_events_change_has_seq" CHECK ("payment_events"."from_status" IS NOT DISTINCT FROM "payment_events"."to_status" OR "payment_events"."seq" IS NOT NULL);

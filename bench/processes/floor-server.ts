@@ -54,7 +54,7 @@ app.post<{ Body: SubmitBody }>('/payments', async (req, reply) => {
               ${body.memo ?? null}, 1)
       RETURNING id
     ), ev AS (
-      INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, NULL, 'received', 'api' FROM p
+      INSERT INTO payment_events (payment_id, from_status, to_status, source, seq) SELECT id, NULL, 'received', 'api', 1 FROM p
     ) SELECT id FROM p`;
   const answer = await request(`${gatewayUrl}/submit`, {
     method: 'POST',
@@ -70,7 +70,7 @@ app.post<{ Body: SubmitBody }>('/payments', async (req, reply) => {
       WHERE id = ${payment?.id as string} AND status = 'received'
       RETURNING *
     ), ev AS (
-      INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, 'received', 'pending', 'api' FROM p
+      INSERT INTO payment_events (payment_id, from_status, to_status, source, seq) SELECT id, 'received', 'pending', 'api', 2 FROM p
     ) SELECT * FROM p`;
   return reply.code(201).send(row);
 });

@@ -51,7 +51,7 @@ async function flush(): Promise<void> {
       WHERE p.confirmation_id = i.cid AND p.status = 'pending' AND (p.gateway_updated_at IS NULL OR p.gateway_updated_at <= i.at)
       RETURNING p.id, i.status
     )
-    INSERT INTO payment_events (payment_id, from_status, to_status, source) SELECT id, 'pending', status, 'syncer' FROM upd`;
+    INSERT INTO payment_events (payment_id, from_status, to_status, source, seq) SELECT id, 'pending', status, 'syncer', 3 FROM upd`;
   changed += result.count;
 }
 

@@ -138,11 +138,12 @@ describe('a status list that fails, and statuses that must not move', () => {
     expect(p.body.status).toBe('pending');
     // Settled here (say by an operator) before the gateway resolves it as failed.
     const updated = await system.sql`
-      UPDATE payments SET status = 'settled', resolved_at = now(), updated_at = now()
+      UPDATE payments SET status = 'settled', resolved_at = now(), updated_at = now(), event_seq = event_seq + 1
       WHERE id = ${p.body.id} AND status = 'pending'`;
     expect(updated.count).toBe(1);
     await system.sql`
-      INSERT INTO payment_events (payment_id, from_status, to_status, source) VALUES (${p.body.id}, 'pending', 'settled', 'operator')`;
+      INSERT INTO payment_events (payment_id, from_status, to_status, source, seq)
+      SELECT id, 'pending', 'settled', 'operator', event_seq FROM payments WHERE id = ${p.body.id}`;
 
     await eventually(async () =>
       (await recordedWithMemo(system, p.body.memo ?? ''))[0]?.status === 'failed' ? true : undefined,

@@ -50,16 +50,16 @@ describe('unconfirmed payments settled from the status list', () => {
     await system.sql`
       WITH p AS (
         INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, memo,
-                              attempts, attempt_started_at, next_attempt_at, created_at, updated_at)
+                              attempts, attempt_started_at, next_attempt_at, created_at, updated_at, event_seq)
         VALUES (${id}, ${owner}, 'received', '12.34', '11112222', '44445551', ${memo},
-                1, ${attemptStartedAt}, now(), ${attemptStartedAt}, ${attemptStartedAt})
+                1, ${attemptStartedAt}, now(), ${attemptStartedAt}, ${attemptStartedAt}, 1)
         RETURNING id, attempts, attempt_started_at, next_attempt_at
       ), a AS (
         INSERT INTO payment_attempts (payment_id, attempt, started_at, lease_until)
         SELECT id, attempts, attempt_started_at, next_attempt_at FROM p
       )
-      INSERT INTO payment_events (payment_id, from_status, to_status, source, at)
-      SELECT id, NULL, 'received', 'api', ${attemptStartedAt} FROM p`;
+      INSERT INTO payment_events (payment_id, from_status, to_status, source, at, seq)
+      SELECT id, NULL, 'received', 'api', ${attemptStartedAt}, 1 FROM p`;
     return id;
   }
 

@@ -150,6 +150,8 @@ export const paymentEvents = pgTable(
     txid: bigint('txid', { mode: 'number' }).notNull().default(sql`pg_current_xact_id()::text::bigint`),
   },
   (t) => [
+    // every status change is in the outbox: a statement that forgets its seq fails, in every test
+    check('payment_events_change_has_seq', sql`${t.fromStatus} IS NOT DISTINCT FROM ${t.toStatus} OR ${t.seq} IS NOT NULL`),
     index('payment_events_payment_id_idx').on(t.paymentId, t.id),
     // BRIN: transaction ids grow with the table, and a BRIN entry costs the bulk apply next to nothing
     index('payment_events_txid_idx').using('brin', t.txid),
