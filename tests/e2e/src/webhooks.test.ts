@@ -68,7 +68,7 @@ describe('webhook delivery', () => {
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, env: WEBHOOK_ENV });
-    acme = system.as(await system.createClient('acme'));
+    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     globex = system.as(await system.createClient('globex'));
   });
   afterAll(() => system?.stop());
@@ -230,7 +230,7 @@ describe('webhook dispatchers', () => {
 
   beforeAll(async () => {
     system = await startSystem({ startSyncer: false, env: WEBHOOK_ENV });
-    acme = system.as(await system.createClient('acme'));
+    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { createApiClientsRepository } from './api-clients-repository.js';
 import { createAttemptsRepository } from './attempts-repository.js';
 import { createSql } from './client.js';
+import { createClientAccountsRepository } from './client-accounts-repository.js';
 import { createGatewayChangesRepository } from './gateway-changes-repository.js';
 import { createPaymentsRepository } from './payments-repository.js';
 
@@ -23,6 +24,7 @@ describe('payment_events as the outbox', () => {
     database = await createTestDatabase();
     db = createSql(database.url, { max: 2 });
     clientId = (await createApiClientsRepository(db.sql).create('outbox')).client.id;
+    await createClientAccountsRepository(db.sql).register('outbox', '12345678', 'test');
   });
   afterAll(async () => {
     await db.close();
