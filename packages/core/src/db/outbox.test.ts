@@ -86,6 +86,14 @@ describe('payment_events as the outbox', () => {
     expect(stored?.event_seq).toBe(3);
   });
 
+  it('refuses a status change written without its sequence number', async () => {
+    const payment = newPayment();
+    await createPaymentsRepository(db.sql).insertReceived(payment, 5000);
+    await expect(
+      db.sql`INSERT INTO payment_events (payment_id, from_status, to_status, source) VALUES (${payment.id}, 'received', 'rejected', 'api')`,
+    ).rejects.toMatchObject({ constraint_name: 'payment_events_change_has_seq' });
+  });
+
   it('gives an event that changes no status no sequence number', async () => {
     const payment = newPayment();
     await createPaymentsRepository(db.sql).insertReceived(payment, 5000);
