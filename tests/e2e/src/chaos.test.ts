@@ -20,6 +20,7 @@ import {
   parseLogLines,
   type Violation,
 } from './chaos-figures.js';
+import { ALL_EVENT_TYPES, awaitWebhooks, CHAOS_WEBHOOK_ENV, type ChaosReceiver, startChaosReceiver } from './chaos-webhooks.js';
 import { createHttpClient, eventually, type HttpAnswer } from './harness.js';
 import { type AppProcess, spawnApp } from './processes.js';
 
@@ -54,6 +55,8 @@ const MAX_RECORDING_DELAY_MS = 1500;
 const LATE_RECORDING_MS = 900;
 /** The gateway's clock runs this far ahead of ours (the syncer must measure it, not assume it). */
 const GATEWAY_CLOCK_OFFSET_MS = 30_000;
+/** Once the payments have settled, the webhook receiver must have caught up within this. */
+const WEBHOOK_BUDGET_MS = 30_000;
 
 type Report = {
   gateway?: Record<string, unknown>;
@@ -89,6 +92,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
   let clientKey: string;
   let trickleKey: string;
   let adminKey: string;
+  let receiver: ChaosReceiver;
 
   async function start(kind: 'api' | 'syncer'): Promise<AppProcess> {
     const proc = await spawnApp(kind, env, kind === 'api' ? `${apiUrl}/healthz` : undefined);
@@ -122,6 +126,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       // Careful mode at its defaults (2 unknown within 60 s on; 3 accepted in a row, and fewer unknown, off).
       RATE_LIMIT_MAX: '0',
       AUTH_CACHE_TTL_MS: '0',
+      ...CHAOS_WEBHOOK_ENV,
     };
     const { sql: clientsSql, close } = createSql(database.url, { max: 1 });
     const clients = createApiClientsRepository(clientsSql);
@@ -134,6 +139,14 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     await accounts.register('after-chaos', TRICKLE_SENDER, 'test');
     await close();
     api = await start('api');
+    // The chaos client hears of every change of its payments through a receiver that fails part of the time.
+    receiver = await startChaosReceiver();
+    const endpoint = await createHttpClient(apiUrl, clientKey).post<{ secret: string }>('/webhook-endpoints', {
+      url: receiver.url,
+      event_types: ALL_EVENT_TYPES,
+    });
+    if (endpoint.status !== 201) throw new Error(`webhook endpoint not created: ${endpoint.text}`);
+    receiver.useSecret(endpoint.body.secret);
     syncers.push(await start('syncer'), await start('syncer'));
   }, 120_000);
 
@@ -141,11 +154,12 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
     await api?.kill();
     await Promise.all(syncers.map((s) => s.kill()));
     await mock?.close();
+    await receiver?.close();
     await database?.drop();
   });
 
   it('every acknowledged payment is stored once, sent at most once, linked to its own entry, and few are left', {
-    timeout: 150_000,
+    timeout: 180_000,
   }, async () => {
     const client = createHttpClient(apiUrl, clientKey);
     const trickleClient = createHttpClient(apiUrl, trickleKey);
@@ -259,6 +273,9 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
         }
       }
       const settleMs = Date.now() - settleStarted;
+      // The dispatcher keeps retrying what the receiver refused; the receiver catches up.
+      const statusOf = async (id: string) => (await client.get<PaymentResponse>(`/payments/${id}`)).body.status;
+      const webhooks = await awaitWebhooks(receiver, sql, 'chaos', statusOf, WEBHOOK_BUDGET_MS);
 
       const ours = (await sql`
         SELECT id, memo, status, confirmation_id, group_confirmation_ids, last_error FROM payments`) as unknown as OurPayment[];
@@ -310,6 +327,14 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
         left_by_reason: countBy(left, (row) => row.last_error ?? '(none)'),
         left_by_last_decision: countBy(left, (row) => lastDecision(logs, row.id) ?? '(none logged)'),
         left_by_candidates: countBy(left, (row) => String(candidatesOf(logs, row.id) ?? '?')),
+        webhooks: {
+          ...receiver.figures(),
+          waited_ms: webhooks.waitedMs,
+          missing: webhooks.missing.length,
+          unexpected: webhooks.unexpected.length,
+          wrong_final_status: webhooks.wrongFinalStatus.length,
+          unverified: receiver.unverified.length,
+        },
       };
       console.log(`CHAOS ${JSON.stringify(figures)}`);
 
@@ -330,6 +355,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
           logs,
         ),
         status_mismatches: checked.statusMismatch,
+        webhook_gaps: { ...webhooks, unverified: receiver.unverified.slice(0, 20) },
       };
       writeFileSync(REPORT, `${JSON.stringify(detail, null, 2)}\n`);
       if (violations.length > 0 || !settled || left.length > MAX_LEFT_FOR_OPERATOR * PAYMENTS) {
@@ -347,6 +373,13 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       expect(checked.unlisted, 'neither terminal nor listed for an operator').toEqual([]);
       expect(checked.statusMismatch, 'status differs from the gateway entry it is linked to').toEqual([]);
       expect(left.length, `left for an operator (see ${REPORT})`).toBeLessThanOrEqual(MAX_LEFT_FOR_OPERATOR * PAYMENTS);
+      // Webhooks: every failure mode happened, every event arrived (at least once), nothing else
+      // did, every signature verified, and the highest sequence of each payment is its status.
+      expect(Object.keys(receiver.figures().modes).sort()).toEqual(['http-500', 'http-503', 'ok', 'reset', 'slow-ok', 'timeout']);
+      expect(receiver.unverified, 'signatures standardwebhooks refused').toEqual([]);
+      expect(webhooks.missing, `events that never arrived (see ${REPORT})`).toEqual([]);
+      expect(webhooks.unexpected, "events that are not this client's").toEqual([]);
+      expect(webhooks.wrongFinalStatus, 'highest sequence received ≠ the status GET /payments/{id} gives').toEqual([]);
     } finally {
       await close();
     }
