@@ -52,6 +52,8 @@ export async function startChaosReceiver() {
   const accepted = new Set<string>();
   const latest = new Map<string, { sequence: number; status: string }>();
   const unverified: string[] = [];
+  /** Accepted events older than one already accepted for their payment (delivery is ordered per payment). */
+  const outOfOrder: string[] = [];
   const modes: Record<string, number> = {};
   let requests = 0;
 
@@ -78,7 +80,9 @@ export async function startChaosReceiver() {
       const accept = () => {
         accepted.add(id);
         const { payment, sequence } = event.data;
-        if (sequence > (latest.get(payment.id)?.sequence ?? 0)) latest.set(payment.id, { sequence, status: payment.status });
+        const highest = latest.get(payment.id)?.sequence ?? 0;
+        if (sequence > highest) latest.set(payment.id, { sequence, status: payment.status });
+        else if (sequence < highest) outOfOrder.push(`${id}: sequence ${sequence} after ${highest} (payment ${payment.id})`);
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       };
       if (mode === 'ok') accept();
@@ -100,6 +104,7 @@ export async function startChaosReceiver() {
     accepted,
     latest,
     unverified,
+    outOfOrder,
     figures: () => ({ requests, distinct_ids: attemptsById.size, accepted_ids: accepted.size, modes }),
     close: () =>
       new Promise<void>((resolve) => {

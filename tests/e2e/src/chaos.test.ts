@@ -334,6 +334,7 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
           unexpected: webhooks.unexpected.length,
           wrong_final_status: webhooks.wrongFinalStatus.length,
           unverified: receiver.unverified.length,
+          out_of_order: receiver.outOfOrder.length,
         },
       };
       console.log(`CHAOS ${JSON.stringify(figures)}`);
@@ -355,7 +356,11 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
           logs,
         ),
         status_mismatches: checked.statusMismatch,
-        webhook_gaps: { ...webhooks, unverified: receiver.unverified.slice(0, 20) },
+        webhook_gaps: {
+          ...webhooks,
+          unverified: receiver.unverified.slice(0, 20),
+          out_of_order: receiver.outOfOrder.slice(0, 20),
+        },
       };
       writeFileSync(REPORT, `${JSON.stringify(detail, null, 2)}\n`);
       if (violations.length > 0 || !settled || left.length > MAX_LEFT_FOR_OPERATOR * PAYMENTS) {
@@ -373,12 +378,14 @@ describe('chaos: faults everywhere, a late and skewed gateway, processes killed 
       expect(checked.unlisted, 'neither terminal nor listed for an operator').toEqual([]);
       expect(checked.statusMismatch, 'status differs from the gateway entry it is linked to').toEqual([]);
       expect(left.length, `left for an operator (see ${REPORT})`).toBeLessThanOrEqual(MAX_LEFT_FOR_OPERATOR * PAYMENTS);
-      // Webhooks: every failure mode happened, every event arrived (at least once), nothing else
-      // did, every signature verified, and the highest sequence of each payment is its status.
+      // Webhooks: every failure mode happened, every signature verified, every event arrived (at
+      // least once), nothing else did, in order per payment, and the highest sequence of each
+      // payment is its status.
       expect(Object.keys(receiver.figures().modes).sort()).toEqual(['http-500', 'http-503', 'ok', 'reset', 'slow-ok', 'timeout']);
       expect(receiver.unverified, 'signatures standardwebhooks refused').toEqual([]);
       expect(webhooks.missing, `events that never arrived (see ${REPORT})`).toEqual([]);
       expect(webhooks.unexpected, "events that are not this client's").toEqual([]);
+      expect(receiver.outOfOrder, 'an older event accepted after a newer one of its payment').toEqual([]);
       expect(webhooks.wrongFinalStatus, 'highest sequence received ≠ the status GET /payments/{id} gives').toEqual([]);
     } finally {
       await close();
