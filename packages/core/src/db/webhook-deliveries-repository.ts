@@ -82,7 +82,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
     /**
      * Claims up to `limit` due deliveries for one attempt each, leased for `leaseMs` (their next
      * attempt time moves past the send). A delivery waits while an earlier event of the same
-     * payment is still pending for the same endpoint.
+     * payment is still pending for the same endpoint, or not yet fanned out.
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
       const rows = await sql<ClaimedRow[]>`
@@ -92,6 +92,10 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
           WHERE d.state = 'pending' AND d.next_attempt_at <= clock_timestamp()
             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = d.endpoint_id
                               AND o.payment_id = d.payment_id AND o.state = 'pending' AND o.seq < d.seq)
+            -- nor while an earlier event of the payment is not fanned out yet: transaction ids
+            -- are taken at a first write, so a later event may carry the smaller one
+            AND NOT EXISTS (SELECT 1 FROM payment_events pe, webhook_state st WHERE st.name = 'webhooks'
+                              AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND pe.txid >= st.fanned_xmin)
           ORDER BY d.next_attempt_at LIMIT ${limit}
           FOR UPDATE OF d SKIP LOCKED
         ), d AS (
