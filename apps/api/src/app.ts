@@ -12,12 +12,13 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { refreshPlugin } from './plugins/refresh.js';
 import { requestIdOf } from './plugins/request-id.js';
 import { OneLineRequestLog } from './plugins/request-log.js';
+import { requestMetricsPlugin } from './plugins/request-metrics.js';
 import { securityPlugin } from './plugins/security.js';
 import { serializerCompiler } from './plugins/serializer.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminAccountsRoutes } from './routes/admin-accounts.js';
 import { healthRoutes } from './routes/health.js';
-import { metricsRoutes } from './routes/metrics.js';
+import { adminMetricsRoutes, metricsRoutes } from './routes/metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
 import { webhookEndpointsRoutes } from './routes/webhook-endpoints.js';
 
@@ -57,6 +58,7 @@ export async function buildApp(deps: ApiDeps) {
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
 
+  await app.register(requestMetricsPlugin);
   await app.register(problemPlugin);
   await app.register(methodNotAllowedPlugin);
   await app.register(contentTypePlugin);
@@ -70,6 +72,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(paymentsRoutes);
   await app.register(adminRoutes);
   await app.register(adminAccountsRoutes);
+  await app.register(adminMetricsRoutes);
   await app.register(metricsRoutes);
   await app.register(webhookEndpointsRoutes);
   return app;

@@ -1,4 +1,4 @@
-import { envInt, envUrl, parseEnv, requiredUrl, sharedEnvSchema, toCents, webhookEnvSchema } from '@pt/core';
+import { envFlag, envInt, envUrl, parseEnv, requiredUrl, sharedEnvSchema, toCents, webhookEnvSchema } from '@pt/core';
 import { z } from 'zod';
 
 /** Named ranges @fastify/proxy-addr knows. */
@@ -70,6 +70,8 @@ export const apiEnvSchema = sharedEnvSchema
     RATE_LIMIT_REFRESH_MAX: envInt(60, 1, 1_000_000),
     /** How long ?refresh=true waits for a fresher sync. */
     REFRESH_WAIT_MS: envInt(3000, 0, 30_000),
+    /** Serve GET /metrics and time every request for it; `false` for comparing the cost (the bench). */
+    METRICS_ENABLED: envFlag(true),
     ...webhookEnvSchema.shape,
   })
   .refine((env) => env.API_HEADERS_TIMEOUT_MS <= env.API_REQUEST_TIMEOUT_MS, {

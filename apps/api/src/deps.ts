@@ -8,6 +8,7 @@ import {
   createDeliveryParts,
   createHealthRepository,
   createIdempotencyRepository,
+  createMetricsRepository,
   createOperatorActionsRepository,
   createSql,
   createSyncStateRepository,
@@ -19,6 +20,7 @@ import {
   type HealthRepository,
   type IdempotencyRepository,
   type Logger,
+  type MetricsRepository,
   type OperatorActionsRepository,
   type SqlClient,
   type SyncStateRepository,
@@ -39,6 +41,7 @@ export interface ApiDeps extends DeliveryParts {
   clientAccounts: ClientAccountsRepository;
   health: HealthRepository;
   idempotency: IdempotencyRepository;
+  metrics: MetricsRepository;
   operator: OperatorActionsRepository;
   syncState: SyncStateRepository;
   unconfirmed: UnconfirmedRepository;
@@ -70,6 +73,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     clientAccounts: createClientAccountsRepository(sql),
     health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
+    metrics: createMetricsRepository(sql),
     operator: createOperatorActionsRepository(sql),
     syncState: createSyncStateRepository(sql),
     unconfirmed: createUnconfirmedRepository(sql),

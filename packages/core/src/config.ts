@@ -34,6 +34,10 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyAsUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
 
+/** `true` or `false` (anything else is refused), as a boolean. */
+export const envFlag = (fallback: boolean) =>
+  z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default(fallback ? 'true' : 'false')).transform((v) => v === 'true');
+
 export const envUrl = () => z.preprocess(emptyAsUndefined, z.url().optional());
 
 /** A URL the process cannot run without (`make run-app` fills these in when they are unset). */

@@ -9,6 +9,7 @@ export * from './db/gateway-changes-repository.js';
 export * from './db/health-repository.js';
 export * from './db/idempotency-repository.js';
 export * from './db/key-changes-listener.js';
+export * from './db/metrics-repository.js';
 export * from './db/migrate.js';
 export * from './db/operator-actions-repository.js';
 export * from './db/payments-repository.js';
