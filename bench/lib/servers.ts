@@ -80,7 +80,13 @@ export async function startSyncerProcess(options: {
   const child = spawnScript(appScript('syncer'), {
     label: 'syncer',
     nodeFlags: SYNCER_NODE_FLAGS,
-    env: { DATABASE_URL: options.databaseUrl, GATEWAY_URL: options.gatewayUrl, LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      DATABASE_URL: options.databaseUrl,
+      GATEWAY_URL: options.gatewayUrl,
+      LOG_LEVEL: 'warn',
+      SYNCER_METRICS_PORT: '0',
+      ...options.env,
+    },
   });
   // It has no port: give it a moment to take the lock and run its first cycle.
   await new Promise((resolve) => setTimeout(resolve, 1500));

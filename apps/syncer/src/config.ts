@@ -1,5 +1,5 @@
 import { envInt, parseEnv, requiredUrl, sharedEnvSchema, webhookEnvSchema } from '@pt/core';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export const syncerEnvSchema = sharedEnvSchema.extend({
   DATABASE_URL: requiredUrl(),
@@ -42,6 +42,10 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   WEBHOOK_CAP_MS: envInt(3_600_000, 1, 86_400_000),
   /** An endpoint whose every attempt failed for this long is disabled, with the reason recorded. */
   WEBHOOK_DISABLE_AFTER_MS: envInt(5 * 86_400_000, 0, 60 * 86_400_000),
+  /** GET /metrics (Prometheus) on this port; 0 = off. Not behind any key: keep it on a private address. */
+  SYNCER_METRICS_PORT: envInt(9464, 0, 65_535),
+  /** The address the metrics port listens on (`0.0.0.0` for a scraper on another host or container). */
+  SYNCER_METRICS_HOST: z.string().default('127.0.0.1'),
   ...webhookEnvSchema.shape,
 });
 export type SyncerConfig = z.output<typeof syncerEnvSchema>;

@@ -24,6 +24,9 @@ export interface ReconcileResult extends UnconfirmedResult {
   /** Untracked entries kept for the windows and the foreign check: bounded by them, not by history. */
   kept: number;
   cycleMs: number;
+  /** The gateway clock minus ours, as measured this cycle (null: not known). */
+  clockOffsetLowMs: number | null;
+  clockOffsetHighMs: number | null;
 }
 
 /**
@@ -122,9 +125,11 @@ export async function reconcile(
   // Tracked payments the list did not hold are flagged for an operator.
   await gatewayChanges.markMissing(missing, startedAt);
   const settled = await settleUnconfirmed(deps, view, kept, trust, startedAt, journal);
+  const clockOffsetLowMs = view.eras.at(-1)?.low ?? null;
+  const clockOffsetHighMs = view.eras.at(-1)?.high ?? null;
   await deps.unconfirmed.saveGatewayView({
-    clockOffsetLowMs: view.eras.at(-1)?.low ?? null,
-    clockOffsetHighMs: view.eras.at(-1)?.high ?? null,
+    clockOffsetLowMs,
+    clockOffsetHighMs,
     clockAlarm: view.clockAlarm,
     listAlarm: trust.alarm,
     foreignWatermarkGw: nextForeignMark(view, trust, settled, config.GATEWAY_MAX_RECORDING_DELAY_MS),
@@ -140,6 +145,8 @@ export async function reconcile(
     kept: kept.size,
     ...settled,
     cycleMs,
+    clockOffsetLowMs,
+    clockOffsetHighMs,
   };
 }
 

@@ -1,4 +1,4 @@
-import { mayStartCarefulSend, type Payment } from '@pt/core';
+import { mayStartCarefulSend, type Payment, type PaymentStatus } from '@pt/core';
 import type { SyncerDeps } from './deps.js';
 import { measureClock } from './gateway-view.js';
 
@@ -11,12 +11,19 @@ import { measureClock } from './gateway-view.js';
  */
 export async function resubmitDue(
   deps: Pick<SyncerDeps, 'attempts' | 'careful' | 'deliver' | 'leaseMs' | 'config' | 'logger'>,
-): Promise<{ interrupted: number; sent: number; careful: boolean }> {
+): Promise<{ interrupted: number; sent: number; careful: boolean; outcomes: Partial<Record<PaymentStatus, number>> }> {
   const { attempts, careful, deliver, leaseMs, config, logger } = deps;
   const interrupted = await attempts.expireInterruptedAttempts();
   if (interrupted > 0) logger.warn({ interrupted }, 'found attempts interrupted mid-submission; marked unconfirmed');
 
   let sent = 0;
+  // By the status each send left its payment in (the metrics' re-submissions by outcome).
+  const outcomes: Partial<Record<PaymentStatus, number>> = {};
+  const send = async (payment: Payment) => {
+    sent++;
+    const { status } = await deliver(payment, 'syncer');
+    outcomes[status] = (outcomes[status] ?? 0) + 1;
+  };
   await careful.reconsider();
   const carefully = await careful.isCareful();
   if (carefully) {
@@ -29,24 +36,22 @@ export async function resubmitDue(
     while (sent < config.RESUBMIT_BATCH_SIZE) {
       const payment = await attempts.claimNextCarefully(leaseMs, mayStart);
       if (!payment) break;
-      sent++;
-      await deliver(payment, 'syncer');
+      await send(payment);
     }
-    return { interrupted, sent, careful: true };
+    return { interrupted, sent, careful: true, outcomes };
   }
 
   const claim = async (): Promise<Payment | null> => (sent < config.RESUBMIT_BATCH_SIZE ? attempts.claimNext(leaseMs) : null);
   const worker = async () => {
     for (let payment = await claim(); payment; payment = await claim()) {
-      sent++;
-      await deliver(payment, 'syncer');
+      await send(payment);
       // The gateway started misbehaving: stop here, the next cycle goes carefully.
       if (await careful.isCareful()) return;
     }
   };
   // allSettled: one failing delivery must not end the cycle while other workers still send.
-  const outcomes = await Promise.allSettled(Array.from({ length: config.RESUBMIT_CONCURRENCY }, worker));
-  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  const settled = await Promise.allSettled(Array.from({ length: config.RESUBMIT_CONCURRENCY }, worker));
+  const failed = settled.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
-  return { interrupted, sent, careful: false };
+  return { interrupted, sent, careful: false, outcomes };
 }

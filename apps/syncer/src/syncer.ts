@@ -3,6 +3,7 @@ import type { SyncerDeps } from './deps.js';
 import { DecisionJournal } from './journal.js';
 import { createLeadership } from './leader.js';
 import { createLoop } from './loop.js';
+import { createSyncerMetrics, type MetricsServer, startMetricsServer } from './metrics.js';
 import { reconcile } from './reconcile.js';
 import { resubmitDue } from './resubmit.js';
 import { dispatchWebhooks } from './webhooks.js';
@@ -14,6 +15,8 @@ export interface Syncer {
   stop(): Promise<void>;
   /** Runs one cycle now (tests and the bench use it); returns when it is done. */
   runCycle(): Promise<void>;
+  /** The port of GET /metrics once started (null: SYNCER_METRICS_PORT=0, or the port was taken). */
+  metricsPort(): number | null;
 }
 
 /**
@@ -24,27 +27,34 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   const { sql, logger, config } = deps;
   const leadership = createLeadership(config.DATABASE_URL, logger);
   const journal = new DecisionJournal(logger);
+  const metrics = createSyncerMetrics();
+  let metricsServer: MetricsServer | undefined;
   let lastSweep = 0;
   let unlisten: (() => Promise<void>) | undefined;
 
   /**
    * Runs one of the cycle's jobs. A job that fails is logged and retried next cycle; it never
    * keeps the others from running. What a job did is logged at info when it did something, at
-   * debug otherwise: a cycle every few seconds would drown the log. Returns whether it succeeded.
+   * debug otherwise: a cycle every few seconds would drown the log. Its result goes to the
+   * metrics (`measure`), a failure is counted under its name. Returns whether it succeeded.
    */
   async function runJob<Result extends object>(job: {
+    name: 'reconcile' | 'resubmit' | 'webhooks' | 'sweep';
     run: () => Promise<Result>;
     eventful: (result: Result) => boolean;
+    measure?: (result: Result) => void;
     done: string;
     failed: string;
     onFailure?: (message: string) => Promise<void>;
   }): Promise<boolean> {
     try {
       const result = await job.run();
+      job.measure?.(result);
       const fields: object = result;
       logger[job.eventful(result) ? 'info' : 'debug'](fields, job.done);
       return true;
     } catch (error) {
+      metrics.failed(job.name);
       // Recorded first, then logged: whoever reads the log line finds the record already there.
       await job.onFailure?.(error instanceof Error ? error.message : String(error)).catch(() => {});
       logger.error({ err: error }, `${job.failed}; will retry next cycle`);
@@ -53,9 +63,14 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   }
 
   async function runCycle() {
-    if (await leadership.acquire()) {
+    const leading = await leadership.acquire();
+    metrics.leading(leading);
+    if (leading) {
+      const startedAt = Date.now();
       await runJob({
+        name: 'reconcile',
         run: () => reconcile(deps, journal),
+        measure: (r) => metrics.reconciled(r, startedAt),
         eventful: (r) => r.changed + r.linked + r.requeued + r.rejected + r.grouped + r.foreign + r.skipped > 0,
         done: 'reconciled with gateway',
         failed: 'reconciliation failed',
@@ -64,13 +79,16 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       });
     }
     await runJob({
+      name: 'resubmit',
       run: () => resubmitDue(deps),
+      measure: (r) => metrics.resubmitted(r.outcomes),
       eventful: (r) => r.sent > 0,
       done: 're-submitted queued payments',
       failed: 're-submission failed',
     });
     if (Date.now() - lastSweep > SWEEP_EVERY_MS) {
       const swept = await runJob({
+        name: 'sweep',
         run: async () => ({ expired: await deps.idempotency.deleteExpired(config.IDEMPOTENCY_TTL_HOURS * 3_600_000) }),
         eventful: (r) => r.expired > 0,
         done: 'deleted expired idempotency keys',
@@ -92,7 +110,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     logger,
     run: async () => {
       await runJob({
+        name: 'webhooks',
         run: () => dispatchWebhooks(deps),
+        measure: (r) => metrics.dispatched(r),
         eventful: (r) => r.sent + r.failed > 0,
         done: 'dispatched webhooks',
         failed: 'webhook dispatch failed',
@@ -102,7 +122,13 @@ export function createSyncer(deps: SyncerDeps): Syncer {
 
   return {
     runCycle,
+    metricsPort: () => metricsServer?.port ?? null,
     async start() {
+      metricsServer = await startMetricsServer(
+        metrics.registry,
+        { host: config.SYNCER_METRICS_HOST, port: config.SYNCER_METRICS_PORT },
+        logger,
+      );
       const listener = await sql.listen(SYNC_REQUEST_CHANNEL, () => loop.wake());
       unlisten = () => listener.unlisten();
       loop.start();
@@ -112,6 +138,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       await Promise.all([loop.stop(), webhookLoop.stop()]);
       await unlisten?.().catch(() => {});
       await leadership.release();
+      await metricsServer?.close();
     },
   };
 }

@@ -51,6 +51,8 @@ export async function startSystem(options: SystemOptions = {}) {
     GATEWAY_MAX_RECORDING_DELAY_MS: '300',
     // Careful mode has tests of its own; elsewhere it would turn inline answers into 202s.
     CAREFUL_ENTER_AFTER: '1000',
+    // Many syncers share this machine: none takes the default metrics port unless a test asks.
+    SYNCER_METRICS_PORT: '0',
     ...options.env,
   };
 

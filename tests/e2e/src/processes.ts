@@ -32,7 +32,13 @@ export async function spawnApp(
   const code = options.bundled ? [path.join(ROOT, outfile)] : ['--import', 'tsx', path.join(ROOT, entry)];
   const child = spawn(process.execPath, [...NODE_FLAGS[kind], ...code], {
     cwd: ROOT,
-    env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    // A syncer takes no metrics port unless the test gives one: parallel tests would share the default.
+    env: {
+      ...process.env,
+      ...(kind === 'syncer' ? { SYNCER_METRICS_PORT: '0' } : {}),
+      ...env,
+      LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -32,6 +32,7 @@ const HARNESS_ENV = {
   GATEWAY_CLOCK_SKEW_MS: '200',
   GATEWAY_MAX_RECORDING_DELAY_MS: '300',
   CAREFUL_ENTER_AFTER: '1000',
+  SYNCER_METRICS_PORT: '0',
 };
 /**
  * How far apart two real submissions are made so that neither lands in the other's window:
