@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runFreshness } from './cases/freshness.js';
 import { runGetPayment } from './cases/get-payment.js';
+import { runMetricsCost } from './cases/metrics-cost.js';
 import { runPostPayment } from './cases/post-payment.js';
 import { runPostgresQueue } from './cases/postgres-queue.js';
 import { type ReconcilePoint, runReconcile } from './cases/reconcile.js';
@@ -25,6 +26,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 // Cheap, well-isolated cases first; the long reconcile curve last.
 const CASES: Array<[CaseName, (ctx: BenchContext) => Promise<CaseResult>]> = [
   ['get', runGetPayment],
+  ['metrics', runMetricsCost],
   ['pgqueue', runPostgresQueue],
   ['post', runPostPayment],
   ['freshness', runFreshness],

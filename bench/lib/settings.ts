@@ -20,14 +20,14 @@ export interface BenchSettings {
   freshnessIntervalMs: number;
   /** Raw postgres.js SELECTs per run for the stock-vs-patched queue comparison. */
   queueQueries: number;
-  /** Which cases to run (BENCH_CASES=get,post,reconcile,freshness,pgqueue). */
+  /** Which cases to run (BENCH_CASES=get,metrics,post,reconcile,freshness,pgqueue). */
   cases: Set<CaseName>;
   /** BENCH_PROFILE=1: run our processes under --cpu-prof (profiles under bench/results/profiles). */
   profile: boolean;
   databaseUrl: string | undefined;
 }
 
-export const CASE_NAMES = ['get', 'post', 'reconcile', 'freshness', 'pgqueue'] as const;
+export const CASE_NAMES = ['get', 'metrics', 'post', 'reconcile', 'freshness', 'pgqueue'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 function flag(value: string | undefined): boolean {
