@@ -13,6 +13,7 @@ import { runMetricsCost } from './cases/metrics-cost.js';
 import { runPostPayment } from './cases/post-payment.js';
 import { runPostgresQueue } from './cases/postgres-queue.js';
 import { type ReconcilePoint, runReconcile } from './cases/reconcile.js';
+import { runWebhooks } from './cases/webhooks.js';
 import { reconcileChart } from './lib/chart.js';
 import { prepareBundles, ROOT, stopAllChildren } from './lib/children.js';
 import type { BenchContext, CaseResult, TableRow } from './lib/context.js';
@@ -30,6 +31,7 @@ const CASES: Array<[CaseName, (ctx: BenchContext) => Promise<CaseResult>]> = [
   ['pgqueue', runPostgresQueue],
   ['post', runPostPayment],
   ['freshness', runFreshness],
+  ['webhooks', runWebhooks],
   ['reconcile', runReconcile],
 ];
 
@@ -39,7 +41,7 @@ log(
   `make bench: ${settings.quick ? 'QUICK (smoke run: small N, 1 round)' : 'full'} run, cases ${[...settings.cases].join(', ')}`,
 );
 log('bundling the apps and the floors (scripts/bundle.ts): they run on plain node, as shipped');
-await prepareBundles(['floor-server', 'reconcile-ours', 'reconcile-floor']);
+await prepareBundles(['floor-server', 'reconcile-ours', 'reconcile-floor', 'webhooks-floor']);
 const db = await startDatabase(settings.databaseUrl, log);
 
 let stopping = false;

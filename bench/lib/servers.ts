@@ -76,9 +76,11 @@ export async function startSyncerProcess(options: {
   databaseUrl: string;
   gatewayUrl: string;
   env?: Record<string, string>;
+  profile?: boolean;
 }): Promise<RunningServer> {
   const child = spawnScript(appScript('syncer'), {
     label: 'syncer',
+    profile: options.profile ?? false,
     nodeFlags: SYNCER_NODE_FLAGS,
     env: {
       DATABASE_URL: options.databaseUrl,
@@ -91,7 +93,7 @@ export async function startSyncerProcess(options: {
   // It has no port: give it a moment to take the lock and run its first cycle.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   if (child.exitCode !== null) throw new Error(`the syncer exited with code ${child.exitCode}`);
-  return { url: '', stop: () => stopChild(child) };
+  return { url: '', pid: child.pid, stop: () => stopChild(child) };
 }
 
 /**

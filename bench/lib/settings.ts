@@ -20,14 +20,17 @@ export interface BenchSettings {
   freshnessIntervalMs: number;
   /** Raw postgres.js SELECTs per run for the stock-vs-patched queue comparison. */
   queueQueries: number;
-  /** Which cases to run (BENCH_CASES=get,metrics,post,reconcile,freshness,pgqueue). */
+  /** Webhooks: status changes drained as a backlog, then changes written at a steady rate for latency. */
+  webhookChanges: number;
+  webhookLatencyChanges: number;
+  /** Which cases to run (BENCH_CASES=get,metrics,post,reconcile,freshness,pgqueue,webhooks). */
   cases: Set<CaseName>;
   /** BENCH_PROFILE=1: run our processes under --cpu-prof (profiles under bench/results/profiles). */
   profile: boolean;
   databaseUrl: string | undefined;
 }
 
-export const CASE_NAMES = ['get', 'metrics', 'post', 'reconcile', 'freshness', 'pgqueue'] as const;
+export const CASE_NAMES = ['get', 'metrics', 'post', 'reconcile', 'freshness', 'pgqueue', 'webhooks'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 function flag(value: string | undefined): boolean {
@@ -73,6 +76,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     // The syncer's default SYNC_INTERVAL_MS: freshness is measured as shipped.
     freshnessIntervalMs: 5000,
     queueQueries: quick ? 60_000 : 300_000,
+    webhookChanges: positiveInt('BENCH_WEBHOOK_CHANGES', quick ? 20_000 : 100_000),
+    webhookLatencyChanges: quick ? 2500 : 10_000,
     cases: new Set(requested as CaseName[]),
     profile: flag(env.BENCH_PROFILE),
     databaseUrl: env.BENCH_DATABASE_URL || undefined,

@@ -1,0 +1,231 @@
+import {
+  createGatewayChangesRepository,
+  createWebhookEndpointsRepository,
+  type GatewayChange,
+  newSigningSecret,
+  WEBHOOK_EVENT_TYPES,
+} from '@pt/core';
+import { loadSyncerConfig, SYNCER_NODE_FLAGS } from '@pt/syncer';
+import type postgres from 'postgres';
+import { benchBundle, spawnScript, stopChild } from '../lib/children.js';
+import type { BenchContext, CaseResult } from '../lib/context.js';
+import { processCpuMicros } from '../lib/cpu-time.js';
+import { BENCH_SENDER_ACCOUNT, truncatePayments } from '../lib/infra.js';
+import { type RunningServer, startGatewayMockProcess, startSyncerProcess } from '../lib/servers.js';
+import { median, percentile } from '../lib/stats.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../lib/webhook-receiver.js';
+
+const RATE_GOAL = 0.7;
+/** The syncer's bulk apply writes this many changes per statement (SYNC_BATCH_SIZE's default). */
+const APPLY_BATCH = 5000;
+/** The latency phase writes a batch of changes every TICK_MS, LATENCY_RATE changes a second. */
+const TICK_MS = 100;
+const LATENCY_RATE = 500;
+const RESOLVED = ['settled', 'returned', 'failed'] as const;
+const DRAIN_TIMEOUT_MS = 15 * 60_000;
+
+interface SideRun {
+  deliveriesPerSecond: number;
+  drainMs: number;
+  cpuMicrosPerDelivery: number | undefined;
+  latencyMs: { p50: number; p99: number; max: number; count: number };
+  /** Requests beyond one per event (at-least-once delivery may repeat one). */
+  repeats: number;
+}
+
+/**
+ * Case 6: webhook delivery. A backlog of status changes, written by the syncer's own bulk apply
+ * (applyGatewayChanges, 5,000 per statement) before the sender starts, is drained to a local
+ * receiver: deliveries per second, start-up included. Then, with the sender running, changes are
+ * written at a steady LATENCY_RATE and each one's time from its event (`at`, its transaction's
+ * time) to its arrival is measured. Ours is the syncer as shipped (its webhook loop, with an
+ * empty gateway); the floor (bench/processes/webhooks-floor.ts) reads, signs and POSTs the same
+ * events at the same concurrency and records nothing.
+ */
+export async function runWebhooks(ctx: BenchContext): Promise<CaseResult> {
+  const { db, settings } = ctx;
+  const backlog = settings.webhookChanges;
+  const paced = settings.webhookLatencyChanges;
+  ctx.log(`case 6: webhooks, ${backlog.toLocaleString('en')} changes drained, then ${paced} at ${LATENCY_RATE}/s`);
+  const receiver = await startWebhookReceiver();
+  const gateway = await startGatewayMockProcess({ delaySeconds: 3600 });
+  const config = loadSyncerConfig({ DATABASE_URL: db.url, GATEWAY_URL: gateway.url });
+  try {
+    const secret = newSigningSecret();
+    await createWebhookEndpointsRepository(db.sql).create({
+      clientId: ctx.clientId,
+      url: receiver.url,
+      eventTypes: [...WEBHOOK_EVENT_TYPES],
+      enabled: true,
+      description: 'bench receiver',
+      secret,
+    });
+    const startOurs = () =>
+      startSyncerProcess({
+        databaseUrl: db.url,
+        gatewayUrl: gateway.url,
+        profile: settings.profile,
+        // Webhooks alone: one reconciliation at start (the gateway is empty), then none.
+        env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', SYNC_INTERVAL_MS: '3600000' },
+      });
+    const startFloor = async (): Promise<RunningServer> => {
+      const child = spawnScript(benchBundle('webhooks-floor'), {
+        label: 'webhooks-floor',
+        profile: settings.profile,
+        nodeFlags: SYNCER_NODE_FLAGS,
+        env: {
+          DATABASE_URL: db.url,
+          RECEIVER_URL: receiver.url,
+          WEBHOOK_SECRET: secret,
+          FLOOR_CONCURRENCY: String(config.WEBHOOK_CONCURRENCY),
+          FLOOR_BATCH: String(config.WEBHOOK_BATCH_SIZE),
+          FLOOR_INTERVAL_MS: String(config.WEBHOOK_INTERVAL_MS),
+        },
+      });
+      return { url: '', pid: child.pid, stop: () => stopChild(child) };
+    };
+    const runs: Record<'ours' | 'floor', SideRun[]> = { ours: [], floor: [] };
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = round % 2 === 0 ? (['ours', 'floor'] as const) : (['floor', 'ours'] as const);
+      for (const side of order) {
+        const run = await measureSide(db.sql, ctx.clientId, receiver, side === 'ours' ? startOurs : startFloor, {
+          backlog,
+          paced,
+        });
+        runs[side].push(run);
+        ctx.log(
+          `  round ${round + 1} ${side}: ${Math.round(run.deliveriesPerSecond)} deliveries/s, change → delivery ` +
+            `p50 ${Math.round(run.latencyMs.p50)} ms, p99 ${Math.round(run.latencyMs.p99)} ms, ${run.repeats} repeats`,
+        );
+      }
+    }
+    return {
+      rows: tableRows(runs, backlog, config.WEBHOOK_INTERVAL_MS),
+      details: { backlog, paced, latencyRate: LATENCY_RATE, runs },
+    };
+  } finally {
+    await gateway.stop();
+    await receiver.close();
+  }
+}
+
+function tableRows(runs: Record<'ours' | 'floor', SideRun[]>, backlog: number, intervalMs: number) {
+  const med = (side: 'ours' | 'floor', get: (run: SideRun) => number | undefined) =>
+    median(runs[side].map(get).filter((v): v is number => v !== undefined));
+  const rate = { ours: med('ours', (r) => r.deliveriesPerSecond), floor: med('floor', (r) => r.deliveriesPerSecond) };
+  const p99 = { ours: med('ours', (r) => r.latencyMs.p99), floor: med('floor', (r) => r.latencyMs.p99) };
+  const cpu = { ours: med('ours', (r) => r.cpuMicrosPerDelivery), floor: med('floor', (r) => r.cpuMicrosPerDelivery) };
+  const p99Goal = 1000 + intervalMs;
+  return [
+    {
+      case: `6 webhooks (${Math.round(backlog / 1000)}k changes)`,
+      metric: 'deliveries/s (backlog)',
+      unit: '/s',
+      ours: rate.ours,
+      floor: rate.floor,
+      ratio: rate.ours / rate.floor,
+      goal: `>= ${RATE_GOAL}x floor`,
+      met: rate.ours / rate.floor >= RATE_GOAL,
+    },
+    {
+      case: '',
+      metric: `change → delivery p50 (${LATENCY_RATE}/s)`,
+      unit: 'ms',
+      ours: med('ours', (r) => r.latencyMs.p50),
+      floor: med('floor', (r) => r.latencyMs.p50),
+    },
+    {
+      case: '',
+      metric: `change → delivery p99 (${LATENCY_RATE}/s)`,
+      unit: 'ms',
+      ours: p99.ours,
+      floor: p99.floor,
+      goal: `< ${p99Goal} ms (1 s + interval)`,
+      met: p99.ours < p99Goal,
+    },
+    { case: '', metric: 'sender CPU per delivery', unit: 'µs', ours: cpu.ours, floor: cpu.floor, ratio: cpu.ours / cpu.floor },
+  ];
+}
+
+/** One side: fresh tables, the backlog written, the sender started and drained, then the paced phase. */
+async function measureSide(
+  sql: postgres.Sql,
+  clientId: string,
+  receiver: WebhookReceiver,
+  start: () => Promise<RunningServer>,
+  sizes: { backlog: number; paced: number },
+): Promise<SideRun> {
+  await truncatePayments(sql); // payments, events, and (CASCADE) webhook deliveries and attempts
+  const confirmationIds = await insertPending(sql, clientId, sizes.backlog + sizes.paced);
+  await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
+  receiver.reset();
+  const changes = createGatewayChangesRepository(sql);
+  const apply = (ids: string[]) =>
+    changes.applyGatewayChanges(
+      ids.map((id, i): GatewayChange => ({ confirmationId: id, status: RESOLVED[i % 3] ?? 'settled', updatedAt: new Date() })),
+      new Date(),
+    );
+  for (let at = 0; at < sizes.backlog; at += APPLY_BATCH) {
+    await apply(confirmationIds.slice(at, Math.min(at + APPLY_BATCH, sizes.backlog)));
+  }
+  const [mark] = await sql<{ id: string }[]>`SELECT coalesce(max(id), 0)::text AS id FROM payment_events`;
+
+  const startedAt = Date.now();
+  const sender = await start();
+  try {
+    await receiver.waitFor(sizes.backlog, DRAIN_TIMEOUT_MS);
+    const drainMs = Math.max(...receiver.arrivals.values()) - startedAt;
+    const cpuMicros = processCpuMicros(sender.pid);
+
+    const perTick = Math.max(1, Math.round((LATENCY_RATE * TICK_MS) / 1000));
+    const tickStart = Date.now();
+    for (let at = sizes.backlog, tick = 1; at < sizes.backlog + sizes.paced; at += perTick, tick++) {
+      await apply(confirmationIds.slice(at, Math.min(at + perTick, sizes.backlog + sizes.paced)));
+      await sleep(tickStart + tick * TICK_MS - Date.now());
+    }
+    await receiver.waitFor(sizes.backlog + sizes.paced, DRAIN_TIMEOUT_MS);
+    const latencies = await changeToDelivery(sql, receiver, mark?.id ?? '0');
+    return {
+      deliveriesPerSecond: sizes.backlog / (drainMs / 1000),
+      drainMs,
+      cpuMicrosPerDelivery: cpuMicros === undefined ? undefined : cpuMicros / sizes.backlog,
+      latencyMs: {
+        p50: median(latencies),
+        p99: percentile(latencies, 99),
+        max: Math.max(...latencies),
+        count: latencies.length,
+      },
+      repeats: receiver.requests() - receiver.arrivals.size,
+    };
+  } finally {
+    await sender.stop();
+  }
+}
+
+/** Pending payments of the bench's client, each with a confirmation_id, as the gateway accepted them. */
+async function insertPending(sql: postgres.Sql, clientId: string, count: number): Promise<string[]> {
+  const rows = await sql<{ confirmation_id: string }[]>`
+    INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
+                          gateway_created_at, submitted_at, created_at, updated_at, event_seq)
+    SELECT gen_random_uuid(), ${clientId}, 'pending', ((g % 100000) + 1) / 100.0, ${BENCH_SENDER_ACCOUNT},
+           lpad(g::text, 12, '2'), 'wh-' || g, 1, now() - interval '1 hour', now() - interval '1 hour',
+           now() - interval '1 hour', now() - interval '1 hour', 2
+    FROM generate_series(1, ${count}) AS g
+    RETURNING confirmation_id`;
+  return rows.map((row) => row.confirmation_id);
+}
+
+/** For each event after `afterId`: its arrival at the receiver minus its `at`, in ms. */
+async function changeToDelivery(sql: postgres.Sql, receiver: WebhookReceiver, afterId: string): Promise<number[]> {
+  const events = await sql<{ id: string; at_ms: number }[]>`
+    SELECT id::text, extract(epoch FROM at) * 1000 AS at_ms FROM payment_events WHERE id > ${afterId} AND seq IS NOT NULL`;
+  return events.map((event) => {
+    const arrived = receiver.arrivals.get(`evt_${event.id}`);
+    if (arrived === undefined) throw new Error(`event ${event.id} never arrived`);
+    return arrived - Number(event.at_ms);
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
