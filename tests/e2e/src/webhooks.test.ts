@@ -1,5 +1,5 @@
 import type { PaymentResponse } from '@pt/core';
-import { dispatchWebhooks } from '@pt/syncer';
+import { createSyncer, dispatchWebhooks } from '@pt/syncer';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from './expect-problem.js';
@@ -26,11 +26,11 @@ async function createEndpoint(client: Client, url: string, eventTypes = ALL_TYPE
 }
 
 /** Submits `count` payments that settle (receiver ending in 0); returns their ids. */
-async function submit(client: Client, count: number): Promise<string[]> {
+async function submit(client: Client, count: number, senderAccount = '11112222'): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const answer = await client.post<PaymentResponse>('/payments', {
-      sender_account: '11112222',
+      sender_account: senderAccount,
       receiver_account: `3333444${i % 4}`,
       amount: `${i + 1}.00`,
     });
@@ -257,6 +257,27 @@ describe('webhook dispatchers', () => {
       expect(sent.b).toBeGreaterThan(0);
       for (const seqs of sequencesByPayment(receiver.accepted()).values()) expect(seqs).toEqual([1, 2]);
     } finally {
+      await receiver.close();
+    }
+  });
+
+  it('goes on at once through a backlog larger than one run, rather than an interval later', async () => {
+    const receiver = await startReceiver();
+    const bulk = system.as(await system.createClient('bulk', false, { accounts: ['55556666'] }));
+    // one delivery per batch: 22 events are more than one run's 20 batches; the next interval is 10 minutes away
+    const syncer = createSyncer(
+      system.syncerDeps({ WEBHOOK_BATCH_SIZE: '1', WEBHOOK_INTERVAL_MS: '600000', SYNC_INTERVAL_MS: '600000' }),
+    );
+    try {
+      await createEndpoint(bulk, receiver.url, ['payment.received', 'payment.pending']);
+      await submit(bulk, 11, '55556666');
+      await syncer.start();
+      await eventually(async () => (receiver.accepted().length >= 22 ? true : undefined), {
+        what: 'the whole backlog, without waiting for the next interval',
+      });
+      expect(new Set(receiver.accepted().map((r) => r.json.data.event_id)).size).toBe(22);
+    } finally {
+      await syncer.stop();
       await receiver.close();
     }
   });

@@ -1,0 +1,146 @@
+import { uuidv7 } from 'uuidv7';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../testing/index.js';
+import { createApiClientsRepository } from './api-clients-repository.js';
+import { createSql } from './client.js';
+import { createClientAccountsRepository } from './client-accounts-repository.js';
+import { createPaymentsRepository } from './payments-repository.js';
+import type { AttemptRecord, ClaimedDelivery } from './webhook-deliveries-repository.js';
+import { createWebhookDeliveriesRepository } from './webhook-deliveries-repository.js';
+import { createWebhookEndpointsRepository } from './webhook-endpoints-repository.js';
+
+const DAY_MS = 86_400_000;
+
+/** recordAttempts: a batch of attempts written in one statement, as the dispatcher sends them. */
+describe('webhook deliveries: recording a batch of attempts', () => {
+  let database: TestDatabase;
+  let db: ReturnType<typeof createSql>;
+  let clientId: string;
+  let endpointId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = createSql(database.url, { max: 2 });
+    clientId = (await createApiClientsRepository(db.sql).create('hooks')).client.id;
+    await createClientAccountsRepository(db.sql).register('hooks', '12345678', 'test');
+  });
+  afterAll(async () => {
+    await db.close();
+    await database.drop();
+  });
+  beforeEach(async () => {
+    await db.sql`DELETE FROM webhook_endpoints`;
+    const endpoint = await createWebhookEndpointsRepository(db.sql).create({
+      clientId,
+      url: 'https://hooks.example/in',
+      eventTypes: ['payment.received'],
+      enabled: true,
+      description: null,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
+    endpointId = endpoint.id;
+  });
+
+  /** `count` new payments, each with its `received` event, claimed as deliveries to the endpoint. */
+  async function claimNew(count: number): Promise<ClaimedDelivery[]> {
+    const payments = createPaymentsRepository(db.sql);
+    for (let i = 0; i < count; i++) {
+      await payments.insertReceived(
+        {
+          id: uuidv7(),
+          clientId,
+          amount: '10.00',
+          senderAccount: '12345678',
+          receiverAccount: '87654320',
+          memo: null,
+        },
+        5000,
+      );
+    }
+    const deliveries = createWebhookDeliveriesRepository(db.sql);
+    await deliveries.fanOut(3 * DAY_MS);
+    return deliveries.claimDue(100, 60_000);
+  }
+
+  const outcome = (delivered: boolean, startedAt = new Date()): AttemptRecord => ({
+    startedAt,
+    durationMs: 3,
+    httpStatus: delivered ? 200 : 500,
+    responseExcerpt: delivered ? 'ok' : null,
+    error: delivered ? null : 'HTTP 500',
+    delivered,
+    retryInMs: 2500.5,
+  });
+
+  const states = () =>
+    db.sql<Array<{ state: string; attempts: number }>>`SELECT state, attempts FROM webhook_deliveries ORDER BY id`;
+  const endpoint = async () => {
+    const [row] = await db.sql<Array<{ failing_since: Date | null; enabled: boolean; disabled_reason: string | null }>>`
+      SELECT failing_since, enabled, disabled_reason FROM webhook_endpoints WHERE id = ${endpointId}`;
+    return row;
+  };
+
+  it('records every attempt and each delivery’s outcome in one call', async () => {
+    await db.sql`DELETE FROM webhook_attempts`;
+    await db.sql`DELETE FROM webhook_deliveries`;
+    const claimed = await claimNew(3);
+    expect(claimed).toHaveLength(3);
+    const [first, second, third] = claimed as [ClaimedDelivery, ClaimedDelivery, ClaimedDelivery];
+    await createWebhookDeliveriesRepository(db.sql).recordAttempts(
+      [
+        { delivery: first, record: outcome(true) },
+        { delivery: second, record: outcome(false) },
+        { delivery: third, record: outcome(true) },
+      ],
+      DAY_MS,
+    );
+    expect((await states()).map((d) => d.state)).toEqual(['delivered', 'pending', 'delivered']);
+    const attempts = await db.sql<Array<{ event_id: string; http_status: number | null; error: string | null }>>`
+      SELECT event_id, http_status, error FROM webhook_attempts ORDER BY id`;
+    expect(attempts.map((a) => [Number(a.event_id), a.http_status, a.error])).toEqual([
+      [first.eventId, 200, null],
+      [second.eventId, 500, 'HTTP 500'],
+      [third.eventId, 200, null],
+    ]);
+    // the batch ended with a success: no failure streak
+    expect((await endpoint())?.failing_since).toBeNull();
+  });
+
+  it('starts the failure streak at the first failure after the batch’s last success', async () => {
+    const claimed = await claimNew(3);
+    const [first, second, third] = claimed as [ClaimedDelivery, ClaimedDelivery, ClaimedDelivery];
+    const base = Date.now() - 10_000;
+    const t = (ms: number) => new Date(base + ms);
+    await createWebhookDeliveriesRepository(db.sql).recordAttempts(
+      [
+        { delivery: first, record: outcome(false, t(0)) },
+        { delivery: second, record: outcome(true, t(10)) },
+        { delivery: third, record: outcome(false, t(20)) },
+      ],
+      DAY_MS,
+    );
+    expect((await endpoint())?.failing_since?.getTime()).toBe(t(20).getTime());
+  });
+
+  it('disables an endpoint whose failures go back further than disableAfterMs, saying why', async () => {
+    const [delivery] = (await claimNew(1)) as [ClaimedDelivery];
+    const longAgo = new Date(Date.now() - 2 * DAY_MS);
+    await db.sql`UPDATE webhook_endpoints SET failing_since = ${longAgo} WHERE id = ${endpointId}`;
+    await createWebhookDeliveriesRepository(db.sql).recordAttempts([{ delivery, record: outcome(false) }], DAY_MS);
+    const row = await endpoint();
+    expect(row?.enabled).toBe(false);
+    expect(row?.failing_since?.getTime()).toBe(longAgo.getTime());
+    expect(row?.disabled_reason).toMatch(/^every attempt failed since \S+Z; last: HTTP 500$/);
+  });
+
+  it('ignores an attempt that is no longer its delivery’s current one', async () => {
+    await db.sql`DELETE FROM webhook_attempts`;
+    await db.sql`DELETE FROM webhook_deliveries`;
+    const [delivery] = (await claimNew(1)) as [ClaimedDelivery];
+    await db.sql`UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = ${delivery.id}`;
+    await createWebhookDeliveriesRepository(db.sql).recordAttempts([{ delivery, record: outcome(true) }], DAY_MS);
+    expect((await states()).map((d) => d.state)).toEqual(['pending']);
+    const [logged] = await db.sql<Array<{ n: number }>>`SELECT count(*)::int AS n FROM webhook_attempts`;
+    expect(logged?.n).toBe(1);
+  });
+});
