@@ -18,6 +18,7 @@ export * from './db/sync-state-repository.js';
 export * from './db/unconfirmed-repository.js';
 export * from './db/webhook-deliveries-repository.js';
 export * from './db/webhook-endpoints-repository.js';
+export * from './deadline.js';
 export * from './errors.js';
 export * from './free-port.js';
 export * from './gateway/classify.js';

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { JSONParser } from '@streamparser/json';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
+import { Deadline } from '../deadline.js';
 import type { Logger } from '../logging/logger.js';
 import { logPreview, maskAccountsInText } from '../logging/redaction.js';
 import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
@@ -176,32 +176,6 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       ),
     close: () => agent.close(),
   };
-}
-
-/**
- * A deadline for a whole submit (connect, send, answer), disarmed when the submit ends. It is an
- * EventEmitter with `aborted` and `reason`, which undici takes as a request's `signal` as it takes
- * an AbortSignal. `AbortSignal.timeout` cannot be disarmed: each one lives, with its timer, until
- * it fires, thousands at a time under load, and costs the POST case several times what this does
- * (figures in bench/README.md, "Hand-written replacements").
- */
-class Deadline extends EventEmitter {
-  aborted = false;
-  reason: unknown;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    super();
-    this.timer = setTimeout(() => {
-      this.aborted = true;
-      this.reason = new DOMException(`no complete answer within ${ms} ms`, 'TimeoutError');
-      this.emit('abort');
-    }, ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
 }
 
 async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { Agent, request } from 'undici';
 import type { ClaimedDelivery } from '../db/webhook-deliveries-repository.js';
+import { Deadline } from '../deadline.js';
 import { toPaymentResponse } from '../payments/payment-view.js';
 import { isPaymentStatus } from '../payments/status.js';
 import type { PaymentResponse } from '../validators/payments.js';
@@ -9,6 +10,28 @@ import { eventTypeOf, webhookIdOf } from './events.js';
 import { guardedLookup, type TargetPolicy } from './target-policy.js';
 
 const EXCERPT_BYTES = 512;
+/** Bound of the per-secret and per-URL caches; past it the oldest entry goes. */
+const CACHE_LIMIT = 1024;
+
+/** One `Webhook` per secret (building one decodes the secret): reused by every send. */
+const signers = new Map<string, Webhook>();
+
+function signerFor(secret: string): Webhook {
+  let signer = signers.get(secret);
+  if (signer === undefined) {
+    signer = new Webhook(secret);
+    remember(signers, secret, signer);
+  }
+  return signer;
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, value);
+}
 
 /** What one attempt came to, as the delivery log records it. */
 export interface SendResult {
@@ -57,7 +80,7 @@ export function webhookBodyOf(delivery: ClaimedDelivery): WebhookBody {
 
 /** The Standard Webhooks headers, signed with every current secret (two during a rotation's overlap). */
 export function signedHeaders(msgId: string, body: string, secrets: string[], now = new Date()): Record<string, string> {
-  const signature = secrets.map((secret) => new Webhook(secret).sign(msgId, now, body)).join(' ');
+  const signature = secrets.map((secret) => signerFor(secret).sign(msgId, now, body)).join(' ');
   return {
     'content-type': 'application/json',
     'webhook-id': msgId,
@@ -69,7 +92,8 @@ export function signedHeaders(msgId: string, body: string, secrets: string[], no
 /**
  * createWebhookSender({ policy, timeoutMs }) → sends one delivery: signed, with a short
  * timeout, never following a redirect, connecting only to addresses the policy permits
- * (checked at each connection through the agent's lookup; a literal IP checked here).
+ * (checked at each connection through the agent's lookup; a literal IP, which a connection
+ * does not look up, checked here, once per URL: the policy does not change while the sender lives).
  */
 export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: number }) {
   const { policy, timeoutMs } = options;
@@ -79,21 +103,33 @@ export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: 
     bodyTimeout: timeoutMs,
   });
 
+  /** Per URL: whether it names a literal IP the policy forbids. */
+  const refusedUrls = new Map<string, boolean>();
+  function refused(target: string): boolean {
+    let answer = refusedUrls.get(target);
+    if (answer === undefined) {
+      const host = new URL(target).hostname.replace(/^\[(.*)\]$/, '$1');
+      answer = isIP(host) !== 0 && !policy.permits(host);
+      remember(refusedUrls, target, answer);
+    }
+    return answer;
+  }
+
   async function send(delivery: ClaimedDelivery): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const url = new URL(delivery.url);
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host) !== 0 && !policy.permits(host))
-      return failure(elapsed(), 'refused: the target is a loopback, private, link-local or metadata address');
-    const body = JSON.stringify(webhookBodyOf(delivery));
+    let deadline: Deadline | undefined;
     try {
-      const response = await request(url, {
+      if (refused(delivery.url))
+        return failure(elapsed(), 'refused: the target is a loopback, private, link-local or metadata address');
+      const body = JSON.stringify(webhookBodyOf(delivery));
+      deadline = new Deadline(timeoutMs);
+      const response = await request(delivery.url, {
         method: 'POST',
         body,
         headers: signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets),
         dispatcher: agent,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline,
       });
       const excerpt = await readExcerpt(response.body);
       const delivered = response.statusCode >= 200 && response.statusCode < 300;
@@ -106,6 +142,8 @@ export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: 
       };
     } catch (error) {
       return failure(elapsed(), describe(error));
+    } finally {
+      deadline?.clear();
     }
   }
 
