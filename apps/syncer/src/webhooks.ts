@@ -7,44 +7,132 @@ import type { SyncerDeps } from './deps.js';
  */
 const MAX_BATCHES_PER_RUN = 20;
 
+type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
+
 /**
  * One webhook dispatch run: the events of finished transactions become deliveries, then due
  * deliveries are claimed (leased, SKIP LOCKED: several syncers share them and never send one
- * at the same time), sent, and each batch's attempts recorded. A failed attempt is retried with backoff
+ * at the same time), sent, and their attempts recorded. A failed attempt is retried with backoff
  * and jitter until its give-up time; a payment's later event waits for its earlier one.
+ *
+ * Claiming, sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
+ * queue of claimed deliveries, the next batch is claimed (one claim at a time) as soon as the
+ * queue runs lower than that, and the attempts that finished are recorded (one statement at a
+ * time, in the order they finished) while the next ones are sent. A dispatcher holds at most
+ * two batches (one being sent, the next claimed), so several still share a backlog. A delivery
+ * stays `pending` until its attempt is recorded, so the claim never hands out a payment's later
+ * event for the same endpoint while an earlier one is queued, in flight or not recorded yet.
  */
 export async function dispatchWebhooks(
   deps: Pick<SyncerDeps, 'webhookDeliveries' | 'webhookSender' | 'config' | 'logger'>,
 ): Promise<{ fanned: number; sent: number; failed: number; more: boolean }> {
   const { webhookDeliveries: deliveries, webhookSender: sender, config } = deps;
+  const batchSize = config.WEBHOOK_BATCH_SIZE;
+  const concurrency = config.WEBHOOK_CONCURRENCY;
   const fanned = await deliveries.fanOut(config.WEBHOOK_RETRY_FOR_MS);
-  // A batch is recorded once all of it was sent: the lease outlasts the slowest batch (every
-  // round of sends timing out) and the time to record it.
-  const rounds = Math.ceil(config.WEBHOOK_BATCH_SIZE / config.WEBHOOK_CONCURRENCY);
+  // A claimed delivery waits behind at most the queue left when it was claimed (fewer than
+  // `concurrency`) and the sends in flight, is sent, then waits for the record in progress and its
+  // own: the lease outlasts every round of that timing out, and the time to record.
+  const rounds = Math.ceil((batchSize + 2 * concurrency) / concurrency);
   const leaseMs = config.WEBHOOK_TIMEOUT_MS * (rounds + 1) + 5000;
+
+  const queue: ClaimedDelivery[] = [];
+  const finished: Attempt[] = [];
+  let sending = 0;
+  let claiming = false;
+  let recording = false;
+  /** Records ended (successfully or not). */
+  let recorded = 0;
+  let claims = 0;
+  /** The last claim found nothing; a record since may have let a payment's next event through. */
+  let exhausted = false;
+  let error: unknown;
+  let hasError = false;
   let sent = 0;
   let failed = 0;
-  let more = false;
-  for (let batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
-    const claimed = await deliveries.claimDue(config.WEBHOOK_BATCH_SIZE, leaseMs);
-    if (claimed.length === 0) break;
-    more = batch === MAX_BATCHES_PER_RUN - 1 && claimed.length === config.WEBHOOK_BATCH_SIZE;
-    const queue = [...claimed];
-    const attempts: Array<{ delivery: ClaimedDelivery; record: AttemptRecord }> = [];
-    const worker = async () => {
-      for (let delivery = queue.shift(); delivery; delivery = queue.shift()) attempts.push(await attempt(delivery));
-    };
-    await Promise.all(Array.from({ length: Math.min(config.WEBHOOK_CONCURRENCY, claimed.length) }, worker));
-    // One statement per batch, in the order the attempts finished (the endpoint's failure streak).
-    await deliveries.recordAttempts(attempts, config.WEBHOOK_DISABLE_AFTER_MS);
-    for (const { record } of attempts) {
-      if (record.delivered) sent++;
-      else failed++;
+
+  let wake: () => void = () => {};
+  const fail = (reason: unknown) => {
+    if (!hasError) [error, hasError] = [reason, true];
+  };
+
+  const claim = async () => {
+    claiming = true;
+    const recordedBefore = recorded;
+    try {
+      const claimed = await deliveries.claimDue(batchSize, leaseMs);
+      // only a claim that found something counts against the cap: one that found nothing is
+      // followed by another only after a record (which may have let a payment's next event through)
+      if (claimed.length > 0) claims++;
+      // (a record that ended meanwhile may have come after the claim's snapshot: claim again)
+      exhausted = claimed.length === 0 && recorded === recordedBefore;
+      queue.push(...claimed);
+    } catch (reason) {
+      fail(reason);
+    } finally {
+      claiming = false;
+      wake();
     }
+  };
+
+  const send = async (delivery: ClaimedDelivery) => {
+    sending++;
+    try {
+      finished.push(await attempt(delivery));
+    } catch (reason) {
+      fail(reason);
+    } finally {
+      sending--;
+      wake();
+    }
+  };
+
+  const record = async () => {
+    recording = true;
+    // One statement for all that finished since the last one, in the order they finished (the
+    // endpoint's failure streak).
+    const attempts = finished.splice(0);
+    try {
+      await deliveries.recordAttempts(attempts, config.WEBHOOK_DISABLE_AFTER_MS);
+      for (const { record } of attempts) {
+        if (record.delivered) sent++;
+        else failed++;
+      }
+      exhausted = false;
+    } catch (reason) {
+      fail(reason);
+    } finally {
+      recorded++;
+      recording = false;
+      wake();
+    }
+  };
+
+  for (;;) {
+    // After a failure, nothing new starts: what is queued stays leased and is retried once the
+    // lease ends; what is in flight finishes and is recorded if the database still answers.
+    if (!hasError) {
+      while (sending < concurrency && queue.length > 0) void send(queue.shift() as ClaimedDelivery);
+      // the next batch once the queue runs lower than the sends it feeds, and never more than
+      // two batches held at once (several dispatchers share the work, as before)
+      const held = queue.length + sending;
+      if (!claiming && !exhausted && claims < MAX_BATCHES_PER_RUN && queue.length < concurrency && held <= batchSize)
+        void claim();
+    }
+    if (!recording && finished.length > 0) void record();
+    if (!claiming && !recording && sending === 0 && finished.length === 0 && (hasError || queue.length === 0)) {
+      if (hasError || exhausted || claims >= MAX_BATCHES_PER_RUN) break;
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
   }
+  if (hasError) throw error;
+  // stopped by the cap rather than for lack of due deliveries
+  const more = claims >= MAX_BATCHES_PER_RUN;
   return { fanned, sent, failed, more };
 
-  async function attempt(delivery: ClaimedDelivery): Promise<{ delivery: ClaimedDelivery; record: AttemptRecord }> {
+  async function attempt(delivery: ClaimedDelivery): Promise<Attempt> {
     const startedAt = new Date();
     const result = await sender.send(delivery);
     const retryInMs = fullJitterDelayMs(delivery.attempt, { baseMs: config.WEBHOOK_BASE_MS, capMs: config.WEBHOOK_CAP_MS });
