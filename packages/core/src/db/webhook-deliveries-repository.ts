@@ -84,7 +84,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
      * attempt time moves past the send). A delivery waits while an earlier event of the same
      * payment is still pending for the same endpoint, or not yet fanned out. Due is `now()`, the
      * statement's start: stable, so the due index bounds the scan (clock_timestamp() was a filter
-     * on every pending row, and a claim took 40-110 ms with 10,000 pending: make bench, webhooks).
+     * on every pending row; the cost is in bench/README.md, "Webhooks: what the case found").
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
       const rows = await sql<ClaimedRow[]>`
