@@ -1,10 +1,7 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { createApiClientsRepository } from './api-clients-repository.js';
+import { type ClientDatabase, createClientDatabase } from '../testing/index.js';
 import { createAttemptsRepository } from './attempts-repository.js';
-import { createSql } from './client.js';
-import { createClientAccountsRepository } from './client-accounts-repository.js';
 import { createGatewayChangesRepository } from './gateway-changes-repository.js';
 import { createPaymentsRepository } from './payments-repository.js';
 
@@ -16,20 +13,14 @@ interface OutboxRow {
 
 /** payment_events is the webhooks' outbox: each status change carries its sequence and snapshot. */
 describe('payment_events as the outbox', () => {
-  let database: TestDatabase;
-  let db: ReturnType<typeof createSql>;
+  let db: ClientDatabase['db'];
   let clientId: string;
+  let close: ClientDatabase['close'];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createSql(database.url, { max: 2 });
-    clientId = (await createApiClientsRepository(db.sql).create('outbox')).client.id;
-    await createClientAccountsRepository(db.sql).register('outbox', '12345678', 'test');
+    ({ db, clientId, close } = await createClientDatabase('outbox'));
   });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  afterAll(() => close?.());
 
   const newPayment = () => ({
     id: uuidv7(),

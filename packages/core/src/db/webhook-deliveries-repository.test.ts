@@ -1,9 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { createApiClientsRepository } from './api-clients-repository.js';
-import { createSql } from './client.js';
-import { createClientAccountsRepository } from './client-accounts-repository.js';
+import { type ClientDatabase, createClientDatabase } from '../testing/index.js';
 import { createPaymentsRepository } from './payments-repository.js';
 import type { AttemptRecord, ClaimedDelivery } from './webhook-deliveries-repository.js';
 import { createWebhookDeliveriesRepository } from './webhook-deliveries-repository.js';
@@ -13,21 +10,15 @@ const DAY_MS = 86_400_000;
 
 /** recordAttempts: a batch of attempts written in one statement, as the dispatcher sends them. */
 describe('webhook deliveries: recording a batch of attempts', () => {
-  let database: TestDatabase;
-  let db: ReturnType<typeof createSql>;
+  let db: ClientDatabase['db'];
   let clientId: string;
+  let close: ClientDatabase['close'];
   let endpointId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createSql(database.url, { max: 2 });
-    clientId = (await createApiClientsRepository(db.sql).create('hooks')).client.id;
-    await createClientAccountsRepository(db.sql).register('hooks', '12345678', 'test');
+    ({ db, clientId, close } = await createClientDatabase('hooks'));
   });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  afterAll(() => close?.());
   beforeEach(async () => {
     await db.sql`DELETE FROM webhook_endpoints`;
     const endpoint = await createWebhookEndpointsRepository(db.sql).create({

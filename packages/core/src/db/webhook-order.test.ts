@@ -1,9 +1,6 @@
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { createApiClientsRepository } from './api-clients-repository.js';
-import { createSql } from './client.js';
-import { createClientAccountsRepository } from './client-accounts-repository.js';
+import { type ClientDatabase, createClientDatabase } from '../testing/index.js';
 import { createPaymentsRepository } from './payments-repository.js';
 import { createWebhookDeliveriesRepository } from './webhook-deliveries-repository.js';
 
@@ -13,20 +10,14 @@ import { createWebhookDeliveriesRepository } from './webhook-deliveries-reposito
  * transaction holds the watermark between them.
  */
 describe('webhook deliveries keep a payment’s order when transaction ids do not', () => {
-  let database: TestDatabase;
-  let db: ReturnType<typeof createSql>;
+  let db: ClientDatabase['db'];
   let clientId: string;
+  let close: ClientDatabase['close'];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = createSql(database.url, { max: 4 });
-    clientId = (await createApiClientsRepository(db.sql).create('order')).client.id;
-    await createClientAccountsRepository(db.sql).register('order', '12345678', 'test');
+    ({ db, clientId, close } = await createClientDatabase('order', 4));
   });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  afterAll(() => close?.());
 
   it('holds a later event fanned out before its earlier one until the earlier one is fanned out and delivered', async () => {
     const deliveries = createWebhookDeliveriesRepository(db.sql);
