@@ -86,6 +86,11 @@ export function addStateGauges(registry: Registry, current: () => SharedState | 
     (s) => s.figures?.webhookOldestDueSeconds,
   );
   scalar(
+    'webhook_fan_out_lag_seconds',
+    'since the oldest committed status change not yet turned into webhook deliveries (0: none); a transaction left open on the database server holds fan-out back',
+    (s) => s.figures?.webhookFanOutLagSeconds,
+  );
+  scalar(
     'webhook_endpoints_disabled',
     'webhook endpoints disabled (by their client, or after failing too long)',
     (s) => s.figures?.webhookEndpointsDisabled,

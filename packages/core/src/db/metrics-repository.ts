@@ -6,8 +6,8 @@ import { STATUS_SQL } from './sql-fragments.js';
  * What a Prometheus scrape reads from Postgres. Every figure is cheap whatever the history:
  * open payments are counted through the partial indexes over open payments only (payments_open_idx,
  * payments_due_idx), the whole table is the planner's estimate (pg_class.reltuples, kept by
- * ANALYZE and autovacuum), and the webhook backlog through its partial index over pending
- * deliveries. Nothing here counts settled history row by row.
+ * ANALYZE and autovacuum), the webhook backlog through its partial index over pending
+ * deliveries, and the events not fanned out yet through the events' transaction-id index (BRIN). Nothing here counts settled history row by row.
  */
 export interface ScrapeFigures {
   /** Exact counts of the open statuses (received, pending, unconfirmed). */
@@ -20,6 +20,12 @@ export interface ScrapeFigures {
   /** Seconds the most overdue pending delivery has waited past its due time (0: none overdue). */
   webhookOldestDueSeconds: number | null;
   webhookEndpointsDisabled: number;
+  /**
+   * Seconds since the oldest committed status change that is not turned into deliveries yet (0:
+   * none). Fan-out waits for every transaction that started writing before a change to end (a
+   * late commit is never skipped), so a transaction left open anywhere on the server holds it.
+   */
+  webhookFanOutLagSeconds: number | null;
 }
 
 interface ScrapeRow {
@@ -32,6 +38,7 @@ interface ScrapeRow {
   webhook_backlog: number;
   webhook_oldest_due_s: string | null;
   endpoints_disabled: number;
+  fan_out_lag_s: string | null;
 }
 
 const num = (value: string | number | null) => (value == null ? null : Number(value));
@@ -52,7 +59,10 @@ export function createMetricsRepository(sql: postgres.Sql) {
           (SELECT count(*)::int FROM webhook_deliveries WHERE state = 'pending') AS webhook_backlog,
           (SELECT greatest(0, extract(epoch FROM now() - min(next_attempt_at))) FROM webhook_deliveries
             WHERE state = 'pending') AS webhook_oldest_due_s,
-          (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS endpoints_disabled`;
+          (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS endpoints_disabled,
+          (SELECT greatest(0, extract(epoch FROM now() - min(e.at))) FROM payment_events e
+            JOIN webhook_state st ON st.name = 'webhooks'
+            WHERE e.txid >= st.fanned_xmin AND e.seq IS NOT NULL) AS fan_out_lag_s`;
       if (!row) throw new Error('the scrape statement returned no row');
       return {
         openByStatus: { received: row.received, pending: row.pending, unconfirmed: row.unconfirmed },
@@ -62,6 +72,7 @@ export function createMetricsRepository(sql: postgres.Sql) {
         webhookBacklog: row.webhook_backlog,
         webhookOldestDueSeconds: num(row.webhook_oldest_due_s),
         webhookEndpointsDisabled: row.endpoints_disabled,
+        webhookFanOutLagSeconds: num(row.fan_out_lag_s),
       };
     },
   };
