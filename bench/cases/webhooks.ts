@@ -155,7 +155,7 @@ async function measureSide(
   start: () => Promise<RunningServer>,
   sizes: { backlog: number; paced: number },
 ): Promise<SideRun> {
-  await truncatePayments(sql); // payments, events, and (CASCADE) webhook deliveries and attempts
+  await truncatePayments(sql); // payments, events, webhook deliveries and attempts
   const confirmationIds = await insertPending(sql, clientId, sizes.backlog + sizes.paced);
   await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
   receiver.reset();

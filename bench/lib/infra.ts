@@ -90,13 +90,15 @@ export async function createBenchClient(url: string): Promise<{ clientId: string
 }
 
 /**
- * Empties every table of payment data: payments and whatever references them (CASCADE), the
- * gateway's orphans and the sync state. API clients and their keys stay.
+ * Empties every table of payment data: payments and whatever references them (CASCADE), their
+ * webhook deliveries and attempts (no foreign key to payments), the gateway's orphans and the
+ * sync state. API clients, their keys and webhook endpoints stay.
  */
 export async function truncatePayments(sql: postgres.Sql): Promise<void> {
   const tables = await sql<{ name: string }[]>`
     SELECT quote_ident(tablename) AS name FROM pg_tables
-    WHERE schemaname = 'public' AND tablename IN ('payments', 'payment_events', 'idempotency_keys', 'gateway_orphans', 'sync_state')`;
+    WHERE schemaname = 'public' AND tablename IN ('payments', 'payment_events', 'idempotency_keys', 'gateway_orphans',
+      'sync_state', 'webhook_deliveries', 'webhook_attempts')`;
   await sql.unsafe(`TRUNCATE ${tables.map((t) => t.name).join(', ')} CASCADE`);
 }
 

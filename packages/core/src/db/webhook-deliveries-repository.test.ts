@@ -144,4 +144,20 @@ describe('webhook deliveries: recording a batch of attempts', () => {
     const [logged] = await db.sql<Array<{ n: number }>>`SELECT count(*)::int AS n FROM webhook_attempts`;
     expect(logged?.n).toBe(1);
   });
+
+  it('keeps a delivery leased to its sender when a redelivery is asked for meanwhile: never sent twice at once', async () => {
+    await db.sql`DELETE FROM webhook_attempts`;
+    await db.sql`DELETE FROM webhook_deliveries`;
+    const repository = createWebhookDeliveriesRepository(db.sql);
+    const [inFlight] = (await claimNew(1)) as [ClaimedDelivery];
+    expect(await repository.redeliverEvent(clientId, inFlight.eventId, DAY_MS)).toBe(1);
+    // another dispatcher claims: the attempt in flight still holds the lease
+    expect(await repository.claimDue(100, 60_000)).toEqual([]);
+
+    // once it is recorded (failed), the delivery waits for its retry, then is claimed again
+    await repository.recordAttempts([{ delivery: inFlight, record: { ...outcome(false), retryInMs: 0 } }], DAY_MS);
+    const [again] = await repository.claimDue(100, 60_000);
+    expect(again?.id).toBe(inFlight.id);
+    expect(again?.attempt).toBe(inFlight.attempt + 1);
+  });
 });

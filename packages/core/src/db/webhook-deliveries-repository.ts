@@ -80,38 +80,28 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
     },
 
     /**
-     * Claims up to `limit` due deliveries for one attempt each, leased for `leaseMs` (their next
-     * attempt time moves past the send). A delivery waits while an earlier event of the same
+     * Claims up to `limit` due deliveries for one attempt each, leased for `leaseMs` (leased_until:
+     * no other claim takes them meanwhile, not even after a redelivery). A delivery waits while an earlier event of the same
      * payment is still pending for the same endpoint, or not yet fanned out. Due is `now()`, the
      * statement's start: stable, so the due index bounds the scan (clock_timestamp() was a filter
      * on every pending row; the cost is in bench/README.md, "Webhooks: what the case found").
+     *
+     * The oldest due deliveries are read by walking the due index in order and stopping at
+     * `limit`, whatever the statistics say (FAST_START). A backlog arrives in a burst (one fan-out
+     * inserts a status apply's thousands of deliveries), faster than autovacuum re-analyzes the
+     * table: planned from statistics taken before it, the claim read, checked and sorted every due
+     * delivery to keep `limit` of them, so each claim cost time in proportion to the backlog.
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-      const rows = await sql<ClaimedRow[]>`
-        WITH due AS (
-          SELECT d.id FROM webhook_deliveries d
-          JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
-          WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = d.endpoint_id
-                              AND o.payment_id = d.payment_id AND o.state = 'pending' AND o.seq < d.seq)
-            -- nor while an earlier event of the payment is not fanned out yet: transaction ids
-            -- are taken at a first write, so a later event may carry the smaller one
-            AND NOT EXISTS (SELECT 1 FROM payment_events pe, webhook_state st WHERE st.name = 'webhooks'
-                              AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND pe.txid >= st.fanned_xmin)
-          ORDER BY d.next_attempt_at LIMIT ${limit}
-          FOR UPDATE OF d SKIP LOCKED
-        ), d AS (
-          UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
-          FROM due WHERE d.id = due.id RETURNING d.*
-        )
-        SELECT d.id, d.attempts, d.endpoint_id, w.url,
-          array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_until > clock_timestamp() THEN w.previous_secret END], NULL) AS secrets,
-          e.id AS event_id, e.seq, e.to_status, e.at, e.snapshot,
-          p.id AS payment_id, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo, p.created_at
-        FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-        JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id
-        ORDER BY d.payment_id, e.seq`;
-      return rows.map(toClaimed);
+      const rows = await sql.begin(async (tx) => {
+        await tx.unsafe(FAST_START);
+        return claim(tx, limit, leaseMs);
+      });
+      // in payment order (ids are time-ordered): sorted here, as a sort in the statement would
+      // be planned without sorts (a walk of every payment in key order)
+      return rows
+        .map(toClaimed)
+        .sort((a, b) => (a.payment.id < b.payment.id ? -1 : a.payment.id > b.payment.id ? 1 : a.seq - b.seq));
     },
 
     /**
@@ -145,7 +135,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
               WHEN clock_timestamp() + i.retry_in_ms * interval '1 millisecond' > d.give_up_at THEN 'failed' ELSE 'pending' END,
             finished_at = CASE WHEN i.delivered OR clock_timestamp() + i.retry_in_ms * interval '1 millisecond' > d.give_up_at
               THEN clock_timestamp() END,
-            next_attempt_at = CASE WHEN i.delivered THEN d.next_attempt_at ELSE clock_timestamp() + i.retry_in_ms * interval '1 millisecond' END
+            next_attempt_at = CASE WHEN i.delivered THEN d.next_attempt_at ELSE clock_timestamp() + i.retry_in_ms * interval '1 millisecond' END,
+            leased_until = NULL
           FROM input i WHERE d.id = i.delivery_id AND d.attempts = i.attempt AND d.state = 'pending'
         ), ranked AS (
           SELECT i.*, max(CASE WHEN i.delivered THEN i.ord END) OVER (PARTITION BY i.endpoint_id) AS last_ok,
@@ -220,6 +211,39 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
         give_up_at = EXCLUDED.give_up_at, finished_at = NULL`;
     return result.count;
   }
+}
+
+/**
+ * Planner settings for the claim's transaction: no sort and no bitmap scan, so the only plan
+ * left for "the oldest `limit` due deliveries" is the due index read in order, stopping early.
+ */
+const FAST_START = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off';
+
+/** The claim statement (see claimDue). */
+async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
+  return sql<ClaimedRow[]>`
+    WITH due AS (
+        SELECT d.id FROM webhook_deliveries d
+        JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+        WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until <= now())
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = d.endpoint_id
+                            AND o.payment_id = d.payment_id AND o.state = 'pending' AND o.seq < d.seq)
+          -- nor while an earlier event of the payment is not fanned out yet: transaction ids
+          -- are taken at a first write, so a later event may carry the smaller one
+          AND NOT EXISTS (SELECT 1 FROM payment_events pe, webhook_state st WHERE st.name = 'webhooks'
+                            AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND pe.txid >= st.fanned_xmin)
+        ORDER BY d.next_attempt_at LIMIT ${limit}
+        FOR UPDATE OF d SKIP LOCKED
+      ), d AS (
+        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+        FROM due WHERE d.id = due.id RETURNING d.*
+      )
+      SELECT d.id, d.attempts, d.endpoint_id, w.url,
+        array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_until > clock_timestamp() THEN w.previous_secret END], NULL) AS secrets,
+        e.id AS event_id, e.seq, e.to_status, e.at, e.snapshot,
+        p.id AS payment_id, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo, p.created_at
+      FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+      JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id`;
 }
 
 interface ClaimedRow {
