@@ -18,7 +18,8 @@ type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
  * Claiming, sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
  * queue of claimed deliveries, the next batch is claimed (one claim at a time) as soon as the
  * queue runs lower than that, and the attempts that finished are recorded (one statement at a
- * time, in the order they finished) while the next ones are sent. A dispatcher holds at most
+ * time, half a batch at a time or whatever finished once nothing is in flight, in the order they
+ * finished) while the next ones are sent. A dispatcher holds at most
  * two batches (one being sent, the next claimed), so several still share a backlog. A delivery
  * stays `pending` until its attempt is recorded, so the claim never hands out a payment's later
  * event for the same endpoint while an earlier one is queued, in flight or not recorded yet.
@@ -30,10 +31,15 @@ export async function dispatchWebhooks(
   const batchSize = config.WEBHOOK_BATCH_SIZE;
   const concurrency = config.WEBHOOK_CONCURRENCY;
   const fanned = await deliveries.fanOut(config.WEBHOOK_RETRY_FOR_MS);
+  // Finished attempts are recorded together once this many are waiting (or nothing is in flight
+  // any more): each statement has a fixed cost, so recording as soon as one finished kept the
+  // record connection busy with statements of a dozen rows.
+  const recordAt = Math.max(1, Math.floor(batchSize / 2));
   // A claimed delivery waits behind at most the queue left when it was claimed (fewer than
-  // `concurrency`) and the sends in flight, is sent, then waits for the record in progress and its
-  // own: the lease outlasts every round of that timing out, and the time to record.
-  const rounds = Math.ceil((batchSize + 2 * concurrency) / concurrency);
+  // `concurrency`) and the sends in flight, is sent, then waits for `recordAt` attempts to finish,
+  // for the record in progress and its own: the lease outlasts every round of that timing out,
+  // and the time to record.
+  const rounds = Math.ceil((batchSize + recordAt + 2 * concurrency) / concurrency);
   const leaseMs = config.WEBHOOK_TIMEOUT_MS * (rounds + 1) + 5000;
 
   const queue: ClaimedDelivery[] = [];
@@ -119,7 +125,8 @@ export async function dispatchWebhooks(
       if (!claiming && !exhausted && claims < MAX_BATCHES_PER_RUN && queue.length < concurrency && held <= batchSize)
         void claim();
     }
-    if (!recording && finished.length > 0) void record();
+    const idle = sending === 0 && (queue.length === 0 || hasError);
+    if (!recording && finished.length > 0 && (finished.length >= recordAt || idle)) void record();
     if (!claiming && !recording && sending === 0 && finished.length === 0 && (hasError || queue.length === 0)) {
       if (hasError || exhausted || claims >= MAX_BATCHES_PER_RUN) break;
     }
