@@ -3,7 +3,8 @@ import type { SyncerDeps } from './deps.js';
 
 /**
  * Claims per run at most this many batches, so one run never holds the loop (and stop()) for
- * long; a run that reached it says `more`, and the loop runs again at once instead of waiting.
+ * long; a run that reached it, or that fanned out new events, says `more`, and the loop runs
+ * again at once instead of waiting.
  */
 const MAX_BATCHES_PER_RUN = 20;
 
@@ -135,8 +136,9 @@ export async function dispatchWebhooks(
     });
   }
   if (hasError) throw error;
-  // stopped by the cap rather than for lack of due deliveries
-  const more = claims >= MAX_BATCHES_PER_RUN;
+  // stopped by the cap rather than for lack of due deliveries; or new events came in (more may
+  // have been committed while this run sent): only a run that found nothing new waits an interval
+  const more = claims >= MAX_BATCHES_PER_RUN || fanned > 0;
   return { fanned, sent, failed, more };
 
   async function attempt(delivery: ClaimedDelivery): Promise<Attempt> {
