@@ -5,6 +5,7 @@ export * from './db/api-clients-repository.js';
 export * from './db/attempts-repository.js';
 export * from './db/client.js';
 export * from './db/client-accounts-repository.js';
+export * from './db/console-sessions-repository.js';
 export * from './db/gateway-changes-repository.js';
 export * from './db/health-repository.js';
 export * from './db/idempotency-repository.js';

@@ -84,6 +84,34 @@ export function createOperatorActionsRepository(sql: postgres.Sql) {
     },
 
     /**
+     * Each unconfirmed payment's candidate entries: those inside its window that would refuse a
+     * re-queue without force (the same rule, inWindowSql), with their times, status and whether
+     * the last complete read showed them (only those can be linked). Oldest entry first.
+     */
+    async candidates(paymentIds: readonly string[]): Promise<Map<string, CandidateEntry[]>> {
+      const rows = await sql<Array<CandidateRow>>`
+        SELECT q.id AS payment_id, o.confirmation_id, o.status, o.gateway_created_at, o.first_seen_at,
+               o.last_seen_at = s.last_synced_at AS in_last_read
+        FROM payments q JOIN gateway_orphans o ON ${inWindowSql(sql, sql`q.window_from_gw`, sql`q.window_until_gw`)}
+        LEFT JOIN sync_state s ON s.name = 'gateway'
+        WHERE q.id = ANY(${paymentIds as string[]}::uuid[])
+        ORDER BY o.gateway_created_at`;
+      const byPayment = new Map<string, CandidateEntry[]>();
+      for (const row of rows) {
+        const entries = byPayment.get(row.payment_id) ?? [];
+        entries.push({
+          confirmationId: row.confirmation_id,
+          status: row.status,
+          gatewayCreatedAt: row.gateway_created_at,
+          firstSeenAt: row.first_seen_at,
+          inLastRead: row.in_last_read === true,
+        });
+        byPayment.set(row.payment_id, entries);
+      }
+      return byPayment;
+    },
+
+    /**
      * Queues an unconfirmed payment to be sent again. Refused (RequeueNeedsForceError) while the
      * gateway may hold it: its window in the gateway's clock is not known yet, or holds entries
      * no payment holds (`candidate` or `foreign` orphans). `force` overrides both, and the event
@@ -116,6 +144,17 @@ export function createOperatorActionsRepository(sql: postgres.Sql) {
   };
 }
 
+/**
+ * The rule of "the gateway may hold it": an entry `o` no payment holds (a `candidate` or
+ * `foreign` orphan) created inside the window, in the gateway's clock (epoch ms). A re-queue
+ * without force is refused while one exists; the console lists them as the payment's candidates.
+ */
+function inWindowSql(tx: Tx, from: postgres.Fragment | string, until: postgres.Fragment | string) {
+  return tx`o.kind IN ('candidate', 'foreign')
+      AND floor(extract(epoch FROM o.gateway_created_at) * 1000) BETWEEN ${from} AND ${until}
+      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.confirmation_id = o.confirmation_id)`;
+}
+
 /** Throws RequeueNeedsForceError when the list cannot show, or shows it may hold, the payment. */
 async function refuseIfMaybeRecorded(tx: Tx, payment: LockedPayment): Promise<void> {
   if (payment.window_from_gw === null || payment.window_until_gw === null)
@@ -124,9 +163,7 @@ async function refuseIfMaybeRecorded(tx: Tx, payment: LockedPayment): Promise<vo
     );
   const candidates = await tx<Array<{ confirmation_id: string }>>`
     SELECT o.confirmation_id FROM gateway_orphans o
-    WHERE o.kind IN ('candidate', 'foreign')
-      AND floor(extract(epoch FROM o.gateway_created_at) * 1000) BETWEEN ${payment.window_from_gw} AND ${payment.window_until_gw}
-      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.confirmation_id = o.confirmation_id)
+    WHERE ${inWindowSql(tx, payment.window_from_gw, payment.window_until_gw)}
     ORDER BY o.gateway_created_at LIMIT ${NAMED_CANDIDATES + 1}`;
   if (candidates.length === 0) return;
   const named = candidates.slice(0, NAMED_CANDIDATES).map((c) => c.confirmation_id);
@@ -134,6 +171,25 @@ async function refuseIfMaybeRecorded(tx: Tx, payment: LockedPayment): Promise<vo
   throw new RequeueNeedsForceError(
     `Its window holds gateway entries no payment holds (${named.join(', ')}${more}): the gateway may have recorded it, and sending it again could pay twice. Link it to its entry, or pass force: true with a reason.`,
   );
+}
+
+/** A gateway entry that may be an unconfirmed payment's own. */
+export interface CandidateEntry {
+  confirmationId: string;
+  status: string;
+  gatewayCreatedAt: Date;
+  firstSeenAt: Date;
+  /** The syncer's last complete read showed it: only then can it be linked. */
+  inLastRead: boolean;
+}
+
+interface CandidateRow {
+  payment_id: string;
+  confirmation_id: string;
+  status: string;
+  gateway_created_at: Date;
+  first_seen_at: Date;
+  in_last_read: boolean | null;
 }
 
 /** The payment as an operator action locks it (window bounds are bigint: strings). */

@@ -72,14 +72,17 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       return firstPayment(await prepared<PaymentRow>(tx, `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE p.id = $1`, [id]));
     },
 
-    /** A page of a client's payments, newest first; fetches one extra row to know if more follow. */
+    /**
+     * A page of a client's payments (every client's, for the operator console, when `clientId`
+     * is null), newest first; fetches one extra row to know if more follow.
+     */
     async listForClient(
-      clientId: string,
+      clientId: string | null,
       query: ListPaymentsQuery,
       tx: Tx = sql,
     ): Promise<{ items: Payment[]; hasMore: boolean }> {
       const params: SqlParameter[] = [clientId, query.limit + 1];
-      let where = 'p.client_id = $1';
+      let where = clientId === null ? '$1::uuid IS NULL' : 'p.client_id = $1';
       if (query.status) {
         params.push(query.status);
         where += ` AND p.status = $${params.length}`;

@@ -44,6 +44,28 @@ export interface WebhookAttemptView {
   error: string | null;
 }
 
+/** One event's delivery to one endpoint, as the console's payment page lists it. */
+export interface PaymentDeliveryView {
+  url: string;
+  seq: number;
+  toStatus: string;
+  /** pending, delivered or failed */
+  state: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  finishedAt: Date | null;
+}
+
+interface PaymentDeliveryRow {
+  url: string;
+  seq: number;
+  to_status: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: Date;
+  finished_at: Date | null;
+}
+
 /** A subscribed, enabled endpoint of the payment's client takes the event (fan-out and redelivery). */
 const SUBSCRIBED = `w.client_id = p.client_id AND w.enabled AND ('payment.' || e.to_status) = ANY(w.event_types)`;
 
@@ -188,6 +210,28 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
         WHERE e.id = ${eventId} AND p.client_id = ${clientId} AND e.seq IS NOT NULL`;
       if (!owned) return null;
       return requeue(sql`e.id = ${eventId} AND p.client_id = ${clientId}`, sql`TRUE`, retryForMs);
+    },
+
+    /**
+     * Every delivery of a payment's events, for the operator console: through the payment's
+     * events and its client's endpoints, so the unique (endpoint, event) index finds each one.
+     */
+    async listForPayment(paymentId: string): Promise<PaymentDeliveryView[]> {
+      const rows = await sql<PaymentDeliveryRow[]>`
+        SELECT w.url, e.seq, e.to_status, d.state, d.attempts, d.next_attempt_at, d.finished_at
+        FROM payment_events e JOIN payments p ON p.id = e.payment_id
+        JOIN webhook_endpoints w ON w.client_id = p.client_id
+        JOIN webhook_deliveries d ON d.endpoint_id = w.id AND d.event_id = e.id
+        WHERE e.payment_id = ${paymentId} ORDER BY e.id, w.id`;
+      return rows.map((row) => ({
+        url: row.url,
+        seq: row.seq,
+        toStatus: row.to_status,
+        state: row.state,
+        attempts: row.attempts,
+        nextAttemptAt: row.state === 'pending' ? row.next_attempt_at : null,
+        finishedAt: row.finished_at,
+      }));
     },
 
     /** Queues again every event of the endpoint's client since `since` that the endpoint subscribes to. */
