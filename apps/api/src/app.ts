@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { consolePlugin } from './console/console-plugin.js';
 import type { ApiDeps } from './deps.js';
 import { authPlugin } from './plugins/auth.js';
 import { createClientErrorHandler } from './plugins/client-error.js';
@@ -75,5 +76,6 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(adminMetricsRoutes);
   await app.register(metricsRoutes);
   await app.register(webhookEndpointsRoutes);
+  await app.register(consolePlugin);
   return app;
 }

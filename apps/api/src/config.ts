@@ -61,6 +61,8 @@ export const apiEnvSchema = sharedEnvSchema
     ADMIN_STALE_PENDING_MS: envInt(600_000, 1000, 30 * 86_400_000),
     /** A payment still `received` this long after it was stored is listed for an operator. */
     ADMIN_STUCK_RECEIVED_MS: envInt(600_000, 1000, 30 * 86_400_000),
+    /** How long a console session (/console, signed in with an admin key) lasts; then the operator signs in again. */
+    CONSOLE_SESSION_TTL_MS: envInt(1_800_000, 1000, 12 * 3_600_000),
     /** Requests per RATE_LIMIT_WINDOW_MS allowed per API key (per address without one); 0 = no limits at all. */
     RATE_LIMIT_MAX: envInt(6000, 0, 10_000_000),
     RATE_LIMIT_WINDOW_MS: envInt(60_000, 1000, 3_600_000),

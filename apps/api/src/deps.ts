@@ -2,9 +2,11 @@ import {
   type AdminRepository,
   type ApiClientsRepository,
   type ClientAccountsRepository,
+  type ConsoleSessionsRepository,
   createAdminRepository,
   createApiClientsRepository,
   createClientAccountsRepository,
+  createConsoleSessionsRepository,
   createDeliveryParts,
   createHealthRepository,
   createIdempotencyRepository,
@@ -39,6 +41,7 @@ export interface ApiDeps extends DeliveryParts {
   admin: AdminRepository;
   clients: ApiClientsRepository;
   clientAccounts: ClientAccountsRepository;
+  consoleSessions: ConsoleSessionsRepository;
   health: HealthRepository;
   idempotency: IdempotencyRepository;
   metrics: MetricsRepository;
@@ -71,6 +74,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     admin: createAdminRepository(sql),
     clients: createApiClientsRepository(sql),
     clientAccounts: createClientAccountsRepository(sql),
+    consoleSessions: createConsoleSessionsRepository(sql),
     health: createHealthRepository(sql),
     idempotency: createIdempotencyRepository(sql),
     metrics: createMetricsRepository(sql),

@@ -37,6 +37,32 @@ const HELMET_OPTIONS: HelmetOptions = {
   },
 };
 
+/** Where the operator console lives (console/console-plugin.ts). */
+export const CONSOLE_PREFIX = '/console';
+
+/**
+ * The console's pages: its own stylesheet and nothing else (no script, no inline style, no
+ * framing, forms only to itself), never cached, and a Referrer-Policy that keeps the Origin of
+ * its forms (`no-referrer` would send `Origin: null` and fail the console's Origin check).
+ */
+const CONSOLE_HELMET_OPTIONS: HelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'none'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  referrerPolicy: { policy: 'same-origin' },
+  xFrameOptions: { action: 'deny' },
+};
+
 /**
  * helmet's headers (for the HTML pages), computed once. They depend on nothing in the request,
  * and running helmet's middleware per request (as @fastify/helmet does) rebuilt its CSP every
@@ -56,21 +82,23 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
   return headers;
 }
 
-/** /docs, /docs/… or /docs?…: the HTML pages. */
-function isDocs(url: string): boolean {
-  if (!url.startsWith(DOCS_PREFIX)) return false;
-  const next = url.charAt(DOCS_PREFIX.length);
+/** `prefix`, `prefix/…` or `prefix?…`. */
+function isUnder(url: string, prefix: string): boolean {
+  if (!url.startsWith(prefix)) return false;
+  const next = url.charAt(prefix.length);
   return next === '' || next === '/' || next === '?';
 }
 
 /**
  * Security headers on every answer, errors included, and its request id: the REST set on data,
- * helmet's (its CSP still lets /docs load its own assets) on the HTML pages.
+ * helmet's (its CSP still lets /docs load its own assets) on the HTML pages, the strictest on the console.
  */
 export const securityPlugin = fp(async (app: FastifyInstance) => {
   const html = securityHeaders();
+  const consoleHeaders = { ...securityHeaders(CONSOLE_HELMET_OPTIONS), 'cache-control': 'no-store' };
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(isDocs(request.url) ? html : API_SECURITY_HEADERS);
+    const url = request.url;
+    reply.headers(isUnder(url, DOCS_PREFIX) ? html : isUnder(url, CONSOLE_PREFIX) ? consoleHeaders : API_SECURITY_HEADERS);
     reply.header('x-request-id', request.id);
     done();
   });
