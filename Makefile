@@ -5,7 +5,7 @@ TSX := node_modules/.bin/tsx
 DATA_DIR ?= .data
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove webhook-listen logs clean
+.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove webhook-listen console-screenshots logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ build: install ## bundle each app into apps/<app>/dist/main.mjs and each command
 
 test: install ## run the whole test suite (starts its own Postgres and gateway-mock)
 	vitest run
+
+console-screenshots: install ## the console's screens as docs/console-*.png, by its browser test in chromium
+	CONSOLE_SCREENSHOTS_DIR=$(CURDIR)/docs vitest run tests/e2e/src/console/console-browser.test.ts
 
 typecheck: install ## strict TypeScript check
 	tsc --noEmit -p tsconfig.json

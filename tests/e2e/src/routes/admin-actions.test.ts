@@ -1,22 +1,12 @@
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  confirmGatewayClockAfter,
-  logLines,
-  measureGatewayClock,
-  postPayment,
-  recordedWithMemo,
-  setFaults,
-  submitToGateway,
-  uniqueMemo,
-  waitForSyncAfter,
-} from '../delivery-helpers.js';
+import { makeAmbiguousPair } from '../console/ambiguous-pair.js';
+import { submitToGateway } from '../delivery-helpers.js';
 import { expectProblem } from '../expect-problem.js';
-import { eventually, type RunningSyncer, type System, startSystem } from '../harness.js';
+import { type RunningSyncer, type System, startSystem } from '../harness.js';
 
 /** The sender account of delivery-helpers' postPayment. */
 const SENDER = '11112222';
-const AMBIGUOUS = 'unconfirmed payment is ambiguous; left for an operator';
 
 type Client = ReturnType<System['as']>;
 type Events = { items: Array<{ to_status: string; source: string; reason: string | null; actor?: string | null }> };
@@ -52,25 +42,7 @@ describe('POST /admin/payments/{id}/link and /requeue on two ambiguous payments'
     client = system.as(await system.createClient('acme', false, { accounts: [SENDER] }));
     opsKey = await system.createClient('ops', true);
     ops = system.as(opsKey);
-    await measureGatewayClock(client);
-
-    // As in unconfirmed.test.ts: both recorded, both answered 500, at the gateway at once.
-    await setFaults(system, { submit: [{ kind: 'accept_then_error', count: 2, latency_ms: 300 }] });
-    const memos = [uniqueMemo('operator one'), uniqueMemo('operator two')];
-    const answers = await Promise.all(memos.map((memo, i) => postPayment(client, memo, i === 0 ? 4 : 8)));
-    [first, second] = answers.map((a) => a.body) as [PaymentResponse, PaymentResponse];
-    for (const payment of [first, second]) await confirmGatewayClockAfter(system, client, payment.id);
-    for (const payment of [first, second]) {
-      await eventually(async () => (logLines(system, AMBIGUOUS, payment.id).length > 0 ? true : undefined), {
-        what: 'the ambiguity to be logged',
-      });
-    }
-    // One more complete read after both were judged ambiguous, then the syncer stops: the
-    // operator acts on what that read showed.
-    await waitForSyncAfter(system, new Date());
-    await syncer.stop();
-    const entries = await Promise.all(memos.map((memo) => recordedWithMemo(system, memo)));
-    [firstEntry, secondEntry] = entries.map((e) => e[0]?.confirmation_id ?? '') as [string, string];
+    ({ first, second, firstEntry, secondEntry } = await makeAmbiguousPair(system, syncer, client));
   }, 60_000);
   afterAll(() => system?.stop());
 
