@@ -32,8 +32,9 @@ export const webhookEndpoints = pgTable(
 /**
  * One event to one endpoint: `pending` until delivered, or `failed` once its retries ran out.
  * While pending, next_attempt_at is when it is due, and leased_until, while in the future, the
- * lease of the dispatcher sending it: a column no index holds, so taking a lease is a HOT update
- * (the table keeps room on its pages for that: fillfactor 80, set in the migration).
+ * lease of the dispatcher sending it: a column no index holds, so taking a lease can be a HOT
+ * update, when the page has room (fillfactor 80, set in the migration: bench/README.md).
+ * A redelivery leaves the lease alone, so a delivery in flight is never claimed again meanwhile.
  *
  * event_id and payment_id have no foreign keys: their checks were three fifths of fan-out's time
  * (bench/README.md, "Webhooks: what the case found"). A delivery is only ever inserted from a
