@@ -55,6 +55,8 @@ export const apiEnvSchema = sharedEnvSchema
     API_MAX_CONNECTIONS: envInt(1000, 1, 1_000_000),
     /** Postgres statement_timeout for the API's sessions; 0 leaves the server's (or role's) setting. */
     DB_STATEMENT_TIMEOUT_MS: envInt(10_000, 0, 3_600_000),
+    /** Payments read per statement by a CSV export of GET /payments (each batch is its own short statement). */
+    EXPORT_BATCH_SIZE: envInt(1000, 1, 10_000),
     /** Largest request body accepted, in bytes. */
     BODY_LIMIT_BYTES: envInt(16_384, 1024, 1_048_576),
     /** A pending payment older than this is listed for operators (the real gateway resolves in ~60 s). */

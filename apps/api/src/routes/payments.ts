@@ -1,3 +1,4 @@
+import fastifyAccepts from '@fastify/accepts';
 import {
   createPaymentBodySchema,
   getPaymentQuerySchema,
@@ -8,12 +9,14 @@ import {
   paymentListSchema,
   paymentSchema,
   toEventResponse,
+  toPaymentFilter,
   toPaymentResponse,
   ValidationError,
 } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clientOf, requireApiKey } from '../plugins/auth.js';
+import { exportPaymentsCsv } from '../services/payments-export.js';
 import { createPaymentsService } from '../services/payments-service.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { bearerSecurity, problems } from './schema-helpers.js';
@@ -28,11 +31,15 @@ const idempotencyHeaders = z.object({
     .meta({ description: 'Makes retries safe: the same key and body return the original answer.' }),
 });
 
+/** What GET /payments can answer, the first being the default (no Accept header, or one naming neither). */
+const LIST_TYPES = ['application/json', 'text/csv'];
+
 /** /payments: submit, read, list, history. Every route is the caller's own data only. */
 export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
   const { payments, config } = app.deps;
   const service = createPaymentsService(app.deps);
   requireApiKey(app);
+  await app.register(fastifyAccepts);
 
   app.post(
     '/payments',
@@ -85,18 +92,34 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'listPayments',
         tags: ['payments'],
-        summary: 'List your payments, newest first',
+        summary: 'List your payments, newest first, or export them as CSV',
+        description:
+          "Filters combine (AND) and page with the cursor. With `Accept: text/csv` or `format=csv` the answer is every matching payment as a CSV download (a header row, then one row per payment in the JSON fields' order), streamed; an error after the first byte cuts the connection, so a download that ends without its final chunk is incomplete.",
         security: bearerSecurity,
         querystring: listPaymentsQuerySchema,
         response: { 200: paymentListSchema, ...problems(401, 422, 503) },
       },
     },
-    async (request) => {
-      const { limit, cursor, status } = request.query;
+    async (request, reply) => {
+      const { limit, cursor, format } = request.query;
       const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
       if (afterId === null)
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page' }]);
-      const page = await payments.listForClient(clientOf(request).id, { limit, afterId, status });
+      const clientId = clientOf(request).id;
+      const filter = toPaymentFilter(request.query);
+      if (format === 'csv' || (format === undefined && request.accepts().type(LIST_TYPES) === 'text/csv')) {
+        const csv = await exportPaymentsCsv(
+          { payments, batchSize: config.EXPORT_BATCH_SIZE, log: request.log },
+          { clientId, filter, afterId },
+        );
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        // The response schema types the JSON answer; Fastify writes a stream as it comes, unserialized.
+        return reply
+          .type('text/csv; charset=utf-8; header=present')
+          .header('content-disposition', `attachment; filename="payments-${stamp}.csv"`)
+          .send(csv as unknown as z.output<typeof paymentListSchema>);
+      }
+      const page = await payments.listForClient(clientId, { limit, afterId, filter });
       const last = page.items.at(-1);
       return { items: page.items.map(toPaymentResponse), next_cursor: page.hasMore && last ? encodeCursor(last.id) : null };
     },

@@ -1,9 +1,10 @@
 import type postgres from 'postgres';
 import { SenderAccountNotAllowedError } from '../errors.js';
 import type { NewPayment, Payment, PaymentEvent } from '../payments/payment.js';
-import type { PaymentStatus } from '../payments/status.js';
-import { prepared, type SqlParameter, type Tx } from './client.js';
+import type { PaymentFilter } from '../payments/payment-filter.js';
+import { prepared, type Tx } from './client.js';
 import { senderOwnedSql } from './client-accounts-repository.js';
+import { paymentFilterSql } from './payment-filter-sql.js';
 import {
   firstPayment,
   PAYMENT_COLUMNS,
@@ -15,11 +16,11 @@ import {
 } from './payment-rows.js';
 import { EVENT_OUTBOX_COLUMNS, eventOutboxValues, STATUS_SQL } from './sql-fragments.js';
 
-export interface ListPaymentsQuery {
+export interface PaymentPageQuery {
   limit: number;
   /** The id of the last payment of the previous page (ids are time-ordered UUIDv7). */
   afterId?: string | undefined;
-  status?: PaymentStatus | undefined;
+  filter?: PaymentFilter | undefined;
 }
 
 /**
@@ -73,29 +74,18 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     },
 
     /**
-     * A page of a client's payments (every client's, for the operator console, when `clientId`
-     * is null), newest first; fetches one extra row to know if more follow.
+     * A page of a client's payments narrowed by a filter, newest first, after `afterId`; fetches one
+     * extra row to know if more follow. Both GET /payments and its CSV export (one short statement
+     * per batch) read through here.
      */
     async listForClient(
-      clientId: string | null,
-      query: ListPaymentsQuery,
+      clientId: string,
+      query: PaymentPageQuery,
       tx: Tx = sql,
     ): Promise<{ items: Payment[]; hasMore: boolean }> {
-      const params: SqlParameter[] = [clientId, query.limit + 1];
-      let where = clientId === null ? '$1::uuid IS NULL' : 'p.client_id = $1';
-      if (query.status) {
-        params.push(query.status);
-        where += ` AND p.status = $${params.length}`;
-      }
-      if (query.afterId) {
-        params.push(query.afterId);
-        where += ` AND p.id < $${params.length}`;
-      }
-      const rows = await prepared<PaymentRow>(
-        tx,
-        `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $2`,
-        params,
-      );
+      const { where, params, planWithValues } = paymentFilterSql(clientId, query.filter ?? {}, query.afterId, [query.limit + 1]);
+      const text = `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $1`;
+      const rows = planWithValues ? await tx.unsafe<PaymentRow[]>(text, params) : await prepared<PaymentRow>(tx, text, params);
       const items = rows.slice(0, query.limit).map(toPayment);
       return { items, hasMore: rows.length > query.limit };
     },

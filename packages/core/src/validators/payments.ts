@@ -104,12 +104,6 @@ export const getPaymentQuerySchema = z.strictObject({
     .meta({ description: 'Ask the syncer for a fresh sync now and wait briefly for it.' }),
 });
 
-export const listPaymentsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
-  status: paymentStatusSchema.optional(),
-});
-
 export const paymentListSchema = z
   .object({ items: z.array(paymentSchema), next_cursor: z.string().nullable() })
   .meta({ id: 'PaymentList' });
