@@ -13,6 +13,22 @@ export interface FilterSql {
   planWithValues: boolean;
 }
 
+/**
+ * How far a payment's id time may be from its created_at. Both are taken at insert: the id
+ * (UUIDv7) by the API's clock a moment before the statement, created_at by the database's in it.
+ * An hour covers any clock skew a working deployment has; a bigger one breaks more than lists.
+ */
+export const ID_TIME_SLACK_MS = 3_600_000;
+
+/**
+ * The smallest UUIDv7 of a millisecond (its 48-bit time, every other bit 0): ids compare as bytes,
+ * so `id >= uuidV7Floor(t)` holds for every id minted at or after t.
+ */
+export function uuidV7Floor(ms: number): string {
+  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-0000-0000-000000000000`;
+}
+
 /** `%`, `_` and the escape character itself stand for themselves in a LIKE pattern (escape `\`, the default). */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -40,8 +56,17 @@ export function paymentFilterSql(
     if (filter.statuses.length === 1) add((v) => `p.status = ${v}`, filter.statuses[0] as string);
     else add((v) => `p.status = ANY(${v}::text[])`, [...filter.statuses]);
   }
-  if (filter.createdFrom) add((v) => `p.created_at >= ${v}::timestamptz`, filter.createdFrom);
-  if (filter.createdTo) add((v) => `p.created_at < ${v}::timestamptz`, filter.createdTo);
+  // A time range is also an id range (ids are time-ordered): bounding the id lets the newest-first
+  // walk start at the range's end instead of at the newest payment. The created_at conditions
+  // decide; the id bounds, widened by ID_TIME_SLACK_MS, only never cut a matching row.
+  if (filter.createdFrom) {
+    add((v) => `p.created_at >= ${v}::timestamptz`, filter.createdFrom);
+    add((v) => `p.id >= ${v}::uuid`, uuidV7Floor(filter.createdFrom.getTime() - ID_TIME_SLACK_MS));
+  }
+  if (filter.createdTo) {
+    add((v) => `p.created_at < ${v}::timestamptz`, filter.createdTo);
+    add((v) => `p.id < ${v}::uuid`, uuidV7Floor(filter.createdTo.getTime() + ID_TIME_SLACK_MS + 1));
+  }
   if (filter.amountMin) add((v) => `p.amount >= ${v}::numeric`, filter.amountMin);
   if (filter.amountMax) add((v) => `p.amount <= ${v}::numeric`, filter.amountMax);
   if (filter.senderAccount) add((v) => `p.sender_account = ${v}`, filter.senderAccount);
