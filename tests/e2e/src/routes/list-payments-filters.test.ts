@@ -151,3 +151,35 @@ describe('GET /payments filters: bad values', () => {
     expect([...new Set(fieldsOf(problem))].sort()).toEqual(fields);
   });
 });
+
+describe('GET /payments filters: logs', () => {
+  let system: System;
+  let client: Client;
+
+  beforeAll(async () => {
+    ({ system, client } = await startWithAcme());
+    await insertPayments(system, 'acme', makePayments(4));
+  });
+  afterAll(() => system?.stop());
+
+  it('carry no account number of a query string, in answers, refusals and exports alike', async () => {
+    // long and distinctive, so finding one in the logs cannot be a coincidence
+    const sender = '904817263541';
+    const receiver = '713390264582';
+    const queries = [
+      `sender_account=${sender}&receiver_account=${receiver}`,
+      `sender_account=${sender}&receiver_account=${receiver}&format=csv`,
+      `sender_account=${sender}&receiver_account=${receiver}x&amount_min=nope`,
+      `receiver_account=${receiver}&colour=${sender}`,
+      `memo=${receiver}&cursor=${sender}`,
+    ];
+    const statuses = [];
+    for (const query of queries) statuses.push((await client.get(`/payments?${query}`)).status);
+    expect(statuses).toEqual([200, 200, 422, 422, 422]);
+    const lines = system.logs.lines.filter((line) => line.includes('"path":"/payments"'));
+    expect(lines.length).toBeGreaterThanOrEqual(queries.length); // the requests were logged…
+    const text = system.logs.text();
+    expect(text).toContain('payments export completed');
+    for (const account of [sender, receiver]) expect(text).not.toContain(account); // …without the accounts
+  });
+});
