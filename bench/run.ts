@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runFreshness } from './cases/freshness.js';
 import { runGetPayment } from './cases/get-payment.js';
+import { runListPayments } from './cases/list-payments.js';
 import { runMetricsCost } from './cases/metrics-cost.js';
 import { runPostPayment } from './cases/post-payment.js';
 import { runPostgresQueue } from './cases/postgres-queue.js';
@@ -30,6 +31,7 @@ const CASES: Array<[CaseName, (ctx: BenchContext) => Promise<CaseResult>]> = [
   ['metrics', runMetricsCost],
   ['pgqueue', runPostgresQueue],
   ['post', runPostPayment],
+  ['list', runListPayments],
   ['freshness', runFreshness],
   ['webhooks', runWebhooks],
   ['reconcile', runReconcile],

@@ -12,6 +12,8 @@ export interface BenchSettings {
   connections: number;
   /** Payments in our database while GET /payments/{id} is measured. */
   getPayments: number;
+  /** The bench client's payments while GET /payments with filters is measured (the table holds 1.25x). */
+  listPayments: number;
   /** Gateway list sizes for the reconcile curve; a tenth of each is tracked here and changes. */
   reconcileSizes: number[];
   trackedShare: number;
@@ -23,14 +25,14 @@ export interface BenchSettings {
   /** Webhooks: status changes drained as a backlog, then changes written at a steady rate for latency. */
   webhookChanges: number;
   webhookLatencyChanges: number;
-  /** Which cases to run (BENCH_CASES=get,metrics,post,reconcile,freshness,pgqueue,webhooks). */
+  /** Which cases to run (BENCH_CASES=get,metrics,post,list,reconcile,freshness,pgqueue,webhooks). */
   cases: Set<CaseName>;
   /** BENCH_PROFILE=1: run our processes under --cpu-prof (profiles under bench/results/profiles). */
   profile: boolean;
   databaseUrl: string | undefined;
 }
 
-export const CASE_NAMES = ['get', 'metrics', 'post', 'reconcile', 'freshness', 'pgqueue', 'webhooks'] as const;
+export const CASE_NAMES = ['get', 'metrics', 'post', 'list', 'reconcile', 'freshness', 'pgqueue', 'webhooks'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 function flag(value: string | undefined): boolean {
@@ -70,6 +72,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     warmupS: quick ? 1 : 3,
     connections: 50,
     getPayments: quick ? 20_000 : 100_000,
+    listPayments: positiveInt('BENCH_LIST_PAYMENTS', quick ? 100_000 : 1_000_000),
     reconcileSizes: sizes('BENCH_RECONCILE_SIZES', quick ? [20_000, 60_000, 200_000] : [100_000, 300_000, 1_000_000]),
     trackedShare: 0.1,
     freshnessSamples: positiveInt('BENCH_FRESHNESS_SAMPLES', quick ? 4 : 20),

@@ -4,6 +4,7 @@
  * logging. Run as its own process, like the API, so both meet the load generator the same way.
  *
  *   GET  /payments/:id  one SELECT by primary key (the API's own query text), the row as JSON
+ *   GET  /payments      the filtered page: the same conditions as the API's, as postgres.js fragments
  *   POST /payments      INSERT (+ its event) → POST /submit to the gateway → UPDATE (+ its event)
  */
 import { randomUUID } from 'node:crypto';
@@ -43,6 +44,34 @@ app.get<{ Params: { id: string } }>('/payments/:id', async (req, reply) => {
     FROM payments p LEFT JOIN sync_state s ON s.name = 'gateway'
     WHERE p.id = ${req.params.id} AND p.client_id = ${clientId}`;
   return row ?? reply.code(404).send({ title: 'Not Found' });
+});
+
+const LIST_COLUMNS = sql`
+  p.id, p.client_id, p.status, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo,
+  p.confirmation_id, p.attempts, p.last_error, p.created_at, p.submitted_at, p.resolved_at, p.updated_at,
+  CASE WHEN p.status IN ('pending', 'unconfirmed') AND s.last_synced_at >= COALESCE(p.submitted_at, p.created_at)
+       THEN s.last_synced_at ELSE p.last_synced_at END AS last_synced_at`;
+
+// No validation: the bench sends only well-formed values. LIKE's prefix needs no escaping for its memos.
+app.get<{ Querystring: Record<string, string | undefined> }>('/payments', async (req) => {
+  const q = req.query;
+  const limit = Number(q.limit ?? 20);
+  const and = (value: string | undefined, fragment: (v: string) => postgres.PendingQuery<postgres.Row[]>) =>
+    value === undefined ? sql`` : fragment(value);
+  const rows = await sql`
+    SELECT ${LIST_COLUMNS} FROM payments p LEFT JOIN sync_state s ON s.name = 'gateway'
+    WHERE p.client_id = ${clientId}
+      ${and(q.status, (v) => sql`AND p.status = ANY(${v.split(',')})`)}
+      ${and(q.created_from, (v) => sql`AND p.created_at >= ${v}`)}
+      ${and(q.created_to, (v) => sql`AND p.created_at < ${v}`)}
+      ${and(q.amount_min, (v) => sql`AND p.amount >= ${v}`)}
+      ${and(q.amount_max, (v) => sql`AND p.amount <= ${v}`)}
+      ${and(q.sender_account, (v) => sql`AND p.sender_account = ${v}`)}
+      ${and(q.receiver_account, (v) => sql`AND p.receiver_account = ${v}`)}
+      ${and(q.memo, (v) => sql`AND p.memo LIKE ${`${v}%`}`)}
+    ORDER BY p.id DESC LIMIT ${limit + 1}`;
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  return { items: rows.slice(0, limit), next_cursor: last ? Buffer.from(String(last.id)).toString('base64url') : null };
 });
 
 app.post<{ Body: SubmitBody }>('/payments', async (req, reply) => {

@@ -83,11 +83,17 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       query: PaymentPageQuery,
       tx: Tx = sql,
     ): Promise<{ items: Payment[]; hasMore: boolean }> {
-      const { where, params, planWithValues } = paymentFilterSql(clientId, query.filter ?? {}, query.afterId, [query.limit + 1]);
-      const text = `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $1`;
+      const { text, params, planWithValues } = listStatement(clientId, query);
       const rows = planWithValues ? await tx.unsafe<PaymentRow[]>(text, params) : await prepared<PaymentRow>(tx, text, params);
       const items = rows.slice(0, query.limit).map(toPayment);
       return { items, hasMore: rows.length > query.limit };
+    },
+
+    /** EXPLAIN (ANALYZE, BUFFERS) of listForClient's statement, for the bench and scripts/explain-plans.ts. */
+    async explainListForClient(clientId: string, query: PaymentPageQuery, tx: Tx = sql): Promise<string[]> {
+      const { text, params } = listStatement(clientId, query);
+      const rows = await tx.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+      return rows.map((row) => row['QUERY PLAN']);
     },
 
     async listEvents(paymentId: string, tx: Tx = sql): Promise<PaymentEvent[]> {
@@ -97,6 +103,13 @@ export function createPaymentsRepository(sql: postgres.Sql) {
       return rows.map(toPaymentEvent);
     },
   };
+}
+
+/** listForClient's statement: one row more than the page, to know if more follow. */
+function listStatement(clientId: string, query: PaymentPageQuery) {
+  const { where, params, planWithValues } = paymentFilterSql(clientId, query.filter ?? {}, query.afterId, [query.limit + 1]);
+  const text = `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $1`;
+  return { text, params, planWithValues };
 }
 
 export type PaymentsRepository = ReturnType<typeof createPaymentsRepository>;
