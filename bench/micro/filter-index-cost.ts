@@ -2,7 +2,7 @@
  * What GET /payments's filter indexes (drizzle/0004_list_filters.sql) cost the sync cycle, without
  * the noise of a whole reconciliation: the cycle's own bulk apply (`applyGatewayChanges`, batches
  * of the syncer's default 5,000) moving 100,000 pending payments to settled, in a table of
- * 1.25M rows (bench/lib/list-seed.ts), with the five indexes and without them, alternating.
+ * 1.25M rows (bench/lib/list-seed.ts), with the indexes and without them, alternating.
  * An update that changes `status` is not HOT (status is indexed), so it adds an entry to every
  * index of the table, these five included.
  *
@@ -15,12 +15,17 @@ import { seedListPayments } from '../lib/list-seed.js';
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CHANGES = 100_000;
 const BATCH = 5000;
+// drizzle/0004_list_filters.sql's; BENCH_FILTER_INDEXES=all adds the three dropped before it landed.
 const INDEXES: Array<[string, string]> = [
   ['payments_client_receiver_id_idx', '(client_id, receiver_account, id DESC)'],
-  ['payments_client_sender_id_idx', '(client_id, sender_account, id DESC)'],
-  ['payments_client_created_idx', '(client_id, created_at)'],
-  ['payments_client_amount_idx', '(client_id, amount)'],
   ['payments_client_memo_idx', '(client_id, memo text_pattern_ops)'],
+  ...(process.env.BENCH_FILTER_INDEXES === 'all'
+    ? ([
+        ['payments_client_sender_id_idx', '(client_id, sender_account, id DESC)'],
+        ['payments_client_created_idx', '(client_id, created_at)'],
+        ['payments_client_amount_idx', '(client_id, amount)'],
+      ] as Array<[string, string]>)
+    : []),
 ];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -30,6 +35,7 @@ try {
   const clients = createApiClientsRepository(db.sql);
   const others = await Promise.all([1, 2, 3, 4].map(async (i) => (await clients.create(`other-${i}`)).client.id));
   await seedListPayments(db.sql, clientId, others, 1_000_000);
+  for (const [name, columns] of INDEXES) await db.sql.unsafe(`CREATE INDEX IF NOT EXISTS ${name} ON payments ${columns}`);
   const tracked = await db.sql<{ confirmation_id: string }[]>`
     SELECT confirmation_id FROM payments ORDER BY random() LIMIT ${CHANGES}`;
   const ids = tracked.map((row) => row.confirmation_id);
