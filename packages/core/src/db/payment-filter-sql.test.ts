@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import type { PaymentFilter } from '../payments/payment-filter.js';
 import { escapeLike, ID_TIME_SLACK_MS, paymentFilterSql, uuidV7Floor } from './payment-filter-sql.js';
 
 describe('escapeLike', () => {
@@ -51,9 +52,19 @@ describe('paymentFilterSql', () => {
     expect(built.planWithValues).toBe(true);
   });
 
-  test('equalities alone stay a prepared statement', () => {
+  test('an account is planned with its value too (a generic plan cannot tell a busy account from a rare one)', () => {
     const built = paymentFilterSql('client', { statuses: ['pending'], receiverAccount: '12345678' }, 'after');
     expect(built.where).toBe('p.client_id = $1 AND p.status = $2 AND p.receiver_account = $3 AND p.id < $4::uuid');
-    expect(built.planWithValues).toBe(false);
+    expect(built.planWithValues).toBe(true);
+  });
+
+  test.each<[PaymentFilter, boolean]>([
+    [{}, false],
+    [{ statuses: ['pending'] }, false],
+    [{ statuses: ['pending', 'failed'] }, true],
+    [{ senderAccount: '12345678' }, true],
+    [{ amountMax: '10.00' }, true],
+  ])('%j is planned with its values: %s', (filter, planWithValues) => {
+    expect(paymentFilterSql('client', filter, undefined).planWithValues).toBe(planWithValues);
   });
 });
