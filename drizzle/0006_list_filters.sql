@@ -1,0 +1,2 @@
+CREATE INDEX "payments_client_receiver_id_idx" ON "payments" USING btree ("client_id","receiver_account","id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "payments_client_memo_idx" ON "payments" USING btree ("client_id","memo" text_pattern_ops);
