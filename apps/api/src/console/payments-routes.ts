@@ -6,6 +6,7 @@ import {
   type Payment,
   paymentIdParamsSchema,
   STATUS,
+  toPaymentFilter,
   ValidationError,
 } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -17,7 +18,8 @@ import { paymentBody } from './payment-page.js';
 import { viewerOf } from './session.js';
 
 /** GET /payments' own query (one source for its filters), plus a payment id to jump to. */
-const searchQuerySchema = listPaymentsQuerySchema.extend({ id: z.uuid().optional() });
+// safeExtend: the query schema has refinements (range order), which extend() refuses to carry.
+const searchQuerySchema = listPaymentsQuerySchema.safeExtend({ id: z.uuid().optional() });
 type SearchQuery = z.output<typeof searchQuerySchema>;
 
 const DONE_NOTICES = { linked: 'Linked: the payment is pending with that gateway entry.', requeued: 'Queued to be sent again.' };
@@ -34,7 +36,7 @@ function searchForm(query: Partial<SearchQuery>) {
   return html`<form class="search" method="get" action="/console/payments" role="search">
 <label for="id">Payment id <input id="id" name="id" size="38" spellcheck="false" value="${query.id ?? ''}"></label>
 <label for="status">Status <select id="status" name="status"><option value="">any</option>${PAYMENT_STATUSES.map(
-    (s) => html`<option${s === query.status ? html` selected` : ''}>${s}</option>`,
+    (s) => html`<option${query.status?.includes(s) ? html` selected` : ''}>${s}</option>`,
   )}</select></label>
 <label for="limit">Per page <input id="limit" name="limit" type="number" min="1" max="100" value="${query.limit ?? 20}"></label>
 <button type="submit">Search</button>
@@ -60,19 +62,17 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
     { schema: { hide: true, querystring: searchQuerySchema }, preValidation: dropEmptyFields },
     async (request, reply) => {
       const viewer = viewerOf(request);
-      const { id, cursor, ...filters } = request.query;
+      const { id, cursor, limit } = request.query;
       if (id) return reply.redirect(`/console/payments/${id}`, 303);
       const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
       if (afterId === null)
         throw new ValidationError([{ field: 'query.cursor', message: 'is not a cursor from a previous page' }]);
       // The filters go through as GET /payments takes them: new ones reach the repository unchanged.
-      const result = await payments.listForClient(null, { ...filters, afterId });
+      const result = await payments.listForClient(null, { limit, afterId, filter: toPaymentFilter(request.query) });
       const last = result.items.at(-1);
-      const next = result.hasMore && last ? new URLSearchParams() : null;
-      if (next && last) {
-        for (const [name, value] of Object.entries(filters)) if (value !== undefined) next.set(name, String(value));
-        next.set('cursor', encodeCursor(last.id));
-      }
+      // the next page keeps the filters as they were typed (parsed values such as dates do not print back)
+      const next = result.hasMore && last ? new URLSearchParams(request.url.split('?')[1] ?? '') : null;
+      if (next && last) next.set('cursor', encodeCursor(last.id));
       const body = html`${searchForm(request.query)}
 <h2>Results</h2>
 ${resultsTable(result.items)}

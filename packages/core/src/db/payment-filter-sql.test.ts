@@ -58,6 +58,10 @@ describe('paymentFilterSql', () => {
     expect(built.planWithValues).toBe(true);
   });
 
+  test("a null client is every client's payments (the operator console)", () => {
+    expect(paymentFilterSql(null, { statuses: ['pending'] }, undefined, [21]).where).toBe('p.status = $2');
+  });
+
   test.each<[PaymentFilter, boolean]>([
     [{}, false],
     [{ statuses: ['pending'] }, false],

@@ -36,22 +36,24 @@ export function escapeLike(text: string): string {
 }
 
 /**
- * The conditions of a client's payments narrowed by `filter`, after the keyset position `afterId`
+ * The conditions of a client's payments (every client's when `clientId` is null) narrowed by `filter`, after the keyset position `afterId`
  * (ids are time-ordered UUIDv7, so `id < afterId` is "older than the last row seen"). The
  * parameters start with `leading` (numbered $1…), so callers may put their own first.
  */
 export function paymentFilterSql(
-  clientId: string,
+  clientId: string | null,
   filter: PaymentFilter,
   afterId: string | undefined,
   leading: SqlParameter[] = [],
 ): FilterSql {
-  const params: SqlParameter[] = [...leading, clientId];
-  const conditions = [`p.client_id = $${params.length}`];
+  const params: SqlParameter[] = [...leading];
+  const conditions: string[] = [];
   const add = (condition: (placeholder: string) => string, value: SqlParameter) => {
     params.push(value);
     conditions.push(condition(`$${params.length}`));
   };
+  // null: every client's payments (the operator console)
+  if (clientId !== null) add((v) => `p.client_id = ${v}`, clientId);
   if (filter.statuses && filter.statuses.length > 0) {
     // One status compares by equality, so the (client_id, status, id) index serves it in order.
     if (filter.statuses.length === 1) add((v) => `p.status = ${v}`, filter.statuses[0] as string);
@@ -78,5 +80,5 @@ export function paymentFilterSql(
   // generic plan for `receiver_account = $n` of a big client ran a parallel scan for ~1 s.
   const { statuses, ...others } = filter;
   const planWithValues = (statuses?.length ?? 0) > 1 || Object.values(others).some((value) => value !== undefined);
-  return { where: conditions.join(' AND '), params, planWithValues };
+  return { where: conditions.length > 0 ? conditions.join(' AND ') : 'TRUE', params, planWithValues };
 }

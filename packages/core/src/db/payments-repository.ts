@@ -74,12 +74,13 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     },
 
     /**
-     * A page of a client's payments narrowed by a filter, newest first, after `afterId`; fetches one
-     * extra row to know if more follow. Both GET /payments and its CSV export (one short statement
-     * per batch) read through here.
+     * A page of a client's payments (every client's, for the operator console, when `clientId` is
+     * null) narrowed by a filter, newest first, after `afterId`; fetches one extra row to know if
+     * more follow. GET /payments, its CSV export (one short statement per batch) and the console's
+     * search read through here.
      */
     async listForClient(
-      clientId: string,
+      clientId: string | null,
       query: PaymentPageQuery,
       tx: Tx = sql,
     ): Promise<{ items: Payment[]; hasMore: boolean }> {
@@ -90,7 +91,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
     },
 
     /** EXPLAIN (ANALYZE, BUFFERS) of listForClient's statement, for the bench and scripts/explain-plans.ts. */
-    async explainListForClient(clientId: string, query: PaymentPageQuery, tx: Tx = sql): Promise<string[]> {
+    async explainListForClient(clientId: string | null, query: PaymentPageQuery, tx: Tx = sql): Promise<string[]> {
       const { text, params } = listStatement(clientId, query);
       const rows = await tx.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
       return rows.map((row) => row['QUERY PLAN']);
@@ -106,7 +107,7 @@ export function createPaymentsRepository(sql: postgres.Sql) {
 }
 
 /** listForClient's statement: one row more than the page, to know if more follow. */
-function listStatement(clientId: string, query: PaymentPageQuery) {
+function listStatement(clientId: string | null, query: PaymentPageQuery) {
   const { where, params, planWithValues } = paymentFilterSql(clientId, query.filter ?? {}, query.afterId, [query.limit + 1]);
   const text = `SELECT ${PAYMENT_COLUMNS} FROM ${PAYMENT_FROM} WHERE ${where} ORDER BY p.id DESC LIMIT $1`;
   return { text, params, planWithValues };
