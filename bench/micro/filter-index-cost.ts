@@ -1,5 +1,5 @@
 /**
- * What GET /payments's filter indexes (drizzle/0005_list_filters.sql) cost the sync cycle, without
+ * What GET /payments's filter indexes (drizzle/0006_list_filters.sql) cost the sync cycle, without
  * the noise of a whole reconciliation: the cycle's own bulk apply (`applyGatewayChanges`, batches
  * of the syncer's default 5,000) moving 100,000 pending payments to settled, in a table of
  * 1.25M rows (bench/lib/list-seed.ts), with the indexes and without them, alternating.
@@ -15,7 +15,7 @@ import { seedListPayments } from '../lib/list-seed.js';
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CHANGES = 100_000;
 const BATCH = 5000;
-// drizzle/0005_list_filters.sql's; BENCH_FILTER_INDEXES=all adds the three dropped before it landed.
+// drizzle/0006_list_filters.sql's; BENCH_FILTER_INDEXES=all adds the three dropped before it landed.
 const INDEXES: Array<[string, string]> = [
   ['payments_client_receiver_id_idx', '(client_id, receiver_account, id DESC)'],
   ['payments_client_memo_idx', '(client_id, memo text_pattern_ops)'],
