@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { API_NODE_FLAGS } from '@pt/api';
@@ -21,6 +22,8 @@ import { DATA_DIR, type Infra, ROOT, runningInfra, spawnInfra, startInfra, stopP
  */
 const PRETTY = path.join(ROOT, 'node_modules', '.bin', 'pino-pretty');
 const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
+/** The development key that seals webhook signing secrets, kept with the data it sealed. */
+const SECRET_KEYS_FILE = path.join(DATA_DIR, 'dev-webhook-secret-keys');
 /** The sender accounts of the README's walk-through: the dev client owns them. */
 const DEV_ACCOUNTS = ['12345678'];
 const say = (line: string) => process.stdout.write(`[run-app] ${line}\n`);
@@ -67,6 +70,7 @@ async function start() {
   const env = {
     WEBHOOK_ALLOW_HTTP: 'true',
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8,::1/128',
+    WEBHOOK_SECRET_KEYS: devSecretKeys(),
     ...process.env,
     DATABASE_URL: infra.databaseUrl,
     GATEWAY_URL: infra.gatewayUrl,
@@ -125,6 +129,12 @@ function run(entry: string, nodeFlags: readonly string[], env: NodeJS.ProcessEnv
       await prettyExited;
     },
   };
+}
+
+/** .data/dev-webhook-secret-keys, created once (a random key), so secrets stay sealed across runs. */
+function devSecretKeys(): string {
+  if (!existsSync(SECRET_KEYS_FILE)) writeFileSync(SECRET_KEYS_FILE, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return readFileSync(SECRET_KEYS_FILE, 'utf8').trim();
 }
 
 /**

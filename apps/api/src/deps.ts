@@ -12,6 +12,7 @@ import {
   createIdempotencyRepository,
   createMetricsRepository,
   createOperatorActionsRepository,
+  createSecretBox,
   createSql,
   createSyncStateRepository,
   createTargetPolicy,
@@ -24,6 +25,7 @@ import {
   type Logger,
   type MetricsRepository,
   type OperatorActionsRepository,
+  type SecretBox,
   type SqlClient,
   type SyncStateRepository,
   type TargetPolicy,
@@ -52,6 +54,8 @@ export interface ApiDeps extends DeliveryParts {
   webhookDeliveries: WebhookDeliveriesRepository;
   /** Where webhook endpoints may point (checked at creation; the syncer checks each connection). */
   targetPolicy: TargetPolicy;
+  /** Seals webhook signing secrets before they are stored. */
+  secretBox: SecretBox;
   close(): Promise<void>;
 }
 
@@ -66,6 +70,8 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
   });
   // Careful mode is read at most once a second per process: the check sits on every POST /payments.
   const delivery = createDeliveryParts(config, sql, logger, { carefulCacheMs: 1000 });
+  if (config.WEBHOOK_SECRET_KEYS.length === 0)
+    logger.warn('WEBHOOK_SECRET_KEYS is empty: webhook signing secrets are stored unsealed (development only)');
   return {
     config,
     logger,
@@ -84,6 +90,7 @@ export function createApiDeps(config: ApiConfig, logger: Logger): ApiDeps {
     webhookEndpoints: createWebhookEndpointsRepository(sql),
     webhookDeliveries: createWebhookDeliveriesRepository(sql),
     targetPolicy: createTargetPolicy(config),
+    secretBox: createSecretBox(config.WEBHOOK_SECRET_KEYS),
     async close() {
       await delivery.gateway.close();
       await closeDb();

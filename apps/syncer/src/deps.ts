@@ -2,6 +2,7 @@ import {
   createDeliveryParts,
   createGatewayChangesRepository,
   createIdempotencyRepository,
+  createSecretBox,
   createSql,
   createSyncStateRepository,
   createTargetPolicy,
@@ -44,7 +45,11 @@ export function createSyncerDeps(config: SyncerConfig, logger: Logger): SyncerDe
   });
   // Careful mode is read fresh on every check: the syncer checks once per payment it sends.
   const delivery = createDeliveryParts(config, sql, logger, { carefulCacheMs: 0 });
-  const webhookSender = createWebhookSender({ policy: createTargetPolicy(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS });
+  const webhookSender = createWebhookSender({
+    policy: createTargetPolicy(config),
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    secrets: createSecretBox(config.WEBHOOK_SECRET_KEYS),
+  });
   return {
     config,
     logger,

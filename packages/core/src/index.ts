@@ -44,5 +44,6 @@ export * from './validators/payments.js';
 export * from './validators/problem.js';
 export * from './validators/webhooks.js';
 export * from './webhooks/events.js';
+export * from './webhooks/secret-box.js';
 export * from './webhooks/target-policy.js';
 export * from './webhooks/webhook-sender.js';

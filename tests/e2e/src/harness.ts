@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
 import { createApiClientsRepository, createClientAccountsRepository, createLogger, createSql, type Logger } from '@pt/core';
 import { createLogCapture, createTestDatabase, type TestDatabase } from '@pt/core/testing';
@@ -53,6 +54,8 @@ export async function startSystem(options: SystemOptions = {}) {
     CAREFUL_ENTER_AFTER: '1000',
     // Many syncers share this machine: none takes the default metrics port unless a test asks.
     SYNCER_METRICS_PORT: '0',
+    // Webhook signing secrets sealed at rest, as in production.
+    WEBHOOK_SECRET_KEYS: randomBytes(32).toString('base64'),
     ...options.env,
   };
 

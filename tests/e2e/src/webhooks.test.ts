@@ -122,7 +122,7 @@ describe('webhook delivery', () => {
     }
   });
 
-  it('signs with both secrets during a rotation overlap', async () => {
+  it('signs with both secrets during a rotation overlap, and stores both sealed', async () => {
     const receiver = await startReceiver();
     try {
       const endpoint = await createEndpoint(acme, receiver.url, ['payment.pending']);
@@ -135,6 +135,12 @@ describe('webhook delivery', () => {
       expect(headers['webhook-signature']?.split(' ')).toHaveLength(2);
       expect(() => new Webhook(endpoint.secret).verify(String(arrived?.body), headers)).not.toThrow();
       expect(() => new Webhook(rotated.body.secret).verify(String(arrived?.body), headers)).not.toThrow();
+      const [row] = await system.sql<Array<{ secret: string; previous_secret: string | null }>>`
+        SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ${endpoint.id}`;
+      for (const stored of [row?.secret, row?.previous_secret]) {
+        expect(stored).toMatch(/^v1\./);
+        for (const shown of [endpoint.secret, rotated.body.secret]) expect(stored).not.toContain(shown.slice('whsec_'.length));
+      }
     } finally {
       await receiver.close();
     }

@@ -30,7 +30,7 @@ const notFound = () => new NotFoundError('No webhook endpoint with this id.');
 
 /** /webhook-endpoints and /events/{id}/redeliver: a client's own endpoints and events only. */
 export const webhookEndpointsRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { webhookEndpoints: endpoints, webhookDeliveries: deliveries, targetPolicy, config } = app.deps;
+  const { webhookEndpoints: endpoints, webhookDeliveries: deliveries, targetPolicy, secretBox, config } = app.deps;
   requireApiKey(app);
 
   /** The URL must be a permitted target now (the syncer checks again at each connection). */
@@ -62,7 +62,7 @@ export const webhookEndpointsRoutes: FastifyPluginAsyncZod = async (app) => {
         eventTypes,
         enabled,
         description: description ?? null,
-        secret,
+        secret: secretBox.seal(secret),
       });
       reply.header('location', `/webhook-endpoints/${created.id}`);
       return reply.code(201).send({ ...toEndpointResponse(created), secret });
@@ -158,7 +158,7 @@ export const webhookEndpointsRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const secret = newSigningSecret();
       const overlapMs = request.body.overlap_seconds * 1000;
-      const rotated = await endpoints.rotateSecret(clientOf(request).id, request.params.id, secret, overlapMs);
+      const rotated = await endpoints.rotateSecret(clientOf(request).id, request.params.id, secretBox.seal(secret), overlapMs);
       if (!rotated?.previousSecretUntil) throw notFound();
       return { secret, previous_secret_expires_at: rotated.previousSecretUntil.toISOString() };
     },

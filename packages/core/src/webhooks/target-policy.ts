@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { z } from 'zod';
 import { envInt } from '../config.js';
+import { secretKeysSchema } from './secret-box.js';
 
 /** A resolved address of a host, as dns.lookup({ all: true }) gives it. */
 export interface ResolvedAddress {
@@ -46,6 +47,8 @@ export const webhookEnvSchema = z.object({
   WEBHOOK_ALLOWED_CIDRS: z.string().default(''),
   /** How long a delivery is retried after its event (or after a redelivery): about three days. */
   WEBHOOK_RETRY_FOR_MS: envInt(3 * 86_400_000, 1000, 30 * 86_400_000),
+  /** Keys that seal signing secrets at rest (secret-box.ts); the first seals, all open. */
+  WEBHOOK_SECRET_KEYS: secretKeysSchema,
 });
 export type WebhookEnv = z.output<typeof webhookEnvSchema>;
 

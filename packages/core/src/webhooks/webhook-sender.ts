@@ -7,23 +7,12 @@ import { toPaymentResponse } from '../payments/payment-view.js';
 import { isPaymentStatus } from '../payments/status.js';
 import type { PaymentResponse } from '../validators/payments.js';
 import { eventTypeOf, webhookIdOf } from './events.js';
+import type { SecretBox } from './secret-box.js';
 import { guardedLookup, type TargetPolicy } from './target-policy.js';
 
 const EXCERPT_BYTES = 512;
 /** Bound of the per-secret and per-URL caches; past it the oldest entry goes. */
 const CACHE_LIMIT = 1024;
-
-/** One `Webhook` per secret (building one decodes the secret): reused by every send. */
-const signers = new Map<string, Webhook>();
-
-function signerFor(secret: string): Webhook {
-  let signer = signers.get(secret);
-  if (signer === undefined) {
-    signer = new Webhook(secret);
-    remember(signers, secret, signer);
-  }
-  return signer;
-}
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size >= CACHE_LIMIT) {
@@ -78,9 +67,9 @@ export function webhookBodyOf(delivery: ClaimedDelivery): WebhookBody {
   };
 }
 
-/** The Standard Webhooks headers, signed with every current secret (two during a rotation's overlap). */
-export function signedHeaders(msgId: string, body: string, secrets: string[], now = new Date()): Record<string, string> {
-  const signature = secrets.map((secret) => signerFor(secret).sign(msgId, now, body)).join(' ');
+/** The Standard Webhooks headers, signed by every current secret's signer (two during a rotation's overlap). */
+function signedHeaders(msgId: string, body: string, signers: Webhook[], now = new Date()): Record<string, string> {
+  const signature = signers.map((signer) => signer.sign(msgId, now, body)).join(' ');
   return {
     'content-type': 'application/json',
     'webhook-id': msgId,
@@ -90,13 +79,25 @@ export function signedHeaders(msgId: string, body: string, secrets: string[], no
 }
 
 /**
- * createWebhookSender({ policy, timeoutMs }) → sends one delivery: signed, with a short
+ * createWebhookSender({ policy, timeoutMs, secrets }) → sends one delivery: signed, with a short
  * timeout, never following a redirect, connecting only to addresses the policy permits
  * (checked at each connection through the agent's lookup; a literal IP, which a connection
  * does not look up, checked here, once per URL: the policy does not change while the sender lives).
+ * The endpoints' secrets arrive as stored: `secrets` opens them.
  */
-export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: number }) {
+export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: number; secrets: SecretBox }) {
   const { policy, timeoutMs } = options;
+
+  /** One `Webhook` per stored secret (opening and decoding it once): reused by every send. */
+  const signers = new Map<string, Webhook>();
+  function signerFor(stored: string): Webhook {
+    let signer = signers.get(stored);
+    if (signer === undefined) {
+      signer = new Webhook(options.secrets.open(stored));
+      remember(signers, stored, signer);
+    }
+    return signer;
+  }
   const agent = new Agent({
     connect: { lookup: guardedLookup(policy), timeout: timeoutMs },
     headersTimeout: timeoutMs,
@@ -127,7 +128,7 @@ export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: 
       const response = await request(delivery.url, {
         method: 'POST',
         body,
-        headers: signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets),
+        headers: signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets.map(signerFor)),
         dispatcher: agent,
         signal: deadline,
       });
