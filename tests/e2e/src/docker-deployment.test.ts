@@ -40,18 +40,20 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('takes every password from .env, required and with no default, and .env.example lists exactly those', () => {
+  it('takes every password and key from .env, required and with no default, and .env.example lists exactly those', () => {
     const passwords = [
       ...Object.values(compose.services).flatMap((s) =>
         Object.entries(s.environment ?? {})
-          .filter(([name]) => name.includes('PASSWORD'))
+          .filter(([name]) => name.includes('PASSWORD') || name.includes('SECRET'))
           .map(([, value]) => String(value)),
       ),
       ...['api', 'syncer', 'migrate'].map((name) => databaseLogin(name).password),
     ];
     for (const password of passwords) expect(password).toMatch(REQUIRED_VARIABLE);
     const required = new Set(passwords.map((password) => REQUIRED_VARIABLE.exec(password)?.[1]));
-    expect(required).toEqual(new Set(['PG_SUPERUSER_PASSWORD', 'PG_MIGRATOR_PASSWORD', 'PG_APP_PASSWORD']));
+    expect(required).toEqual(
+      new Set(['PG_SUPERUSER_PASSWORD', 'PG_MIGRATOR_PASSWORD', 'PG_APP_PASSWORD', 'WEBHOOK_SECRET_KEYS']),
+    );
 
     const example = read('.env.example')
       .split('\n')
