@@ -21,6 +21,7 @@ import { adminAccountsRoutes } from './routes/admin-accounts.js';
 import { healthRoutes } from './routes/health.js';
 import { adminMetricsRoutes, metricsRoutes } from './routes/metrics.js';
 import { paymentsRoutes } from './routes/payments.js';
+import { problemRoutes } from './routes/problems.js';
 import { webhookEndpointsRoutes } from './routes/webhook-endpoints.js';
 
 declare module 'fastify' {
@@ -70,6 +71,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(authPlugin);
   await app.register(refreshPlugin);
   await app.register(healthRoutes);
+  await app.register(problemRoutes);
   await app.register(paymentsRoutes);
   await app.register(adminRoutes);
   await app.register(adminAccountsRoutes);

@@ -1,3 +1,5 @@
+import type { ProblemType } from './problem-types.js';
+
 /** One field-level problem, as listed in a problem+json `errors` array. */
 export interface FieldError {
   /** JSON-pointer-like path, e.g. "body.amount" or "query.limit". */
@@ -7,13 +9,13 @@ export interface FieldError {
 
 /**
  * The base of every error the apps turn into an RFC 9457 answer. `status` is the HTTP status;
- * `type` is the problem type slug; `detail` is safe to show a client. `extensions` are extra
+ * `type` is the problem type's slug (problem-types.ts); `detail` is safe to show a client. `extensions` are extra
  * members of the problem body (RFC 9457 §3.2), as safe to show as `detail`.
  */
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly type: string,
+    readonly type: ProblemType,
     readonly title: string,
     readonly detail: string,
     readonly errors?: FieldError[],
@@ -50,8 +52,20 @@ export class ValidationError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(detail: string, type = 'conflict') {
-    super(409, type, 'Conflict', detail);
+  constructor(detail: string, type: ProblemType = 'conflict', headers?: Record<string, string>) {
+    super(409, type, 'Conflict', detail, undefined, headers);
+  }
+}
+
+/**
+ * An Idempotency-Key whose first request is still being processed. Retry-After says when to
+ * send the same request again (same key): it then answers what the first request did.
+ */
+export class IdempotencyInProgressError extends ConflictError {
+  constructor() {
+    super('A request with this Idempotency-Key is still in progress; retry shortly.', 'idempotency-in-progress', {
+      'retry-after': '1',
+    });
   }
 }
 

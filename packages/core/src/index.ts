@@ -36,6 +36,7 @@ export * from './payments/payment.js';
 export * from './payments/payment-filter.js';
 export * from './payments/payment-view.js';
 export * from './payments/status.js';
+export * from './problem-types.js';
 export * from './protocol/index.js';
 export * from './runtime-config.js';
 export * from './validators/admin.js';

@@ -1,3 +1,4 @@
+import { isProblemType, PROBLEM_PAGES_PREFIX } from '@pt/core';
 import { expect } from 'vitest';
 import type { HttpAnswer } from './harness.js';
 
@@ -14,7 +15,8 @@ export interface ProblemBody {
 const STACK_TRACE = /\bat [\w.<>]+ \(|node_modules|\/src\/[\w/-]+\.[jt]s|\.ts:\d+/;
 
 /**
- * Asserts an RFC 9457 answer: problem+json, every member present and typed, the request id
+ * Asserts an RFC 9457 answer: problem+json, every member present and typed (`type` a known
+ * problem type's page on this API), the request id
  * echoed in the header, and nothing internal (stack, source paths) in the body.
  */
 export function expectProblem(answer: HttpAnswer, status: number): ProblemBody {
@@ -22,12 +24,14 @@ export function expectProblem(answer: HttpAnswer, status: number): ProblemBody {
   expect(String(answer.headers['content-type'])).toMatch(/^application\/problem\+json\b/);
   const body = answer.body as ProblemBody;
   expect(body).toMatchObject({
-    type: expect.stringMatching(/^https?:\/\/\S+$/),
+    type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
     title: expect.any(String),
     status,
     detail: expect.any(String),
     request_id: expect.any(String),
   });
+  // a type of the list in core's problem-types.ts, whose page the API serves (problem-pages.test.ts)
+  expect(isProblemType(body.type.slice(PROBLEM_PAGES_PREFIX.length + 1)), body.type).toBe(true);
   expect(body.title.length).toBeGreaterThan(0);
   expect(body.detail.length).toBeGreaterThan(0);
   expect(body.request_id).toBe(answer.headers['x-request-id']);

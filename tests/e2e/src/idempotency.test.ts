@@ -172,6 +172,8 @@ describe('Idempotency-Key on POST /payments', () => {
       if (answer.status === 409) {
         const problem = expectProblem(answer, 409);
         expect(problem.type).toMatch(/idempotency-in-progress$/);
+        // when to send it again (the typed client waits that long, with the same key)
+        expect(answer.headers['retry-after']).toBe('1');
       } else {
         expect(answer.status).toBe(201);
         expect(answer.body).toEqual(original);

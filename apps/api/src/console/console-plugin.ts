@@ -1,5 +1,5 @@
 import cookie from '@fastify/cookie';
-import { AppError, type FieldError } from '@pt/core';
+import { AppError, type FieldError, type ProblemType } from '@pt/core';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -29,7 +29,7 @@ function parseForm(_request: FastifyRequest, body: string, done: (error: Error |
 /** What a console error tells the operator; null for what the API's own handler answers (5xx). */
 function consoleProblem(
   error: FastifyError,
-): { status: number; title: string; detail: string; type: string; errors?: FieldError[] } | null {
+): { status: number; title: string; detail: string; type: ProblemType; errors?: FieldError[] } | null {
   if (error instanceof AppError)
     return {
       status: error.status,

@@ -1,4 +1,4 @@
-import { AppError, errorCode, type FieldError } from '@pt/core';
+import { AppError, errorCode, type FieldError, type ProblemType, problemTypeUri } from '@pt/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -32,8 +32,13 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The standard reason phrase of an HTTP status the API answers with. */
+export function statusTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
 /** Fastify's own client errors, each with a message safe and useful to show. */
-const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; type: string; detail: string }> = {
+const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; type: ProblemType; detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, type: 'unsupported-media-type', detail: 'Send the body as application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, type: 'bad-request', detail: 'Content-Length does not match the body.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, type: 'body-too-large', detail: 'The request body is too large.' },
@@ -61,14 +66,18 @@ const DATABASE_DOWN = new Set([
   '25P03',
 ]);
 
-/** What a problem is made of: `type` is the slug after the problem base URL; `title` defaults to the status's. */
-export type ProblemInput = Omit<Problem, 'request_id' | 'title'> & { title?: string; extensions?: Record<string, string> };
+/** What a problem is made of: `type` is its slug (core's problem-types.ts); `title` defaults to the status's. */
+export type ProblemInput = Omit<Problem, 'request_id' | 'title' | 'type'> & {
+  type: ProblemType;
+  title?: string;
+  extensions?: Record<string, string>;
+};
 
 /** The RFC 9457 body of a problem, for the request `requestId`. */
 export function problemBody(problem: ProblemInput, requestId: string): Problem {
   return {
-    type: `https://payment-tracker.dev/problems/${problem.type}`,
-    title: problem.title ?? TITLES[problem.status] ?? 'Error',
+    type: problemTypeUri(problem.type),
+    title: problem.title ?? statusTitle(problem.status),
     status: problem.status,
     detail: problem.detail,
     request_id: requestId,

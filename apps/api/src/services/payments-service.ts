@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   type ApiClient,
-  ConflictError,
   type CreatePaymentBody,
   errorCode,
+  IdempotencyInProgressError,
   OutcomeUnknownError,
   type Payment,
   type PaymentResponse,
@@ -118,11 +118,7 @@ export function createPaymentsService(
           // The first request died before answering: once its lease is over, answer with what is stored.
           const stale = Date.now() - claimed.createdAt.getTime() > leaseMs;
           const payment = stale && claimed.paymentId ? await payments.findById(claimed.paymentId) : null;
-          if (!payment)
-            throw new ConflictError(
-              'A request with this Idempotency-Key is still in progress; retry shortly.',
-              'idempotency-in-progress',
-            );
+          if (!payment) throw new IdempotencyInProgressError();
           const result = await respond(payment, true);
           await idempotency.saveResponse(client.id, idempotencyKey, result.statusCode, JSON.stringify(result.body));
           return result;

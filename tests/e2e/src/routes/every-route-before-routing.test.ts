@@ -23,7 +23,7 @@ describe('every route', () => {
         expect(answer.headers['content-type']).toBe('application/problem+json');
         const problem = JSON.parse(answer.body) as ProblemBody;
         expect(problem).toEqual({
-          type: `https://payment-tracker.dev/problems/${type}`,
+          type: `/problems/${type}`,
           title: answer.reason,
           status,
           detail: expect.any(String),

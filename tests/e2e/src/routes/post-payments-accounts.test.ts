@@ -48,7 +48,7 @@ describe('POST /payments', () => {
         const unregistered = await payFrom(acme, NOBODYS_ACCOUNT, '2.00');
         const problem = expectProblem(foreign, 403);
         expectProblem(unregistered, 403);
-        expect(problem.type).toBe('https://payment-tracker.dev/problems/sender-account-not-allowed');
+        expect(problem.type).toBe('/problems/sender-account-not-allowed');
         // Nothing tells the two apart: the same body but for the request id, and no account echoed.
         expect(withoutRequestId(unregistered.body)).toEqual(withoutRequestId(foreign.body));
         expect(foreign.text).not.toContain(GLOBEX_ACCOUNT);
