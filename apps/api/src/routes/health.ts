@@ -1,6 +1,7 @@
 import { ServiceUnavailableError } from '@pt/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { problems } from './schema-helpers.js';
 
 const ok = z.object({ status: z.literal('ok') });
 
@@ -12,8 +13,12 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     status: 'ok' as const,
   }));
 
-  app.get('/readyz', { schema: { operationId: 'ready', tags: ['health'], response: { 200: ok } } }, async () => {
-    if (!(await health.isReachable(2000))) throw new ServiceUnavailableError('The database is not reachable.');
-    return { status: 'ok' as const };
-  });
+  app.get(
+    '/readyz',
+    { schema: { operationId: 'ready', tags: ['health'], response: { 200: ok, ...problems(503) } } },
+    async () => {
+      if (!(await health.isReachable(2000))) throw new ServiceUnavailableError('The database is not reachable.');
+      return { status: 'ok' as const };
+    },
+  );
 };

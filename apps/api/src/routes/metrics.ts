@@ -5,7 +5,10 @@ import { addStateGauges, type SharedState } from '../metrics/state-gauges.js';
 import { requireApiKey } from '../plugins/auth.js';
 import { bearerSecurity, problems } from './schema-helpers.js';
 
-const prometheusText = z.string().meta({ description: 'Prometheus text format 0.0.4' });
+const prometheusText = {
+  description: 'Prometheus text format 0.0.4',
+  content: { 'text/plain; version=0.0.4': { schema: z.string() } },
+};
 
 /**
  * GET /metrics, without a key (bind or protect it as the README says): the request histogram

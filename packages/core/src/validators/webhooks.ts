@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/events.js';
+import { paymentSchema } from './payments.js';
 
 /**
  * The webhook shapes the API takes and returns (endpoints, deliveries, the event payload): one
@@ -97,3 +98,25 @@ export const webhookAttemptListSchema = z.object({ items: z.array(webhookAttempt
 export const deliveriesQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 export const redeliveredSchema = z.object({ queued: z.number().int() });
+
+/**
+ * The body of a webhook (Standard Webhooks: type, timestamp, data), as the syncer signs and
+ * sends it (webhooks/webhook-sender.ts) and as the OpenAPI document's `webhooks` describe it.
+ */
+export const webhookEventSchema = z
+  .object({
+    type: z.enum(WEBHOOK_EVENT_TYPES).meta({ description: 'payment.<status>: the status the payment reached.' }),
+    timestamp: z.iso.datetime().meta({ description: 'When the change happened.' }),
+    data: z.object({
+      event_id: z.string().meta({
+        description: 'The event (evt_…), also the webhook-id header: the same on every retry and redelivery; deduplicate by it.',
+      }),
+      sequence: z.number().int().meta({
+        description: "The event's place in its payment's history: keep the highest per payment, drop an older one arriving late.",
+      }),
+      /** The payment as it was at this change. */
+      payment: paymentSchema,
+    }),
+  })
+  .meta({ id: 'WebhookEvent' });
+export type WebhookBody = z.output<typeof webhookEventSchema>;

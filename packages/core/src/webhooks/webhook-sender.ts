@@ -5,7 +5,7 @@ import type { ClaimedDelivery } from '../db/webhook-deliveries-repository.js';
 import { Deadline } from '../deadline.js';
 import { toPaymentResponse } from '../payments/payment-view.js';
 import { isPaymentStatus } from '../payments/status.js';
-import type { PaymentResponse } from '../validators/payments.js';
+import type { WebhookBody } from '../validators/webhooks.js';
 import { eventTypeOf, webhookIdOf } from './events.js';
 import type { SecretBox } from './secret-box.js';
 import { guardedLookup, type TargetPolicy } from './target-policy.js';
@@ -29,13 +29,6 @@ export interface SendResult {
   durationMs: number;
   responseExcerpt: string | null;
   error: string | null;
-}
-
-/** The body a receiver gets (Standard Webhooks: type, timestamp, data). */
-export interface WebhookBody {
-  type: string;
-  timestamp: string;
-  data: { event_id: string; sequence: number; payment: PaymentResponse };
 }
 
 /** The event's payload: the payment as the API returns it, as it was at that change. */

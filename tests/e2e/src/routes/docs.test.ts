@@ -1,3 +1,4 @@
+import { WEBHOOK_EVENT_TYPES } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type System, startSystem } from '../harness.js';
 
@@ -45,6 +46,20 @@ function resolvePointer(document: unknown, ref: string): unknown {
       (node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined),
       document,
     );
+}
+
+function operationsOf(doc: OpenApi) {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => HTTP_METHODS.has(method))
+      .map(([method, op]) => ({ path, method, op })),
+  );
+}
+
+/** The first media type of a request body or an answer. */
+function mediaOf(node: unknown): { example?: unknown } | undefined {
+  const content = (node as { content?: Record<string, { example?: unknown }> } | undefined)?.content;
+  return content ? Object.values(content)[0] : undefined;
 }
 
 // One system for both routes.
@@ -135,6 +150,54 @@ describe('GET /openapi.json', () => {
       // the 201 answer of createPayment is that schema
       const created = JSON.stringify(doc.paths['/payments']?.post?.responses['201']);
       expect(created).toContain('#/components/schemas/Payment');
+    });
+
+    it('/openapi.json names its servers and has an example request and answer on every operation', async () => {
+      const doc = (await system.as(null).get<OpenApi & { servers?: Array<{ url: string }> }>('/openapi.json')).body;
+      expect(doc.servers?.map((server) => server.url)).toEqual(['/', 'http://127.0.0.1:8000']);
+      for (const { path, method, op } of operationsOf(doc)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        if (op.requestBody) expect(mediaOf(op.requestBody)?.example, `${where} request`).toBeDefined();
+        const success = Object.entries(op.responses).filter(([status]) => /^2/.test(status));
+        expect(success.length, where).toBeGreaterThan(0);
+        const withBody = success.filter(([, answer]) => mediaOf(answer) !== undefined);
+        // a success answer with a body shows an example (a 204 has no body to show)
+        expect(success.some(([, answer]) => mediaOf(answer)?.example !== undefined) || withBody.length === 0, where).toBe(true);
+      }
+    });
+
+    it('/openapi.json types every error answer as application/problem+json with the Problem schema', async () => {
+      const doc = (await system.as(null).get<OpenApi>('/openapi.json')).body;
+      let errors = 0;
+      for (const { path, method, op } of operationsOf(doc)) {
+        for (const [status, answer] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          errors++;
+          const content = (answer as { content?: Record<string, { schema?: { $ref?: string } }> }).content ?? {};
+          expect(Object.keys(content), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
+          expect(content['application/problem+json']?.schema?.$ref).toBe('#/components/schemas/Problem');
+        }
+      }
+      expect(errors).toBeGreaterThan(100);
+    });
+
+    it('/openapi.json describes the webhooks sent to endpoints, one per event type, with the payload schema', async () => {
+      const doc = (await system.as(null).get<OpenApi & { webhooks?: Record<string, { post?: Operation }> }>('/openapi.json'))
+        .body;
+      expect(Object.keys(doc.webhooks ?? {}).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+      for (const [type, item] of Object.entries(doc.webhooks ?? {})) {
+        const media = mediaOf(item.post?.requestBody) as { schema?: { $ref?: string }; example?: { type?: string } } | undefined;
+        expect(media?.schema?.$ref).toBe('#/components/schemas/WebhookEvent');
+        expect(media?.example?.type).toBe(type);
+        expect(item.post?.parameters?.map((parameter) => parameter.name)).toEqual([
+          'webhook-id',
+          'webhook-timestamp',
+          'webhook-signature',
+        ]);
+      }
+      const event = doc.components.schemas.WebhookEvent;
+      expect(event?.required).toEqual(['type', 'timestamp', 'data']);
+      expect(JSON.stringify(event)).toContain('#/components/schemas/Payment');
     });
 
     it('/openapi.json says what a memo may hold', async () => {
