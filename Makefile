@@ -5,7 +5,7 @@ TSX := node_modules/.bin/tsx
 DATA_DIR ?= .data
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help install up down run-app migrate build test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove webhook-listen console-screenshots logs clean
+.PHONY: help install up down run-app migrate build client test typecheck lint format check bench api-key api-key-revoke api-key-rotate account-add accounts account-remove webhook-listen console-screenshots logs clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ webhook-listen: install ## a development webhook receiver on :8002 that prints a
 
 build: install ## bundle each app into apps/<app>/dist/main.mjs and each command into dist/ (what the image runs)
 	@$(TSX) scripts/build.ts
+
+client: install ## regenerate packages/client's types from the API's OpenAPI document (no database needed)
+	@$(TSX) scripts/generate-client.ts
 
 test: install ## run the whole test suite (starts its own Postgres and gateway-mock)
 	vitest run
