@@ -50,3 +50,13 @@ export function withoutRequestId(body: unknown): unknown {
   const { request_id: _ignored, ...rest } = body as ProblemBody;
   return rest;
 }
+
+/** A typed client's answer (openapi-fetch's { response, error }) in the shape expectProblem takes. */
+export function clientAnswer(result: { response: Response; error?: unknown }): HttpAnswer {
+  return {
+    status: result.response.status,
+    headers: Object.fromEntries(result.response.headers),
+    body: result.error,
+    text: JSON.stringify(result.error ?? null),
+  };
+}

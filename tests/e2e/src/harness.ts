@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
+import { createPaymentTrackerClient, type PaymentTrackerClient } from '@pt/client';
 import { createApiClientsRepository, createClientAccountsRepository, createLogger, createSql, type Logger } from '@pt/core';
 import { createLogCapture, createTestDatabase, type TestDatabase } from '@pt/core/testing';
 import { type FaultConfig, type RunningGatewayMock, startGatewayMock } from '@pt/gateway-mock';
@@ -131,7 +132,15 @@ export async function startSystem(options: SystemOptions = {}) {
       for (const account of options.accounts ?? []) await clientAccounts.register(name, account, 'test');
       return apiKey;
     },
-    /** A small HTTP client bound to an API key. */
+    /**
+     * The typed client (packages/client) bound to an API key, as a client of the API would call
+     * it: a route or schema change that breaks clients breaks the tests' type check. Without
+     * retries, so a test sees each answer (client-retries.test.ts tests them).
+     */
+    client(apiKey: string | null): PaymentTrackerClient {
+      return createPaymentTrackerClient({ baseUrl: apiUrl, apiKey, retry: false });
+    },
+    /** Raw HTTP bound to an API key: for malformed input and what the typed client cannot send. */
     as(apiKey: string | null) {
       return createHttpClient(apiUrl, apiKey);
     },

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { buildApp, createApiDeps, loadApiConfig } from '@pt/api';
+import type { PaymentTrackerClient } from '@pt/client';
 import { createLogger, type PaymentResponse } from '@pt/core';
 import { createLogCapture } from '@pt/core/testing';
 import { expect } from 'vitest';
@@ -21,20 +22,23 @@ export function validBody(amount: string) {
   return { sender_account: ACME_ACCOUNT, receiver_account: '33334440', amount };
 }
 
-/** A system without a syncer (unless `options` say otherwise) and client acme, sending from `accounts`. */
+/**
+ * A system without a syncer (unless `options` say otherwise) and client acme, sending from
+ * `accounts`: `client` as raw HTTP, `api` the typed client.
+ */
 export async function startWithAcme(
   options: SystemOptions = {},
   accounts: readonly string[] = [ACME_ACCOUNT],
-): Promise<{ system: System; client: Client }> {
+): Promise<{ system: System; client: Client; api: PaymentTrackerClient }> {
   const system = await startSystem({ startSyncer: false, ...options });
-  const client = system.as(await system.createClient('acme', false, { accounts }));
-  return { system, client };
+  const key = await system.createClient('acme', false, { accounts });
+  return { system, client: system.as(key), api: system.client(key) };
 }
 
 /** startWithAcme with a 0.3 s gateway delay, and createSixPayments' six payments pushed to `created`. */
 export async function startWithSixPayments(created: PaymentResponse[]) {
   const started = await startWithAcme({ delaySeconds: 0.3 });
-  await createSixPayments(started.system, started.client, created);
+  await createSixPayments(started.system, started.api, created);
   return started;
 }
 
@@ -43,15 +47,16 @@ export async function startWithSixPayments(created: PaymentResponse[]) {
  * of 12.34 memo'd `acme {i}`, each answered 201, and globex (GLOBEX_ACCOUNT) with none.
  */
 export async function twoTenants(acmePaymentCount = 0) {
-  const { system, client: acme } = await startWithAcme();
-  const globex = system.as(await system.createClient('globex', false, { accounts: [GLOBEX_ACCOUNT] }));
+  const { system, client: acme, api: acmeApi } = await startWithAcme();
+  const globexKey = await system.createClient('globex', false, { accounts: [GLOBEX_ACCOUNT] });
+  const globex = system.as(globexKey);
   const acmePayments: PaymentResponse[] = [];
   for (let i = 0; i < acmePaymentCount; i++) {
-    const created = await acme.post<PaymentResponse>('/payments', { ...validBody('12.34'), memo: `acme ${i}` });
-    expect(created.status).toBe(201);
-    acmePayments.push(created.body);
+    const created = await acmeApi.POST('/payments', { body: { ...validBody('12.34'), memo: `acme ${i}` } });
+    expect(created.response.status).toBe(201);
+    if (created.data) acmePayments.push(created.data);
   }
-  return { system, acme, globex, acmePayments };
+  return { system, acme, acmeApi, globex, globexApi: system.client(globexKey), acmePayments };
 }
 
 /** How many payments the system has stored. */

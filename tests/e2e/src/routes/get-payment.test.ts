@@ -1,3 +1,4 @@
+import type { PaymentTrackerClient } from '@pt/client';
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf, withoutRequestId } from '../expect-problem.js';
@@ -9,8 +10,6 @@ import { type Client, startWithAcme, startWithSixPayments, twoTenants } from './
  * shares (API keys, unknown routes and methods, database outages): every-route*.test.ts.
  */
 
-type Event = { from_status: string | null; to_status: string; source: string; reason: string | null; at: string };
-
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -21,11 +20,12 @@ describe('GET /payments/{id}', () => {
   describe('success', () => {
     let system: System;
     let client: Client;
+    let api: PaymentTrackerClient;
     /** Created in this order: index 0 is the oldest. */
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      ({ system, client } = await startWithSixPayments(created));
+      ({ system, client, api } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 
@@ -72,9 +72,9 @@ describe('GET /payments/{id}', () => {
     });
 
     it('GET /payments/{id} of a received payment has no confirmation and says why', async () => {
-      const answer = await client.get<PaymentResponse>(`/payments/${created[1]?.id}`);
-      expect(answer.body).toMatchObject({ status: 'received', confirmation_id: null, submitted_at: null, resolved_at: null });
-      expect(answer.body.failure_reason).toEqual(expect.any(String));
+      const { data } = await api.GET('/payments/{id}', { params: { path: { id: String(created[1]?.id) } } });
+      expect(data).toMatchObject({ status: 'received', confirmation_id: null, submitted_at: null, resolved_at: null });
+      expect(data?.failure_reason).toEqual(expect.any(String));
     });
   });
 
@@ -191,45 +191,44 @@ describe('GET /payments/{id}/events', () => {
   // GET /payments/{id} above, each on both paths.
   describe('success', () => {
     let system: System;
-    let client: Client;
+    let api: PaymentTrackerClient;
     /** Created in this order: index 0 is the oldest. */
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      ({ system, client } = await startWithSixPayments(created));
+      ({ system, api } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 
     // The syncer starts only here, so the history is first what the API wrote.
     it('GET /payments/{id}/events is the history oldest first, through to resolution', async () => {
-      const id = created[0]?.id as string;
-      const early = await client.get<{ items: Event[] }>(`/payments/${id}/events`);
-      expect(early.status).toBe(200);
-      expect(early.body.items.map((e) => [e.from_status, e.to_status, e.source])).toEqual([
+      const byId = { params: { path: { id: created[0]?.id as string } } };
+      const early = await api.GET('/payments/{id}/events', byId);
+      expect(early.response.status).toBe(200);
+      expect(early.data?.items.map((e) => [e.from_status, e.to_status, e.source])).toEqual([
         [null, 'received', 'api'],
         ['received', 'pending', 'api'],
       ]);
 
       await system.startSyncer();
-      await eventually(
-        async () => ((await client.get<PaymentResponse>(`/payments/${id}`)).body.status === 'settled' ? true : undefined),
-        { what: 'the payment to settle' },
-      );
-      const events = await client.get<{ items: Event[] }>(`/payments/${id}/events`);
-      expect(events.body.items.map((e) => [e.from_status, e.to_status, e.source])).toEqual([
+      await eventually(async () => ((await api.GET('/payments/{id}', byId)).data?.status === 'settled' ? true : undefined), {
+        what: 'the payment to settle',
+      });
+      const events = await api.GET('/payments/{id}/events', byId);
+      expect(events.data?.items.map((e) => [e.from_status, e.to_status, e.source])).toEqual([
         [null, 'received', 'api'],
         ['received', 'pending', 'api'],
         ['pending', 'settled', 'syncer'],
       ]);
-      const times = events.body.items.map((e) => {
+      const times = (events.data?.items ?? []).map((e) => {
         expect(e.at).toMatch(ISO);
         return Date.parse(e.at);
       });
       expect([...times].sort((a, b) => a - b)).toEqual(times);
 
-      const settled = await client.get<PaymentResponse>(`/payments/${id}`);
-      expect(settled.body.resolved_at).toMatch(ISO);
-      expect(settled.body.last_synced_at).toMatch(ISO);
+      const settled = await api.GET('/payments/{id}', byId);
+      expect(settled.data?.resolved_at).toMatch(ISO);
+      expect(settled.data?.last_synced_at).toMatch(ISO);
     });
   });
 });

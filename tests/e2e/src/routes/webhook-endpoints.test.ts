@@ -1,5 +1,6 @@
+import type { PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, fieldsOf } from '../expect-problem.js';
+import { clientAnswer, expectProblem, fieldsOf } from '../expect-problem.js';
 import { type System, startSystem } from '../harness.js';
 
 type Client = ReturnType<System['as']>;
@@ -13,13 +14,17 @@ interface Endpoint {
   previous_secret_expires_at: string | null;
 }
 
-const ALL = ['payment.received', 'payment.pending', 'payment.settled'];
+const ALL = ['payment.received', 'payment.pending', 'payment.settled'] as const;
 
-/** /webhook-endpoints: success, every error, and another client's endpoints. */
+/**
+ * /webhook-endpoints: success, every error, and another client's endpoints. Well-formed calls go
+ * through the typed client (`acmeApi`, `globexApi`), malformed ones as raw HTTP.
+ */
 describe('/webhook-endpoints', () => {
   let system: System;
   let acme: Client;
-  let globex: Client;
+  let acmeApi: PaymentTrackerClient;
+  let globexApi: PaymentTrackerClient;
 
   beforeAll(async () => {
     // http allowed for local development, loopback allowed by the allow-list (as make run-app does)
@@ -27,30 +32,43 @@ describe('/webhook-endpoints', () => {
       startSyncer: false,
       env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8' },
     });
-    acme = system.as(await system.createClient('acme'));
-    globex = system.as(await system.createClient('globex'));
+    const acmeKey = await system.createClient('acme');
+    acme = system.as(acmeKey);
+    acmeApi = system.client(acmeKey);
+    globexApi = system.client(await system.createClient('globex'));
   });
   afterAll(() => system?.stop());
 
   const create = (client: Client, body: object) => client.post<Endpoint>('/webhook-endpoints', body);
+  /** A well-formed endpoint of `client`'s, through the typed client. */
+  async function endpointOf(client: PaymentTrackerClient, url: string) {
+    const { data, response } = await client.POST('/webhook-endpoints', { body: { url, event_types: [...ALL] } });
+    expect(response.status).toBe(201);
+    if (!data) throw new Error('no endpoint created');
+    return data;
+  }
+  const byId = (id: string) => ({ params: { path: { id } } });
 
   it('creates an endpoint and shows its whsec_ secret once', async () => {
-    const created = await create(acme, { url: 'http://127.0.0.1:9/hooks', event_types: ALL, description: 'ledger' });
-    expect(created.status).toBe(201);
-    expect(created.headers.location).toBe(`/webhook-endpoints/${created.body.id}`);
-    expect(created.body).toMatchObject({
+    const created = await acmeApi.POST('/webhook-endpoints', {
+      body: { url: 'http://127.0.0.1:9/hooks', event_types: [...ALL], description: 'ledger' },
+    });
+    expect(created.response.status).toBe(201);
+    const id = String(created.data?.id);
+    expect(created.response.headers.get('location')).toBe(`/webhook-endpoints/${id}`);
+    expect(created.data).toMatchObject({
       url: 'http://127.0.0.1:9/hooks',
       event_types: ALL,
       enabled: true,
       description: 'ledger',
     });
-    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const read = await acme.get<Endpoint>(`/webhook-endpoints/${created.body.id}`);
-    expect(read.status).toBe(200);
-    expect(read.body).not.toHaveProperty('secret');
-    expect(read.text).not.toContain(created.body.secret?.slice(6));
-    const list = await acme.get<{ items: Endpoint[] }>('/webhook-endpoints');
-    expect(list.body.items.map((e) => e.id)).toContain(created.body.id);
+    expect(created.data?.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const read = await acmeApi.GET('/webhook-endpoints/{id}', byId(id));
+    expect(read.response.status).toBe(200);
+    expect(read.data).not.toHaveProperty('secret');
+    expect(JSON.stringify(read.data)).not.toContain(created.data?.secret.slice(6));
+    const list = await acmeApi.GET('/webhook-endpoints');
+    expect(list.data?.items.map((e) => e.id)).toContain(id);
   });
 
   it('names every bad field in one 422', async () => {
@@ -96,50 +114,55 @@ describe('/webhook-endpoints', () => {
   });
 
   it('updates, re-checks the URL, and deletes', async () => {
-    const { body: endpoint } = await create(acme, { url: 'http://127.0.0.1:9/a', event_types: ALL });
-    const patched = await acme.call<Endpoint>('PATCH', `/webhook-endpoints/${endpoint.id}`, {
-      json: { enabled: false, description: null, event_types: ['payment.settled'] },
+    const endpoint = await endpointOf(acmeApi, 'http://127.0.0.1:9/a');
+    const patched = await acmeApi.PATCH('/webhook-endpoints/{id}', {
+      ...byId(endpoint.id),
+      body: { enabled: false, description: null, event_types: ['payment.settled'] },
     });
-    expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({
+    expect(patched.response.status).toBe(200);
+    expect(patched.data).toMatchObject({
       enabled: false,
       description: null,
       event_types: ['payment.settled'],
       url: 'http://127.0.0.1:9/a',
     });
-    const refused = await acme.call('PATCH', `/webhook-endpoints/${endpoint.id}`, { json: { url: 'http://10.1.1.1/x' } });
-    expect(fieldsOf(expectProblem(refused, 422))).toEqual(['body.url']);
-    expect((await acme.call('DELETE', `/webhook-endpoints/${endpoint.id}`)).status).toBe(204);
-    expectProblem(await acme.get(`/webhook-endpoints/${endpoint.id}`), 404);
+    const refused = await acmeApi.PATCH('/webhook-endpoints/{id}', { ...byId(endpoint.id), body: { url: 'http://10.1.1.1/x' } });
+    expect(fieldsOf(expectProblem(clientAnswer(refused), 422))).toEqual(['body.url']);
+    expect((await acmeApi.DELETE('/webhook-endpoints/{id}', byId(endpoint.id))).response.status).toBe(204);
+    expectProblem(clientAnswer(await acmeApi.GET('/webhook-endpoints/{id}', byId(endpoint.id))), 404);
   });
 
   it('rotates the secret with an overlap in which the previous one still signs', async () => {
-    const { body: endpoint } = await create(acme, { url: 'http://127.0.0.1:9/r', event_types: ALL });
-    const rotated = await acme.post<{ secret: string; previous_secret_expires_at: string }>(
-      `/webhook-endpoints/${endpoint.id}/rotate-secret`,
-      { overlap_seconds: 3600 },
-    );
-    expect(rotated.status).toBe(200);
-    expect(rotated.body.secret).toMatch(/^whsec_/);
-    expect(rotated.body.secret).not.toBe(endpoint.secret);
-    const expires = Date.parse(rotated.body.previous_secret_expires_at) - Date.now();
+    const endpoint = await endpointOf(acmeApi, 'http://127.0.0.1:9/r');
+    const rotated = await acmeApi.POST('/webhook-endpoints/{id}/rotate-secret', {
+      ...byId(endpoint.id),
+      body: { overlap_seconds: 3600 },
+    });
+    expect(rotated.response.status).toBe(200);
+    expect(rotated.data?.secret).toMatch(/^whsec_/);
+    expect(rotated.data?.secret).not.toBe(endpoint.secret);
+    const expires = Date.parse(String(rotated.data?.previous_secret_expires_at)) - Date.now();
     expect(expires).toBeGreaterThan(3500_000);
     expect(expires).toBeLessThanOrEqual(3600_000);
-    const read = await acme.get<Endpoint>(`/webhook-endpoints/${endpoint.id}`);
-    expect(read.body.previous_secret_expires_at).toBe(rotated.body.previous_secret_expires_at);
+    const read = await acmeApi.GET('/webhook-endpoints/{id}', byId(endpoint.id));
+    expect(read.data?.previous_secret_expires_at).toBe(rotated.data?.previous_secret_expires_at);
   });
 
   it("answers 404 for another client's endpoint, on every route, and lists only one's own", async () => {
-    const { body: endpoint } = await create(acme, { url: 'http://127.0.0.1:9/t', event_types: ALL });
-    const path = `/webhook-endpoints/${endpoint.id}`;
-    expectProblem(await globex.get(path), 404);
-    expectProblem(await globex.call('PATCH', path, { json: { enabled: false } }), 404);
-    expectProblem(await globex.call('DELETE', path), 404);
-    expectProblem(await globex.post(`${path}/rotate-secret`, {}), 404);
-    expectProblem(await globex.get(`${path}/deliveries`), 404);
-    expectProblem(await globex.post(`${path}/redeliver`, { since: new Date(0).toISOString() }), 404);
-    expect((await globex.get<{ items: Endpoint[] }>('/webhook-endpoints')).body.items).toEqual([]);
-    expect((await acme.get<Endpoint>(path)).body.enabled).toBe(true);
+    const endpoint = await endpointOf(acmeApi, 'http://127.0.0.1:9/t');
+    const theirs = byId(endpoint.id);
+    for (const answer of [
+      await globexApi.GET('/webhook-endpoints/{id}', theirs),
+      await globexApi.PATCH('/webhook-endpoints/{id}', { ...theirs, body: { enabled: false } }),
+      await globexApi.DELETE('/webhook-endpoints/{id}', theirs),
+      await globexApi.POST('/webhook-endpoints/{id}/rotate-secret', { ...theirs, body: {} }),
+      await globexApi.GET('/webhook-endpoints/{id}/deliveries', theirs),
+      await globexApi.POST('/webhook-endpoints/{id}/redeliver', { ...theirs, body: { since: new Date(0).toISOString() } }),
+    ]) {
+      expectProblem(clientAnswer(answer), 404);
+    }
+    expect((await globexApi.GET('/webhook-endpoints')).data?.items).toEqual([]);
+    expect((await acmeApi.GET('/webhook-endpoints/{id}', theirs)).data?.enabled).toBe(true);
   });
 
   it('answers 401 without a key and 422 for a malformed id or event id', async () => {
