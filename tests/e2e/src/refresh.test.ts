@@ -1,4 +1,4 @@
-import type { PaymentResponse } from '@pt/core';
+import type { PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   mockStats,
@@ -15,11 +15,17 @@ import { eventually, type System, startSystem } from './harness.js';
 describe('GET /payments/{id}?refresh=true', () => {
   let system: System;
   let client: ReturnType<System['as']>;
+  /** The same key through the typed client: reads as a client of the API makes them. */
+  let api: PaymentTrackerClient;
+  const read = (id: string, refresh?: 'true') =>
+    api.GET('/payments/{id}', { params: { path: { id }, query: refresh ? { refresh } : {} } });
 
   beforeAll(async () => {
     // After its first cycle the loop would not run again for a minute: only a wake-up can.
     system = await startSystem({ delaySeconds: 0.3, env: { SYNC_INTERVAL_MS: '60000' } });
-    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+    const key = await system.createClient('acme', false, { accounts: ['11112222'] });
+    client = system.as(key);
+    api = system.client(key);
     await waitForSyncAfter(system, new Date(0));
   });
   afterAll(() => system?.stop());
@@ -33,12 +39,12 @@ describe('GET /payments/{id}?refresh=true', () => {
       return (await recordedWithMemo(system, memo))[0]?.status === 'settled' ? true : undefined;
     });
 
-    const plain = await client.get<PaymentResponse>(`/payments/${created.body.id}`);
-    expect(plain.body.status).toBe('pending');
-    const refreshed = await client.get<PaymentResponse>(`/payments/${created.body.id}?refresh=true`);
-    expect(refreshed.status).toBe(200);
-    expect(refreshed.body.status).toBe('settled');
-    expect(refreshed.body.last_synced_at).not.toBeNull();
+    const plain = await read(created.body.id);
+    expect(plain.data?.status).toBe('pending');
+    const refreshed = await read(created.body.id, 'true');
+    expect(refreshed.response.status).toBe(200);
+    expect(refreshed.data?.status).toBe('settled');
+    expect(refreshed.data?.last_synced_at).not.toBeNull();
     expect((await storedEvents(system, created.body.id)).map((e) => [e.to_status, e.source])).toEqual([
       ['received', 'api'],
       ['pending', 'api'],
@@ -56,13 +62,11 @@ describe('GET /payments/{id}?refresh=true', () => {
     });
 
     const before = (await mockStats(system)).status_requests;
-    const answers = await Promise.all(
-      Array.from({ length: 20 }, () => client.get<PaymentResponse>(`/payments/${created.body.id}?refresh=true`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 20 }, () => read(created.body.id, 'true')));
     const fetches = (await mockStats(system)).status_requests - before;
     for (const answer of answers) {
-      expect(answer.status).toBe(200);
-      expect(answer.body.status).toBe('returned');
+      expect(answer.response.status).toBe(200);
+      expect(answer.data?.status).toBe('returned');
     }
     expect(fetches).toBeGreaterThanOrEqual(1);
     expect(fetches).toBeLessThanOrEqual(3);
