@@ -1,6 +1,6 @@
 import { createPaymentTrackerClient, type RetryInfo } from '@pt/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expectProblem } from './expect-problem.js';
+import { expectProblem, headersOf } from './expect-problem.js';
 import { type System, startSystem } from './harness.js';
 import { type LossyProxy, startLossyProxy } from './lossy-proxy.js';
 
@@ -212,7 +212,7 @@ describe('the problems it returns', () => {
     expect(response.status).toBe(401);
     const raw = {
       status: response.status,
-      headers: Object.fromEntries(response.headers),
+      headers: headersOf(response),
       body: error,
       text: JSON.stringify(error),
     };

@@ -51,11 +51,20 @@ export function withoutRequestId(body: unknown): unknown {
   return rest;
 }
 
+/** A fetch Response's headers as a plain object (lower-case names). */
+export function headersOf(response: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return headers;
+}
+
 /** A typed client's answer (openapi-fetch's { response, error }) in the shape expectProblem takes. */
 export function clientAnswer(result: { response: Response; error?: unknown }): HttpAnswer {
   return {
     status: result.response.status,
-    headers: Object.fromEntries(result.response.headers),
+    headers: headersOf(result.response),
     body: result.error,
     text: JSON.stringify(result.error ?? null),
   };
