@@ -43,7 +43,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List your payments, newest first */
+        /**
+         * List your payments, newest first, or export them as CSV
+         * @description Filters combine (AND) and page with the cursor. With `Accept: text/csv` or `format=csv` the answer is every matching payment as a CSV download (a header row, then one row per payment in the JSON fields' order), streamed; an error after the first byte cuts the connection, so a download that ends without its final chunk is incomplete.
+         */
         get: operations["listPayments"];
         put?: never;
         /**
@@ -1027,9 +1030,28 @@ export interface operations {
     listPayments: {
         parameters: {
             query?: {
+                /** @description Page size of a JSON answer. */
                 limit?: number;
+                /** @description A previous page's next_cursor: the page starts after that payment. It is a position in the newest-first order, not tied to the filters: with other filters it continues from the same point, so nothing older is skipped and nothing already listed comes again. */
                 cursor?: string;
-                status?: "received" | "pending" | "unconfirmed" | "settled" | "returned" | "failed" | "rejected";
+                /** @description One status or several: repeat the parameter (`status=pending&status=unconfirmed`) or separate them with commas (`status=pending,unconfirmed`). Any of received, pending, unconfirmed, settled, returned, failed, rejected. */
+                status?: ("received" | "pending" | "unconfirmed" | "settled" | "returned" | "failed" | "rejected")[];
+                /** @description Created at or after this instant. */
+                created_from?: string;
+                /** @description Created before this instant (exclusive). */
+                created_to?: string;
+                /** @description Amount at least this (a decimal string). */
+                amount_min?: string;
+                /** @description Amount at most this (a decimal string). */
+                amount_max?: string;
+                /** @description Only payments with this sender account (6-34 digits). */
+                sender_account?: string;
+                /** @description Only payments with this receiver account (6-34 digits). */
+                receiver_account?: string;
+                /** @description Payments whose memo starts with this text (case-sensitive; % and _ are plain characters). */
+                memo?: string;
+                /** @description csv: every matching payment as a CSV download (as with Accept: text/csv); limit does not apply. */
+                format?: "json" | "csv";
             };
             header?: never;
             path?: never;
