@@ -25,6 +25,7 @@ export * from './free-port.js';
 export * from './gateway/classify.js';
 export * from './gateway/contract.js';
 export * from './gateway/gateway-client.js';
+export * from './gateway/json-array-splitter.js';
 export { LineBatcher } from './logging/line-batcher.js';
 export { type CreateLoggerOptions, createLogger, type Logger } from './logging/logger.js';
 export { logPreview, maskAccount, maskAccountsInText, SECRET_FIELDS, scrubLogValue } from './logging/redaction.js';
