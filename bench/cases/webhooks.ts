@@ -162,7 +162,14 @@ async function measureSide(
   const changes = createGatewayChangesRepository(sql);
   const apply = (ids: string[]) =>
     changes.applyGatewayChanges(
-      ids.map((id, i): GatewayChange => ({ confirmationId: id, status: RESOLVED[i % 3] ?? 'settled', updatedAt: new Date() })),
+      ids.map(
+        (id, i): GatewayChange => ({
+          confirmationId: id,
+          from: 'pending',
+          status: RESOLVED[i % 3] ?? 'settled',
+          updatedAt: new Date(),
+        }),
+      ),
       new Date(),
     );
   for (let at = 0; at < sizes.backlog; at += APPLY_BATCH) {

@@ -195,6 +195,11 @@ function collectChange(tracked: TrackedPayments, slot: number, entry: StatusEntr
     { status: entry.status, updatedAt: entry.updatedAt },
   );
   if (!next || !isGatewayStatus(next)) return;
-  changes.push({ confirmationId: entry.confirmationId, status: entry.status, updatedAt: entry.updatedAt });
+  changes.push({
+    confirmationId: entry.confirmationId,
+    from: tracked.status(slot),
+    status: entry.status,
+    updatedAt: entry.updatedAt,
+  });
   tracked.update(slot, next, entry.updatedAt);
 }

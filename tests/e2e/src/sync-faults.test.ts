@@ -175,14 +175,21 @@ describe('a status list that fails, and statuses that must not move', () => {
     const later = new Date(at.getTime() + 1000);
     const earlier = new Date(at.getTime() - 1000);
 
+    // A terminal payment, whether the caller knows it (a transition the machine forbids) or
+    // believes it still pending (a status the row no longer has): unchanged either way.
+    for (const from of ['settled', 'pending'] as const) {
+      expect(
+        await sync.applyGatewayChanges(
+          [{ confirmationId: terminal.confirmationId, from, status: 'failed', updatedAt: later }],
+          new Date(),
+        ),
+      ).toBe(0);
+    }
     expect(
       await sync.applyGatewayChanges(
-        [{ confirmationId: terminal.confirmationId, status: 'failed', updatedAt: later }],
+        [{ confirmationId: open.confirmationId, from: 'pending', status: 'failed', updatedAt: earlier }],
         new Date(),
       ),
-    ).toBe(0);
-    expect(
-      await sync.applyGatewayChanges([{ confirmationId: open.confirmationId, status: 'failed', updatedAt: earlier }], new Date()),
     ).toBe(0);
     expect((await storedPayment(system, terminal.id)).status).toBe('settled');
     expect((await storedPayment(system, open.id)).status).toBe('pending');
@@ -190,7 +197,10 @@ describe('a status list that fails, and statuses that must not move', () => {
     expect(await storedEvents(system, open.id)).toHaveLength(0);
 
     expect(
-      await sync.applyGatewayChanges([{ confirmationId: open.confirmationId, status: 'failed', updatedAt: later }], new Date()),
+      await sync.applyGatewayChanges(
+        [{ confirmationId: open.confirmationId, from: 'pending', status: 'failed', updatedAt: later }],
+        new Date(),
+      ),
     ).toBe(1);
     expect((await storedPayment(system, open.id)).status).toBe('failed');
     expect((await storedEvents(system, open.id)).map((e) => [e.from_status, e.to_status, e.source])).toEqual([

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { GATEWAY_TRACKED_STATUSES, type GatewayStatus, type PaymentStatus } from '../payments/status.js';
 import {
-  ALLOWED_TRANSITIONS_VALUES,
+  allowedTransitionSql,
   EVENT_OUTBOX_COLUMNS,
   eventSnapshotSql,
   NEXT_EVENT_SEQ,
@@ -14,9 +14,13 @@ const TRACKED_LIST = statusListSql(GATEWAY_TRACKED_STATUSES);
 
 export interface GatewayChange {
   confirmationId: string;
+  /** The status the syncer holds for the payment: the change applies only if it still has it. */
+  from: PaymentStatus;
   status: GatewayStatus;
   updatedAt: Date;
 }
+
+const ALLOWED = allowedTransitionSql('p.status', 'i.to_status');
 
 /** The reconciliation's statements: what a cycle tracks, and the gateway's changes applied in bulk. */
 export function createGatewayChangesRepository(sql: postgres.Sql) {
@@ -37,32 +41,30 @@ export function createGatewayChangesRepository(sql: postgres.Sql) {
     },
 
     /**
-     * Applies a batch of gateway reports in one statement: only allowed transitions, never
-     * over a newer gateway update, each with its event. Returns how many payments changed.
+     * Applies a batch of gateway reports in one statement: each payment is looked up once by
+     * confirmation_id and changes only if it still has the status the syncer saw (`from`), the
+     * machine allows the transition, and no newer gateway update was applied; each change writes
+     * its event. Returns how many payments changed.
      */
     async applyGatewayChanges(changes: GatewayChange[], syncedAt: Date): Promise<number> {
       if (changes.length === 0) return 0;
       const ids = changes.map((c) => c.confirmationId);
+      const from = changes.map((c) => c.from);
       const statuses = changes.map((c) => c.status);
       const times = changes.map((c) => c.updatedAt.toISOString());
+      // One UPDATE with the payment's own row as the only look-up: no locking pre-read and no
+      // second look-up by id; the WHERE re-checks a row another transaction changed meanwhile.
       const result = await sql`
-        WITH input AS (
-          SELECT * FROM unnest(${ids}::text[], ${statuses}::text[], ${times}::timestamptz[]) AS i(confirmation_id, status, updated_at)
-        ), allowed(from_status, to_status) AS (VALUES ${sql.unsafe(ALLOWED_TRANSITIONS_VALUES)}),
-        cur AS (
-          SELECT p.id, p.status AS from_status, i.status AS to_status, i.updated_at
-          FROM input i
-          JOIN payments p ON p.confirmation_id = i.confirmation_id
-          JOIN allowed a ON a.from_status = p.status AND a.to_status = i.status
-          WHERE p.gateway_updated_at IS NULL OR p.gateway_updated_at <= i.updated_at
-          FOR UPDATE OF p
-        ), upd AS (
-          UPDATE payments p SET status = cur.to_status, gateway_updated_at = cur.updated_at, updated_at = now(),
+        WITH upd AS (
+          UPDATE payments p SET status = i.to_status, gateway_updated_at = i.updated_at, updated_at = now(),
             last_synced_at = ${syncedAt},
-            resolved_at = CASE WHEN cur.to_status IN (${sql.unsafe(TERMINAL_LIST)}) THEN now() ELSE p.resolved_at END,
+            resolved_at = CASE WHEN i.to_status IN (${sql.unsafe(TERMINAL_LIST)}) THEN now() ELSE p.resolved_at END,
             ${sql.unsafe(NEXT_EVENT_SEQ)}
-          FROM cur WHERE p.id = cur.id
-          RETURNING p.id, cur.from_status, cur.to_status, p.event_seq, ${sql.unsafe(eventSnapshotSql('p'))} AS snapshot
+          FROM unnest(${ids}::text[], ${from}::text[], ${statuses}::text[], ${times}::timestamptz[])
+            AS i(confirmation_id, from_status, to_status, updated_at)
+          WHERE p.confirmation_id = i.confirmation_id AND p.status = i.from_status AND ${sql.unsafe(ALLOWED)}
+            AND (p.gateway_updated_at IS NULL OR p.gateway_updated_at <= i.updated_at)
+          RETURNING p.id, i.from_status, i.to_status, p.event_seq, ${sql.unsafe(eventSnapshotSql('p'))} AS snapshot
         )
         INSERT INTO payment_events (payment_id, from_status, to_status, source, ${sql.unsafe(EVENT_OUTBOX_COLUMNS)})
         SELECT id, from_status, to_status, 'syncer', event_seq, snapshot FROM upd`;

@@ -59,7 +59,7 @@ describe('payment_events as the outbox', () => {
     );
     expect(accepted.kind).toBe('applied');
     const changed = await createGatewayChangesRepository(db.sql).applyGatewayChanges(
-      [{ confirmationId, status: 'settled', updatedAt: new Date(Date.now() + 1000) }],
+      [{ confirmationId, from: 'pending', status: 'settled', updatedAt: new Date(Date.now() + 1000) }],
       new Date(),
     );
     expect(changed).toBe(1);

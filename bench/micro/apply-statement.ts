@@ -1,0 +1,170 @@
+/**
+ * The sync cycle's apply statement under EXPLAIN ANALYZE, at case 3's shape: N payments (a tenth
+ * pending and tracked, the rest resolved), every tracked one changing, applied in batches of
+ * SYNC_BATCH_SIZE as the syncer does. Each variant starts from the same rows (tracked rows
+ * re-inserted, events deleted, VACUUM ANALYZE) on an embedded Postgres with the bench's settings,
+ * prints the first batch's plan and the time of all the batches, with how many updates were HOT.
+ *
+ *   node_modules/.bin/tsx bench/micro/apply-statement.ts [N] [variant,...]
+ *
+ * Variants (cumulative where named so): `before`, the statement as it was (a join to the allowed
+ * transitions before the payments look-up, then an UPDATE by id); `lookup-first`, one UPDATE that
+ * finds each payment by confirmation_id and checks the transition on the row it found;
+ * `no-fk`, that without the events' foreign key (the statement-level check in its place);
+ * `hot`, that with no index on a column the update changes (fillfactor 90): what HOT would buy.
+ */
+import {
+  allowedTransitionSql,
+  EVENT_OUTBOX_COLUMNS,
+  eventSnapshotSql,
+  NEXT_EVENT_SEQ,
+  TERMINAL_LIST,
+} from '../../packages/core/src/db/sql-fragments.js';
+import { allowedTransitions } from '../../packages/core/src/payments/status.js';
+import { createBenchClient, startDatabase } from '../lib/infra.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const VARIANTS = (process.argv[3] ?? 'before,lookup-first,no-fk,hot').split(',');
+const BATCH = 5000;
+/** The statement before: the allowed pairs as a VALUES list it joined to. */
+const ALLOWED_TRANSITIONS_VALUES = allowedTransitions()
+  .map(([from, to]) => `('${from}', '${to}')`)
+  .join(', ');
+const TRACKED = N / 10;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const db = await startDatabase(process.env.BENCH_DATABASE_URL, log);
+const { sql } = db;
+const { clientId } = await createBenchClient(db.url);
+
+const COLUMNS = `id, client_id, status, amount, sender_account, receiver_account, memo, confirmation_id, attempts,
+  gateway_created_at, gateway_updated_at, submitted_at, resolved_at, created_at, updated_at`;
+log(`loading ${N - TRACKED} resolved payments`);
+await sql.unsafe(
+  `INSERT INTO payments (${COLUMNS})
+   SELECT gen_random_uuid(), $1, (ARRAY['settled','returned','failed'])[1 + g % 3], 100.50, '123456789012', '987654321098', NULL,
+          'k-' || g, 1, now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', now(),
+          now() - interval '1 hour', now()
+   FROM generate_series(1, $2::int) g`,
+  [clientId, N - TRACKED],
+);
+
+const statements: Record<string, (batch: Batch) => string> = {
+  before: () => `
+    WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS i(confirmation_id, status, updated_at)
+    ), allowed(from_status, to_status) AS (VALUES ${ALLOWED_TRANSITIONS_VALUES}),
+    cur AS (
+      SELECT p.id, p.status AS from_status, i.status AS to_status, i.updated_at
+      FROM input i
+      JOIN payments p ON p.confirmation_id = i.confirmation_id
+      JOIN allowed a ON a.from_status = p.status AND a.to_status = i.status
+      WHERE p.gateway_updated_at IS NULL OR p.gateway_updated_at <= i.updated_at
+      FOR UPDATE OF p
+    ), upd AS (
+      UPDATE payments p SET status = cur.to_status, gateway_updated_at = cur.updated_at, updated_at = now(),
+        last_synced_at = now(),
+        resolved_at = CASE WHEN cur.to_status IN (${TERMINAL_LIST}) THEN now() ELSE p.resolved_at END,
+        ${NEXT_EVENT_SEQ}
+      FROM cur WHERE p.id = cur.id
+      RETURNING p.id, cur.from_status, cur.to_status, p.event_seq, ${eventSnapshotSql('p')} AS snapshot
+    )
+    INSERT INTO payment_events (payment_id, from_status, to_status, source, ${EVENT_OUTBOX_COLUMNS})
+    SELECT id, from_status, to_status, 'syncer', event_seq, snapshot FROM upd`,
+  'lookup-first': () => lookupFirst,
+};
+const lookupFirst = `
+    WITH upd AS (
+      UPDATE payments p SET status = i.to_status, gateway_updated_at = i.updated_at, updated_at = now(),
+        last_synced_at = now(),
+        resolved_at = CASE WHEN i.to_status IN (${TERMINAL_LIST}) THEN now() ELSE p.resolved_at END,
+        ${NEXT_EVENT_SEQ}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS i(confirmation_id, from_status, to_status, updated_at)
+      WHERE p.confirmation_id = i.confirmation_id AND p.status = i.from_status
+        AND ${allowedTransitionSql('p.status', 'i.to_status')}
+        AND (p.gateway_updated_at IS NULL OR p.gateway_updated_at <= i.updated_at)
+      RETURNING p.id, i.from_status, i.to_status, p.event_seq, ${eventSnapshotSql('p')} AS snapshot
+    )
+    INSERT INTO payment_events (payment_id, from_status, to_status, source, ${EVENT_OUTBOX_COLUMNS})
+    SELECT id, from_status, to_status, 'syncer', event_seq, snapshot FROM upd`;
+statements['no-fk'] = statements['lookup-first'] as (batch: Batch) => string;
+statements.hot = statements['lookup-first'] as (batch: Batch) => string;
+
+interface Batch {
+  ids: string[];
+  from: string[];
+  to: string[];
+  times: string[];
+}
+
+const at = new Date().toISOString();
+const batches: Batch[] = [];
+for (let start = 1; start <= TRACKED; start += BATCH) {
+  const ids = Array.from({ length: Math.min(BATCH, TRACKED - start + 1) }, (_, i) => `t-${start + i}`);
+  batches.push({
+    ids,
+    from: ids.map(() => 'pending'),
+    to: ids.map((_, i) => ['settled', 'returned', 'failed'][i % 3] as string),
+    times: ids.map(() => at),
+  });
+}
+
+async function reset(): Promise<void> {
+  await sql`DELETE FROM payment_events`;
+  await sql`DELETE FROM payments WHERE memo = 'tracked'`;
+  await sql.unsafe(
+    `INSERT INTO payments (${COLUMNS})
+     SELECT gen_random_uuid(), $1, 'pending', 100.50, '123456789012', '987654321098', 'tracked', 't-' || g, 1,
+            now() - interval '1 hour', now() - interval '1 hour', now() - interval '1 hour', NULL, now() - interval '1 hour', now()
+     FROM generate_series(1, $2::int) g`,
+    [clientId, TRACKED],
+  );
+  await sql`VACUUM ANALYZE payments, payment_events`;
+}
+
+async function prepareSchema(variant: string): Promise<void> {
+  if (variant === 'no-fk' || variant === 'hot') {
+    await sql`ALTER TABLE payment_events DROP CONSTRAINT IF EXISTS payment_events_payment_id_payments_id_fk`;
+  }
+  if (variant === 'hot') {
+    for (const index of ['payments_client_status_id_idx', 'payments_due_idx', 'payments_open_idx'])
+      await sql.unsafe(`DROP INDEX IF EXISTS ${index}`);
+    await sql`ALTER TABLE payments SET (fillfactor = 90)`;
+    await sql`VACUUM FULL payments`;
+  }
+}
+
+for (const variant of VARIANTS) {
+  const statement = statements[variant];
+  if (!statement) throw new Error(`unknown variant ${variant}`);
+  await prepareSchema(variant);
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    await reset();
+    const [before] = await sql<{ upd: number; hot: number }[]>`
+      SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'payments'`;
+    const started = performance.now();
+    let plan = '';
+    for (const [i, batch] of batches.entries()) {
+      const params = variant === 'before' ? [batch.ids, batch.to, batch.times] : [batch.ids, batch.from, batch.to, batch.times];
+      if (i === 0 && round === 0) {
+        const rows = await sql.unsafe(`EXPLAIN (ANALYZE, BUFFERS, WAL, COSTS OFF) ${statement(batch)}`, params);
+        plan = rows.map((row) => `  ${row['QUERY PLAN']}`).join('\n');
+      } else await sql.unsafe(statement(batch), params);
+    }
+    const ms = performance.now() - started;
+    times.push(ms);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the stats collector's flush
+    const [after] = await sql<{ upd: number; hot: number }[]>`
+      SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'payments'`;
+    const [{ events } = { events: 0 }] = await sql<{ events: number }[]>`SELECT count(*)::int AS events FROM payment_events`;
+    if (plan) process.stdout.write(`\n== ${variant}: first batch of ${BATCH}\n${plan}\n`);
+    process.stdout.write(
+      `${variant} round ${round + 1}: ${TRACKED} changes in ${ms.toFixed(0)} ms (${((ms * 1000) / TRACKED).toFixed(1)} µs/row), ` +
+        `events ${events}, updates ${(after?.upd ?? 0) - (before?.upd ?? 0)}, HOT ${(after?.hot ?? 0) - (before?.hot ?? 0)}\n`,
+    );
+  }
+  times.sort((a, b) => a - b);
+  process.stdout.write(`${variant}: median ${(times[1] ?? 0).toFixed(0)} ms for ${TRACKED} changes\n`);
+}
+await db.stop();
