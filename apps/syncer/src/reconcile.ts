@@ -6,8 +6,10 @@ import {
   parseGatewayTime,
   type RawStatusEntry,
   type StatusEntry,
+  type StatusStreamResult,
   toStatusEntry,
 } from '@pt/core';
+import { ApplyPipeline } from './apply-pipeline.js';
 import type { SyncerDeps } from './deps.js';
 import { type GatewayView, takeGatewayView } from './gateway-view.js';
 import { DecisionJournal } from './journal.js';
@@ -57,59 +59,72 @@ export async function reconcile(
   let changes: GatewayChange[] = [];
 
   // Changes are applied in batches of SYNC_BATCH_SIZE changes (not of entries read): at 1M
-  // entries with a tenth of them changing, that is 20 statements rather than 200.
+  // entries with a tenth of them changing, that is 20 statements rather than 200. Each runs
+  // while the list's next batches are parsed, one statement in flight at a time.
+  const pipeline = new ApplyPipeline();
   const flush = async () => {
     if (changes.length === 0) return;
     const batch = changes;
     changes = [];
-    changed += await gatewayChanges.applyGatewayChanges(batch, startedAt);
+    await pipeline.apply(async () => {
+      changed += await gatewayChanges.applyGatewayChanges(batch, startedAt);
+    });
   };
   const skip = (raw: RawStatusEntry) => {
     skipped++;
     if (skipped <= 5) logger.warn({ entry: logPreview(raw) }, 'skipped an unusable /status entry');
   };
 
-  const stream = await gateway.streamStatus(
-    (raw) => {
-      const id = raw.confirmation_id;
-      const slot = tracked.slotOf(id);
-      if (slot !== undefined) {
-        if (!tracked.markListed(slot)) {
-          duplicates++;
-          return;
+  let stream: StatusStreamResult;
+  try {
+    stream = await gateway.streamStatus(
+      (raw) => {
+        const id = raw.confirmation_id;
+        const slot = tracked.slotOf(id);
+        if (slot !== undefined) {
+          if (!tracked.markListed(slot)) {
+            duplicates++;
+            return;
+          }
+          if (raw.status === tracked.status(slot)) return; // unchanged: nothing to validate or apply
+          const entry = toStatusEntry(raw);
+          if (entry) collectChange(tracked, slot, entry, changes);
+          else skip(raw);
+        } else if (view.wantsEntries) {
+          if (typeof raw.created_at === 'string' && view.surelyBefore(raw.created_at)) return;
+          const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
+          // An entry without a readable time cannot be placed in or out of a window.
+          if (!createdAt) return skip(raw);
+          if (!view.keeps(createdAt.getTime())) return;
+          const entry = toStatusEntry(raw);
+          if (!entry) return skip(raw);
+          if (kept.has(id)) duplicates++;
+          else kept.set(id, entry);
         }
-        if (raw.status === tracked.status(slot)) return; // unchanged: nothing to validate or apply
-        const entry = toStatusEntry(raw);
-        if (entry) collectChange(tracked, slot, entry, changes);
-        else skip(raw);
-      } else if (view.wantsEntries) {
-        if (typeof raw.created_at === 'string' && view.surelyBefore(raw.created_at)) return;
-        const createdAt = typeof raw.created_at === 'string' ? parseGatewayTime(raw.created_at) : null;
-        // An entry without a readable time cannot be placed in or out of a window.
-        if (!createdAt) return skip(raw);
-        if (!view.keeps(createdAt.getTime())) return;
-        const entry = toStatusEntry(raw);
-        if (!entry) return skip(raw);
-        if (kept.has(id)) duplicates++;
-        else kept.set(id, entry);
-      }
-    },
-    {
-      afterChunk: async () => {
-        if (changes.length >= config.SYNC_BATCH_SIZE) await flush();
       },
-      // A retried read starts over: apply what the failed attempt saw (gateway reports are
-      // facts, and applying again is harmless), then forget it.
-      onAttempt: async () => {
-        await flush();
-        tracked.resetListed();
-        kept = new Map();
-        duplicates = 0;
-        skipped = 0;
+      {
+        afterBatch: async () => {
+          if (changes.length >= config.SYNC_BATCH_SIZE) await flush();
+        },
+        // A retried read starts over: apply what the failed attempt saw (gateway reports are
+        // facts, and applying again is harmless), then forget it.
+        onAttempt: async () => {
+          await flush();
+          await pipeline.drain();
+          tracked.resetListed();
+          kept = new Map();
+          duplicates = 0;
+          skipped = 0;
+        },
       },
-    },
-  );
-  await flush();
+    );
+    await flush();
+    await pipeline.drain();
+  } catch (error) {
+    // Never leave a statement running past a failed cycle; the error reported is the first one.
+    await pipeline.drain().catch((late: unknown) => logger.warn({ err: late }, 'a bulk apply failed after the cycle failed'));
+    throw error;
+  }
 
   const missing = tracked.unlisted();
   const trust = judgeList({

@@ -1,4 +1,3 @@
-import { JSONParser } from '@streamparser/json';
 import pRetry from 'p-retry';
 import { Agent, request } from 'undici';
 import { Deadline } from '../deadline.js';
@@ -6,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { logPreview, maskAccountsInText } from '../logging/redaction.js';
 import { classifyNetworkError, classifyStatusCode, errorCode, type SubmitFailureKind } from './classify.js';
 import { isRawStatusEntry, type RawStatusEntry, type SubmitRequest, submitResponseSchema } from './contract.js';
+import { JsonArraySplitter } from './json-array-splitter.js';
 
 export type SubmitOutcome =
   /** gatewayCreatedAt: null when the gateway's answer had no readable created_at. */
@@ -32,14 +32,15 @@ export interface GatewayClient {
   submit(payment: SubmitRequest): Promise<SubmitOutcome>;
   /**
    * Streams GET /status, handing each entry (with a string confirmation_id; others are counted
-   * as skipped) to `onEntry` as it is parsed, and awaiting `afterChunk` after each network chunk
-   * (backpressure: nothing more is read meanwhile). Entries are never collected, so memory does
-   * not grow with the list. Retried from the start on failure (`onAttempt` runs before each
-   * try), so what the callbacks do must be idempotent. Resolves once the whole list was read.
+   * as skipped) to `onEntry`, a parsed batch of entries at a time (JsonArraySplitter), and
+   * awaiting `afterBatch` after each batch (backpressure: nothing more is read meanwhile).
+   * Memory is bounded by a batch, not the list. Retried from the start on failure (`onAttempt`
+   * runs before each try), so what the callbacks do must be idempotent. Resolves once the whole
+   * list was read.
    */
   streamStatus(
     onEntry: (entry: RawStatusEntry) => void,
-    options?: { afterChunk?: () => Promise<void>; onAttempt?: () => void | Promise<void> },
+    options?: { afterBatch?: () => Promise<void>; onAttempt?: () => void | Promise<void> },
   ): Promise<StatusStreamResult>;
   close(): Promise<void>;
 }
@@ -120,7 +121,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
     };
   }
 
-  async function streamOnce(onEntry: (entry: RawStatusEntry) => void, afterChunk?: () => Promise<void>) {
+  async function streamOnce(onEntry: (entry: RawStatusEntry) => void, afterBatch?: () => Promise<void>) {
     const response = await request(`${base}/status`, {
       method: 'GET',
       dispatcher: agent,
@@ -133,35 +134,32 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
       throw new Error(`GET /status answered ${response.statusCode}`);
     }
     const result: StatusStreamResult = { entries: 0, skipped: 0 };
-    let topLevelArray: boolean | undefined;
-    const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
-    parser.onValue = ({ value }) => {
-      if (isRawStatusEntry(value)) {
-        result.entries++;
-        onEntry(value);
-      } else {
-        result.skipped++;
-        if (result.skipped <= 5) log.warn({ entry: logPreview(value) }, 'skipped an unusable /status entry');
-      }
-    };
+    const splitter = new JsonArraySplitter();
     for await (const chunk of response.body) {
-      if (topLevelArray === undefined) topLevelArray = firstNonSpace(chunk as Buffer) === '[';
-      if (topLevelArray === false) throw new Error('GET /status did not answer a JSON array');
-      parser.write(chunk as Buffer);
-      await afterChunk?.();
+      const batch = splitter.push(chunk as Buffer);
+      if (!batch) continue;
+      for (const value of batch) {
+        if (isRawStatusEntry(value)) {
+          result.entries++;
+          onEntry(value);
+        } else {
+          result.skipped++;
+          if (result.skipped <= 5) log.warn({ entry: logPreview(value) }, 'skipped an unusable /status entry');
+        }
+      }
+      await afterBatch?.();
     }
-    if (!parser.isEnded) parser.end(); // throws on a truncated array
-    if (topLevelArray !== true) throw new Error('GET /status answered an empty body');
+    splitter.end(); // throws on an empty body or an array that never closed
     return result;
   }
 
   return {
     submit,
-    streamStatus: (onEntry, { afterChunk, onAttempt } = {}) =>
+    streamStatus: (onEntry, { afterBatch, onAttempt } = {}) =>
       pRetry(
         async () => {
           await onAttempt?.();
-          return streamOnce(onEntry, afterChunk);
+          return streamOnce(onEntry, afterBatch);
         },
         {
           retries: options.statusRetries ?? 3,
@@ -187,11 +185,6 @@ async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: numb
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function firstNonSpace(chunk: Buffer): string | undefined {
-  const text = chunk.toString('utf8', 0, Math.min(chunk.length, 64)).trimStart();
-  return text.length > 0 ? text[0] : undefined;
 }
 
 function safeJson(text: string): unknown {
