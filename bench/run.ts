@@ -43,7 +43,7 @@ log(
   `make bench: ${settings.quick ? 'QUICK (smoke run: small N, 1 round)' : 'full'} run, cases ${[...settings.cases].join(', ')}`,
 );
 log('bundling the apps and the floors (scripts/bundle.ts): they run on plain node, as shipped');
-await prepareBundles(['floor-server', 'reconcile-ours', 'reconcile-floor', 'webhooks-floor']);
+await prepareBundles(['floor-server', 'reconcile-ours', 'reconcile-floor', 'reconcile-limit', 'webhooks-floor']);
 const db = await startDatabase(settings.databaseUrl, log);
 
 let stopping = false;

@@ -20,6 +20,8 @@ export interface BenchSettings {
   /** Freshness: payments followed from submission to the API showing their resolution. */
   freshnessSamples: number;
   freshnessIntervalMs: number;
+  /** Payments already at the gateway (and known here as resolved) while freshness is measured. */
+  freshnessSizes: number[];
   /** Raw postgres.js SELECTs per run for the stock-vs-patched queue comparison. */
   queueQueries: number;
   /** Webhooks: status changes drained as a backlog, then changes written at a steady rate for latency. */
@@ -78,6 +80,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): BenchSetting
     freshnessSamples: positiveInt('BENCH_FRESHNESS_SAMPLES', quick ? 4 : 20),
     // The syncer's default SYNC_INTERVAL_MS: freshness is measured as shipped.
     freshnessIntervalMs: 5000,
+    freshnessSizes: sizes('BENCH_FRESHNESS_SIZES', quick ? [20_000] : [100_000, 1_000_000]),
     queueQueries: quick ? 60_000 : 300_000,
     webhookChanges: positiveInt('BENCH_WEBHOOK_CHANGES', quick ? 20_000 : 100_000),
     webhookLatencyChanges: quick ? 2500 : 10_000,

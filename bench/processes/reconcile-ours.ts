@@ -10,11 +10,21 @@ import { peakRssBytes } from '../lib/peak-rss.js';
 const config = loadSyncerConfig(process.env);
 const deps = createSyncerDeps(config, createLogger({ name: 'syncer', level: config.LOG_LEVEL }));
 const baseRssBytes = process.memoryUsage().rss;
+const cpuAtStart = process.cpuUsage();
 const started = performance.now();
 const result = await reconcile(deps);
 const wallMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 const peakRss = peakRssBytes();
 await deps.close();
-process.send?.({ wallMs, peakRssBytes: peakRss, baseRssBytes, entries: result.entries, changed: result.changed }, () =>
-  process.disconnect(),
+process.send?.(
+  {
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peakRssBytes: peakRss,
+    baseRssBytes,
+    entries: result.entries,
+    changed: result.changed,
+  },
+  () => process.disconnect(),
 );
