@@ -2,7 +2,7 @@ import { SYNCER_NODE_FLAGS } from '@pt/syncer';
 import type postgres from 'postgres';
 import { benchBundle, runForResult } from '../lib/children.js';
 import type { BenchContext, CaseResult, TableRow } from '../lib/context.js';
-import { truncatePayments } from '../lib/infra.js';
+import { deletingPayments, truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startGatewayMockProcess } from '../lib/servers.js';
 import { median } from '../lib/stats.js';
 
@@ -243,9 +243,11 @@ export async function insertKnown(sql: postgres.Sql, clientId: string, known: Se
 
 /** Puts the tracked payments back to `pending` (fresh rows, no events), as before any round. */
 async function resetTracked(sql: postgres.Sql, clientId: string, tracked: string[]): Promise<void> {
-  await sql`DELETE FROM payment_events`;
-  await sql`DELETE FROM payments WHERE memo = 'tracked'`;
-  await sql`DELETE FROM sync_state`;
+  await deletingPayments(sql, async (tx) => {
+    await tx`DELETE FROM payment_events`;
+    await tx`DELETE FROM payments WHERE memo = 'tracked'`;
+    await tx`DELETE FROM sync_state`;
+  });
   for (let start = 0; start < tracked.length; start += 50_000) {
     await sql.unsafe(
       `INSERT INTO payments (${PAYMENT_COLUMNS})

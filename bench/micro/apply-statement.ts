@@ -10,7 +10,8 @@
  * Variants (cumulative where named so): `before`, the statement as it was (a join to the allowed
  * transitions before the payments look-up, then an UPDATE by id); `lookup-first`, one UPDATE that
  * finds each payment by confirmation_id and checks the transition on the row it found;
- * `no-fk`, that without the events' foreign key (the statement-level check in its place);
+ * `no-fk`, that with neither the events' foreign key nor anything in its place; `guard`, that
+ * with the triggers that replace the key (drizzle/0008_event_payment_guard.sql), as shipped;
  * `hot`, that with no index on a column the update changes (fillfactor 90): what HOT would buy.
  */
 import {
@@ -21,10 +22,10 @@ import {
   TERMINAL_LIST,
 } from '../../packages/core/src/db/sql-fragments.js';
 import { allowedTransitions } from '../../packages/core/src/payments/status.js';
-import { createBenchClient, startDatabase } from '../lib/infra.js';
+import { createBenchClient, deletingPayments, startDatabase } from '../lib/infra.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
-const VARIANTS = (process.argv[3] ?? 'before,lookup-first,no-fk,hot').split(',');
+const VARIANTS = (process.argv[3] ?? 'before,lookup-first,no-fk,guard,hot').split(',');
 const BATCH = 5000;
 /** The statement before: the allowed pairs as a VALUES list it joined to. */
 const ALLOWED_TRANSITIONS_VALUES = allowedTransitions()
@@ -88,6 +89,7 @@ const lookupFirst = `
     INSERT INTO payment_events (payment_id, from_status, to_status, source, ${EVENT_OUTBOX_COLUMNS})
     SELECT id, from_status, to_status, 'syncer', event_seq, snapshot FROM upd`;
 statements['no-fk'] = statements['lookup-first'] as (batch: Batch) => string;
+statements.guard = statements['lookup-first'] as (batch: Batch) => string;
 statements.hot = statements['lookup-first'] as (batch: Batch) => string;
 
 interface Batch {
@@ -110,8 +112,10 @@ for (let start = 1; start <= TRACKED; start += BATCH) {
 }
 
 async function reset(): Promise<void> {
-  await sql`DELETE FROM payment_events`;
-  await sql`DELETE FROM payments WHERE memo = 'tracked'`;
+  await deletingPayments(sql, async (tx) => {
+    await tx`DELETE FROM payment_events`;
+    await tx`DELETE FROM payments WHERE memo = 'tracked'`;
+  });
   await sql.unsafe(
     `INSERT INTO payments (${COLUMNS})
      SELECT gen_random_uuid(), $1, 'pending', 100.50, '123456789012', '987654321098', 'tracked', 't-' || g, 1,
@@ -122,10 +126,17 @@ async function reset(): Promise<void> {
   await sql`VACUUM ANALYZE payments, payment_events`;
 }
 
+/** The schema each variant runs on: the foreign key as before, nothing, or the guard triggers as shipped. */
 async function prepareSchema(variant: string): Promise<void> {
-  if (variant === 'no-fk' || variant === 'hot') {
-    await sql`ALTER TABLE payment_events DROP CONSTRAINT IF EXISTS payment_events_payment_id_payments_id_fk`;
-  }
+  const withForeignKey = variant === 'before' || variant === 'lookup-first';
+  const withGuard = variant === 'guard' || variant === 'hot';
+  await sql`ALTER TABLE payment_events DROP CONSTRAINT IF EXISTS payment_events_payment_id_payments_id_fk`;
+  if (withForeignKey)
+    await sql`ALTER TABLE payment_events ADD CONSTRAINT payment_events_payment_id_payments_id_fk
+      FOREIGN KEY (payment_id) REFERENCES payments (id)`;
+  const action = withGuard ? 'ENABLE' : 'DISABLE';
+  await sql.unsafe(`ALTER TABLE payment_events ${action} TRIGGER payment_events_name_a_payment`);
+  await sql.unsafe(`ALTER TABLE payment_events ${action} TRIGGER payment_events_name_a_payment_on_update`);
   if (variant === 'hot') {
     for (const index of ['payments_client_status_id_idx', 'payments_due_idx', 'payments_open_idx'])
       await sql.unsafe(`DROP INDEX IF EXISTS ${index}`);

@@ -49,7 +49,7 @@ try {
     for (let i = 0; i < ids.length; i += BATCH) {
       const batch: GatewayChange[] = ids
         .slice(i, i + BATCH)
-        .map((confirmationId) => ({ confirmationId, status: 'settled', updatedAt: at }));
+        .map((confirmationId) => ({ confirmationId, from: 'pending', status: 'settled', updatedAt: at }));
       await changes.applyGatewayChanges(batch, at);
     }
     return Number(process.hrtime.bigint() - started) / 1e6;
