@@ -8,6 +8,8 @@ import { formatCount, insertKnown, seedGateway } from './reconcile.js';
 
 const DELAY_SECONDS = 2;
 const POLL_MS = 50;
+/** A 1M-entry cycle on a busy machine can take 20-30 s, and a payment may wait for two of them. */
+const FOLLOW_LIMIT_MS = 180_000;
 const TERMINAL = new Set(['settled', 'returned', 'failed']);
 
 interface Followed {
@@ -153,7 +155,7 @@ async function submit(call: Call, i: number): Promise<Payment> {
 /** Submits one payment and polls it until the API shows a resolution. */
 async function follow(call: Call, i: number): Promise<Omit<Followed, 'dueMs' | 'gatewayUpdatedMs'>> {
   const payment = await submit(call, i);
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + FOLLOW_LIMIT_MS;
   while (Date.now() < deadline) {
     const answer = await call(`/payments/${payment.id}`);
     if (TERMINAL.has(answer.body.status)) {
@@ -161,7 +163,7 @@ async function follow(call: Call, i: number): Promise<Omit<Followed, 'dueMs' | '
     }
     await sleep(POLL_MS);
   }
-  throw new Error(`payment ${payment.id} was not resolved within 60 s`);
+  throw new Error(`payment ${payment.id} was not resolved within ${FOLLOW_LIMIT_MS / 1000} s`);
 }
 
 /** created_at and updated_at of the followed payments, in epoch ms (the mock's list, read as a stream). */
