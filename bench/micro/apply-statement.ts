@@ -5,7 +5,7 @@
  * re-inserted, events deleted, VACUUM ANALYZE) on an embedded Postgres with the bench's settings,
  * prints the first batch's plan and the time of all the batches, with how many updates were HOT.
  *
- *   node_modules/.bin/tsx bench/micro/apply-statement.ts [N] [variant,...]
+ *   [ROUNDS=3] node_modules/.bin/tsx bench/micro/apply-statement.ts [N] [variant,...]
  *
  * Variants (cumulative where named so): `before`, the statement as it was (a join to the allowed
  * transitions before the payments look-up, then an UPDATE by id); `lookup-first`, one UPDATE that
@@ -27,6 +27,7 @@ import { createBenchClient, deletingPayments, startDatabase } from '../lib/infra
 const N = Number(process.argv[2] ?? 1_000_000);
 const VARIANTS = (process.argv[3] ?? 'before,lookup-first,no-fk,guard,hot').split(',');
 const BATCH = 5000;
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** The statement before: the allowed pairs as a VALUES list it joined to. */
 const ALLOWED_TRANSITIONS_VALUES = allowedTransitions()
   .map(([from, to]) => `('${from}', '${to}')`)
@@ -150,7 +151,7 @@ for (const variant of VARIANTS) {
   if (!statement) throw new Error(`unknown variant ${variant}`);
   await prepareSchema(variant);
   const times: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     await reset();
     const [before] = await sql<{ upd: number; hot: number }[]>`
       SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'payments'`;
@@ -176,6 +177,6 @@ for (const variant of VARIANTS) {
     );
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(`${variant}: median ${(times[1] ?? 0).toFixed(0)} ms for ${TRACKED} changes\n`);
+  process.stdout.write(`${variant}: median ${(times[times.length >> 1] ?? 0).toFixed(0)} ms for ${TRACKED} changes\n`);
 }
 await db.stop();
