@@ -1,5 +1,5 @@
 -- What the foreign key payment_events.payment_id -> payments.id guaranteed, without its per-row
--- check and lock (a fifth of the sync cycle's bulk apply; bench/README.md):
+-- check and lock, which weighed on the sync cycle's bulk apply (bench/README.md):
 -- 1. every statement that writes events checks once, as a set, that each names a payment (the
 --    LIMIT keeps it a primary-key probe per event, whatever plan the planner would otherwise pick
 --    for a transition table whose size it cannot estimate; bench/README.md);

@@ -5,9 +5,9 @@ import { createGatewayChangesRepository } from './gateway-changes-repository.js'
 import { createPaymentsRepository } from './payments-repository.js';
 
 /**
- * payment_events.payment_id has no foreign key (its per-row check was a fifth of the sync
- * cycle's apply); drizzle/0008_event_payment_guard.sql keeps what it guaranteed: an event always
- * names a payment that exists, for good.
+ * payment_events.payment_id has no foreign key (its per-row check weighed on the sync cycle's
+ * apply); drizzle/0008_event_payment_guard.sql keeps what it guaranteed: an event always names a
+ * payment that exists, for good.
  */
 describe('every event names a payment that exists (without a foreign key)', () => {
   let db: ClientDatabase['db'];

@@ -132,8 +132,8 @@ export const paymentAttempts = pgTable(
  * A change of status carries its per-payment `seq` and `snapshot` (the payment's mutable fields
  * as they were then); an event that notes something without changing the status has neither.
  *
- * payment_id names a payment without a foreign key: the key's per-row check and lock were a
- * fifth of the sync cycle's bulk apply (bench/README.md). Two triggers (migration
+ * payment_id names a payment without a foreign key: the key's per-row check and lock weighed
+ * on the sync cycle's bulk apply (figures in bench/README.md). Two triggers (migration
  * 0008_event_payment_guard) keep the same guarantee: every statement that writes events checks
  * once, as a set, that each names a payment, and payments are never deleted nor truncated, so a
  * payment that existed when its event was written exists for good.
