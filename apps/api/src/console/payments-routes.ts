@@ -20,7 +20,6 @@ import { viewerOf } from './session.js';
 /** GET /payments' own query (one source for its filters), plus a payment id to jump to. */
 // safeExtend: the query schema has refinements (range order), which extend() refuses to carry.
 const searchQuerySchema = listPaymentsQuerySchema.safeExtend({ id: z.uuid().optional() });
-type SearchQuery = z.output<typeof searchQuerySchema>;
 
 const DONE_NOTICES = { linked: 'Linked: the payment is pending with that gateway entry.', requeued: 'Queued to be sent again.' };
 const paymentPageQuerySchema = z.strictObject({ done: z.enum(['linked', 'requeued']).optional() });
@@ -32,13 +31,30 @@ function dropEmptyFields(request: { query: unknown }, _reply: unknown, done: () 
   done();
 }
 
-function searchForm(query: Partial<SearchQuery>) {
+/** The text filters of the form, each with its GET /payments parameter (the form shows them as typed). */
+const TEXT_FILTERS = [
+  { name: 'created_from', label: 'Created from', hint: '2026-01-31T09:00:00Z', size: 22 },
+  { name: 'created_to', label: 'Created before', hint: '2026-02-01T00:00:00Z', size: 22 },
+  { name: 'amount_min', label: 'Amount from', hint: '10.00', size: 10 },
+  { name: 'amount_max', label: 'Amount to', hint: '250.00', size: 10 },
+  { name: 'sender_account', label: 'Sender account', hint: '', size: 14 },
+  { name: 'receiver_account', label: 'Receiver account', hint: '', size: 14 },
+  { name: 'memo', label: 'Memo starts with', hint: '', size: 16 },
+] as const;
+
+/** The search form, filled with the query as it was typed (`typed`: the raw query string). */
+function searchForm(typed: URLSearchParams) {
+  const statuses = new Set(typed.getAll('status').flatMap((value) => value.split(',')));
   return html`<form class="search" method="get" action="/console/payments" role="search">
-<label for="id">Payment id <input id="id" name="id" size="38" spellcheck="false" value="${query.id ?? ''}"></label>
-<label for="status">Status <select id="status" name="status"><option value="">any</option>${PAYMENT_STATUSES.map(
-    (s) => html`<option${query.status?.includes(s) ? html` selected` : ''}>${s}</option>`,
+<label for="id">Payment id <input id="id" name="id" size="38" spellcheck="false" value="${typed.get('id') ?? ''}"></label>
+<label for="status">Status <select id="status" name="status" multiple size="3">${PAYMENT_STATUSES.map(
+    (s) => html`<option${statuses.has(s) ? html` selected` : ''}>${s}</option>`,
   )}</select></label>
-<label for="limit">Per page <input id="limit" name="limit" type="number" min="1" max="100" value="${query.limit ?? 20}"></label>
+${TEXT_FILTERS.map(
+  (f) =>
+    html`<label for="${f.name}">${f.label} <input id="${f.name}" name="${f.name}" size="${f.size}" spellcheck="false"${f.hint ? html` placeholder="${f.hint}"` : ''} value="${typed.get(f.name) ?? ''}"></label>`,
+)}
+<label for="limit">Per page <input id="limit" name="limit" type="number" min="1" max="100" value="${typed.get('limit') ?? 20}"></label>
 <button type="submit">Search</button>
 </form>`;
 }
@@ -73,7 +89,7 @@ export const paymentsRoutes: FastifyPluginAsyncZod = async (app) => {
       // the next page keeps the filters as they were typed (parsed values such as dates do not print back)
       const next = result.hasMore && last ? new URLSearchParams(request.url.split('?')[1] ?? '') : null;
       if (next && last) next.set('cursor', encodeCursor(last.id));
-      const body = html`${searchForm(request.query)}
+      const body = html`${searchForm(new URLSearchParams(request.url.split('?')[1] ?? ''))}
 <h2>Results</h2>
 ${resultsTable(result.items)}
 <div class="actions">${cursor ? html`<a class="button secondary" href="/console/payments">First page</a>` : ''}

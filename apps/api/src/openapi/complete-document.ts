@@ -1,5 +1,6 @@
 import { WEBHOOK_EVENT_TYPES } from '@pt/core';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { CSV_COLUMNS } from '../services/payments-export.js';
 import { OPERATION_EXAMPLES, WEBHOOK_EXAMPLE } from './examples.js';
 
 type Document = OpenAPIV3_1.Document;
@@ -70,15 +71,38 @@ function addExamples(operation: Operation): void {
   if (example.response !== null) exemplify(answer?.content, example.response);
 }
 
+/** GET /payments also answers CSV (`format=csv` or `Accept: text/csv`): the route streams it past the JSON schema. */
+function addCsvAnswer(operation: Operation): void {
+  if (operation.operationId !== 'listPayments') return;
+  const ok = operation.responses?.['200'] as OpenAPIV3_1.ResponseObject | undefined;
+  if (!ok) return;
+  ok.content = {
+    ...ok.content,
+    'text/csv': {
+      schema: {
+        type: 'string',
+        description:
+          `Every matching payment (limit does not apply), newest first, streamed: RFC 4180, CRLF, a header row (${CSV_COLUMNS.join(', ')}); ` +
+          "a cell that a spreadsheet would read as a formula starts with '. A download cut short ends without its last line: the server closed the connection on an error.",
+      },
+      example: `${CSV_COLUMNS.join(',')}\r\n`,
+    },
+  };
+}
+
 /**
- * What the routes' schemas alone do not say: the servers, an example on every operation, and
- * the webhooks sent to clients' endpoints. Runs once, on the document @fastify/swagger built.
+ * What the routes' schemas alone do not say: the servers, an example on every operation, the
+ * list's CSV answer, and the webhooks sent to clients' endpoints. Runs once, on the document
+ * @fastify/swagger built.
  */
 export function completeDocument(document: Document): Document {
   for (const item of Object.values(document.paths ?? {})) {
     for (const method of METHODS) {
       const operation = item?.[method];
-      if (operation) addExamples(operation);
+      if (operation) {
+        addExamples(operation);
+        addCsvAnswer(operation);
+      }
     }
   }
   return { ...document, servers: SERVERS, webhooks: webhooks() };

@@ -1088,6 +1088,8 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["PaymentList"];
+                    /** @example id,status,amount,sender_account,receiver_account,memo,confirmation_id,failure_reason,created_at,submitted_at,resolved_at,updated_at,last_synced_at */
+                    "text/csv": string;
                 };
             };
             /** @description Unauthorized: a problem (RFC 9457); its `type` links to what it means and what to do. */

@@ -65,6 +65,19 @@ describe('/console pages', () => {
       expect(none.text).toContain('No payment matches.');
     });
 
+    it("searches with GET /payments' filters, each a field of the form that shows it as typed", async () => {
+      const memo = created[1]?.memo ?? '';
+      const byMemo = await agent.get(`/console/payments?memo=${encodeURIComponent(memo)}&amount_min=12.34&amount_max=12.34`);
+      expect(byMemo.status).toBe(200);
+      expect(rowsOf(byMemo.text).map((row) => row.split(' ')[0])).toEqual([created[1]?.id]);
+      for (const name of ['created_from', 'created_to', 'amount_min', 'amount_max', 'sender_account', 'receiver_account', 'memo'])
+        expect(byMemo.text).toContain(`name="${name}"`);
+      expect(byMemo.text).toContain('value="12.34"');
+      const above = await agent.get('/console/payments?amount_min=12.35');
+      expect(above.text).toContain('No payment matches.');
+      expect(above.text).toContain('value="12.35"');
+    });
+
     it('jumps to a payment id, and refuses a cursor it did not make, naming it', async () => {
       const jump = await agent.get(`/console/payments?id=${created[0]?.id}&status=`);
       expect(jump.status).toBe(303);

@@ -152,6 +152,16 @@ describe('GET /openapi.json', () => {
       expect(created).toContain('#/components/schemas/Payment');
     });
 
+    it("/openapi.json declares the list's CSV answer beside its JSON one", async () => {
+      const doc = (await system.as(null).get<OpenApi>('/openapi.json')).body;
+      const ok = JSON.parse(JSON.stringify(doc.paths['/payments']?.get?.responses['200'])) as {
+        content?: Record<string, { schema?: { type?: string; description?: string } }>;
+      };
+      expect(Object.keys(ok.content ?? {})).toEqual(['application/json', 'text/csv']);
+      expect(ok.content?.['text/csv']?.schema?.type).toBe('string');
+      expect(ok.content?.['text/csv']?.schema?.description).toContain('sender_account');
+    });
+
     it('/openapi.json names its servers and has an example request and answer on every operation', async () => {
       const doc = (await system.as(null).get<OpenApi & { servers?: Array<{ url: string }> }>('/openapi.json')).body;
       expect(doc.servers?.map((server) => server.url)).toEqual(['/', 'http://127.0.0.1:8000']);
