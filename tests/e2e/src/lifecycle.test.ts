@@ -2,6 +2,7 @@ import type { PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPortUrl, mockStats } from './delivery-helpers.js';
 import { eventually, type System, startSystem } from './harness.js';
+import { listOf } from './payment-list.js';
 
 const expectedByDigit = (digit: number) => (digit <= 3 ? 'settled' : digit <= 6 ? 'returned' : 'failed');
 
@@ -52,14 +53,14 @@ describe('a payment from submission to resolution, over real HTTP', () => {
 
   it('shows another client none of them: 404 on read and events, empty list', async () => {
     const mine = await acme.GET('/payments', { params: { query: { limit: 100 } } });
-    expect(mine.data?.items.length).toBe(10);
-    for (const payment of mine.data?.items ?? []) {
+    expect(listOf(mine.data).items.length).toBe(10);
+    for (const payment of listOf(mine.data).items) {
       const path = { id: payment.id };
       expect((await other.GET('/payments/{id}', { params: { path } })).response.status).toBe(404);
       expect((await other.GET('/payments/{id}/events', { params: { path } })).response.status).toBe(404);
     }
     const theirs = await other.GET('/payments', {});
-    expect(theirs.data?.items).toEqual([]);
+    expect(listOf(theirs.data).items).toEqual([]);
   });
 });
 
