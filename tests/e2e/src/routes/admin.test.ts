@@ -1,7 +1,7 @@
-import type { PaymentResponse } from '@pt/core';
+import type { Payment, PaymentTrackerClient } from '@pt/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem, fieldsOf } from '../expect-problem.js';
+import { clientAnswer, expectProblem, fieldsOf } from '../expect-problem.js';
 import { eventually, type System } from '../harness.js';
 import { bodyText, checkAnswer, RUNS } from '../hostile-input.js';
 import { type Client, reportAndStop, startFuzzSystem, startWithAcme } from './fixtures.js';
@@ -10,70 +10,77 @@ import { type Client, reportAndStop, startFuzzSystem, startWithAcme } from './fi
  * The operator's routes (/admin), admin keys only. GET /admin/metrics and a successful
  * POST /admin/gateway/acknowledge are checked in their context in untrusted-gateway.test.ts,
  * link and re-queue on payments the syncer found ambiguous in admin-actions.test.ts, and the
- * sender-account routes in admin-accounts.test.ts.
+ * sender-account routes in admin-accounts.test.ts. Well-formed calls go through the typed client
+ * (`api` for client acme, `opsApi` for the operator), malformed input and refused keys as raw HTTP.
  */
-
-type Report = {
-  unconfirmed: Array<{ id: string; reason: string | null; window_from: string | null }>;
-  orphans: unknown[];
-  stale_pending: Array<{ id: string }>;
-  missing_at_gateway: Array<{ id: string }>;
-};
-type Events = { items: Array<{ from_status: string | null; to_status: string; source: string; reason: string | null }> };
 
 // One system for the operator's tests, which run in order. No syncer: unconfirmed payments stay
 // put until the operator acts (or a test starts one).
 let system: System;
 let client: Client;
+let api: PaymentTrackerClient;
 let ops: Client;
+let opsApi: PaymentTrackerClient;
 
 beforeAll(async () => {
-  ({ system, client } = await startWithAcme({ env: { ADMIN_STALE_PENDING_MS: '1000' } }));
-  ops = system.as(await system.createClient('ops', true));
+  ({ system, client, api } = await startWithAcme({ env: { ADMIN_STALE_PENDING_MS: '1000' } }));
+  const opsKey = await system.createClient('ops', true);
+  ops = system.as(opsKey);
+  opsApi = system.client(opsKey);
 });
+
+const byId = (id: string) => ({ params: { path: { id } } });
+/** The reconciliation report, as the operator reads it. */
+async function reconciliation() {
+  const { data, response } = await opsApi.GET('/admin/reconciliation');
+  expect(response.status).toBe(200);
+  if (!data) throw new Error('no reconciliation report');
+  return data;
+}
+/** A payment of acme's as acme reads it. */
+async function paymentOf(id: string): Promise<Payment | undefined> {
+  return (await api.GET('/payments/{id}', byId(id))).data;
+}
 afterAll(() => system?.stop());
 
 /** accept_then_error: the gateway recorded it; error: it did not. Both leave it unconfirmed here. */
-async function unconfirmedPayment(
-  memo: string,
-  kind: 'accept_then_error' | 'error' = 'accept_then_error',
-): Promise<PaymentResponse> {
+async function unconfirmedPayment(memo: string, kind: 'accept_then_error' | 'error' = 'accept_then_error'): Promise<Payment> {
   await fetch(`${system.mock.url}/__mock/faults`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ submit: [{ kind, status_code: 500, count: 1 }], status: [] }),
   });
-  const answer = await client.post<PaymentResponse>('/payments', {
-    sender_account: '11112222',
-    receiver_account: '22223331',
-    amount: '3.00',
-    memo,
+  const answer = await api.POST('/payments', {
+    body: { sender_account: '11112222', receiver_account: '22223331', amount: '3.00', memo },
   });
-  expect(answer.status).toBe(202);
-  expect(answer.body.status).toBe('unconfirmed');
-  return answer.body;
+  expect(answer.response.status).toBe(202);
+  expect(answer.data?.status).toBe('unconfirmed');
+  if (!answer.data) throw new Error('no payment answered');
+  return answer.data;
+}
+
+/** A payment the gateway accepted at once (pending, with its confirmation id). */
+async function acceptedPayment(receiver: string): Promise<Payment> {
+  const answer = await api.POST('/payments', { body: { sender_account: '11112222', receiver_account: receiver, amount: '1' } });
+  expect(answer.data?.status).toBe('pending');
+  if (!answer.data) throw new Error('no payment answered');
+  return answer.data;
 }
 
 describe('GET /admin/reconciliation', () => {
   describe('success', () => {
     it('lists unconfirmed payments with their window and reason', async () => {
       const payment = await unconfirmedPayment('listed');
-      const report = await ops.get<Report>('/admin/reconciliation');
-      expect(report.status).toBe(200);
-      const row = report.body.unconfirmed.find((u) => u.id === payment.id);
+      const row = (await reconciliation()).unconfirmed.find((u) => u.id === payment.id);
       expect(row?.window_from).not.toBeNull();
       expect(row?.reason).toMatch(/500/);
     });
 
     it('reports the syncer freshness: last sync, lag and cycle time', async () => {
-      const before = (await ops.get<{ sync: { last_synced_at: string | null } }>('/admin/reconciliation')).body.sync;
+      const before = (await reconciliation()).sync;
       const syncer = await system.startSyncer();
       const after = await eventually(async () => {
-        const report = (
-          await ops.get<{ sync: { last_synced_at: string | null; lag_ms: number | null; last_cycle_ms: number | null } }>(
-            '/admin/reconciliation',
-          )
-        ).body;
+        const report = await reconciliation();
         return report.sync.last_synced_at && report.sync.last_synced_at !== before.last_synced_at ? report.sync : undefined;
       });
       await syncer.stop();
@@ -82,15 +89,9 @@ describe('GET /admin/reconciliation', () => {
     });
 
     it('lists pending payments older than the stale threshold', async () => {
-      const answer = await client.post<PaymentResponse>('/payments', {
-        sender_account: '11112222',
-        receiver_account: '22223330',
-        amount: 1,
-      });
-      expect(answer.body.status).toBe('pending');
-      await system.sql`UPDATE payments SET submitted_at = now() - interval '1 hour' WHERE id = ${answer.body.id}`;
-      const report = await ops.get<Report>('/admin/reconciliation');
-      expect(report.body.stale_pending.map((p) => p.id)).toContain(answer.body.id);
+      const payment = await acceptedPayment('22223330');
+      await system.sql`UPDATE payments SET submitted_at = now() - interval '1 hour' WHERE id = ${payment.id}`;
+      expect((await reconciliation()).stale_pending.map((p) => p.id)).toContain(payment.id);
     });
   });
 });
@@ -138,31 +139,30 @@ describe('POST /admin/payments/{id}/link', () => {
         confirmation_id: string;
       }>;
       const entry = recorded.find((p) => p.memo === 'to link');
-      expect(entry).toBeDefined();
-      const link = (id: string, confirmationId: string | undefined) =>
-        ops.post<{ type: string; detail: string }>(`/admin/payments/${id}/link`, {
-          confirmation_id: confirmationId,
-          reason: 'matched by memo in the gateway console',
-        });
+      if (!entry) throw new Error('the gateway recorded no entry memo’d "to link"');
+      const link = async (id: string, confirmationId: string) =>
+        expectProblem(
+          clientAnswer(
+            await opsApi.POST('/admin/payments/{id}/link', {
+              ...byId(id),
+              body: { confirmation_id: confirmationId, reason: 'matched by memo in the gateway console' },
+            }),
+          ),
+          409,
+        );
 
-      const unread = await link(payment.id, entry?.confirmation_id);
-      expect(unread.status).toBe(409);
-      expect(unread.body.type).toMatch(/gateway-entry-not-linkable$/);
-      expect(unread.body.detail).toMatch(/last complete read/);
+      const unread = await link(payment.id, entry.confirmation_id);
+      expect(unread.type).toMatch(/gateway-entry-not-linkable$/);
+      expect(unread.detail).toMatch(/last complete read/);
 
-      const accepted = await client.post<PaymentResponse>('/payments', {
-        sender_account: '11112222',
-        receiver_account: '22223330',
-        amount: 1,
-      });
-      const held = await link(payment.id, accepted.body.confirmation_id ?? undefined);
-      expect(held.status).toBe(409);
-      expect(held.body.detail).toMatch(/Another payment already holds/);
+      const accepted = await acceptedPayment('22223330');
+      expect(accepted.confirmation_id).toEqual(expect.any(String));
+      const held = await link(payment.id, String(accepted.confirmation_id));
+      expect(held.detail).toMatch(/Another payment already holds/);
 
-      const notUnconfirmed = await link(accepted.body.id, 'x');
-      expect(notUnconfirmed.status).toBe(409);
-      expect(notUnconfirmed.body.detail).toMatch(/Only an unconfirmed payment/);
-      expect((await client.get<PaymentResponse>(`/payments/${payment.id}`)).body.status).toBe('unconfirmed');
+      const notUnconfirmed = await link(accepted.id, 'x');
+      expect(notUnconfirmed.detail).toMatch(/Only an unconfirmed payment/);
+      expect((await paymentOf(payment.id))?.status).toBe('unconfirmed');
     });
   });
 });
@@ -171,21 +171,24 @@ describe('POST /admin/payments/{id}/requeue', () => {
   describe('success', () => {
     it('re-queues with force an unconfirmed payment whose window no list confirmed, and a syncer then sends it', async () => {
       const payment = await unconfirmedPayment('requeue me', 'error');
-      const requeued = await ops.post<PaymentResponse>(`/admin/payments/${payment.id}/requeue`, {
-        reason: 'gateway support confirmed it was never recorded',
-        force: true,
+      const requeued = await opsApi.POST('/admin/payments/{id}/requeue', {
+        ...byId(payment.id),
+        body: { reason: 'gateway support confirmed it was never recorded', force: true },
       });
-      expect(requeued.status).toBe(200);
-      expect(requeued.body.status).toBe('received');
-      const events = await client.get<Events>(`/payments/${payment.id}/events`);
-      expect(events.body.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'received', source: 'operator' });
-      const again = await ops.post(`/admin/payments/${payment.id}/requeue`, { reason: 'twice', force: true });
-      expect(again.status).toBe(409);
+      expect(requeued.response.status).toBe(200);
+      expect(requeued.data?.status).toBe('received');
+      const events = await api.GET('/payments/{id}/events', byId(payment.id));
+      expect(events.data?.items.at(-1)).toMatchObject({ from_status: 'unconfirmed', to_status: 'received', source: 'operator' });
+      const again = await opsApi.POST('/admin/payments/{id}/requeue', {
+        ...byId(payment.id),
+        body: { reason: 'twice', force: true },
+      });
+      expect(again.response.status).toBe(409);
 
       const syncer = await system.startSyncer();
       const sent = await eventually(async () => {
-        const read = await client.get<PaymentResponse>(`/payments/${payment.id}`);
-        return read.body.confirmation_id ? read.body : undefined;
+        const read = await paymentOf(payment.id);
+        return read?.confirmation_id ? read : undefined;
       });
       await syncer.stop();
       expect(['pending', 'settled']).toContain(sent.status);
@@ -197,18 +200,21 @@ describe('POST /admin/payments/{id}/requeue', () => {
   describe('errors', () => {
     it('refuses without force while no list confirmed its window (409), changing nothing', async () => {
       const payment = await unconfirmedPayment('blind requeue', 'error');
-      const refused = await ops.post<{ type: string; detail: string }>(`/admin/payments/${payment.id}/requeue`, {
-        reason: 'gateway says no',
-      });
-      expect(refused.status).toBe(409);
-      expect(refused.body.type).toMatch(/requeue-needs-force$/);
-      expect(refused.body.detail).toMatch(/not confirmed/);
-      expect((await client.get<PaymentResponse>(`/payments/${payment.id}`)).body.status).toBe('unconfirmed');
+      const refused = expectProblem(
+        clientAnswer(
+          await opsApi.POST('/admin/payments/{id}/requeue', { ...byId(payment.id), body: { reason: 'gateway says no' } }),
+        ),
+        409,
+      );
+      expect(refused.type).toMatch(/requeue-needs-force$/);
+      expect(refused.detail).toMatch(/not confirmed/);
+      expect((await paymentOf(payment.id))?.status).toBe('unconfirmed');
     });
 
     it('answers 404 for an unknown payment, and 422 without a reason or with a force that is not a boolean', async () => {
       const unknown = '01900000-0000-7000-8000-000000000000';
-      expect((await ops.post(`/admin/payments/${unknown}/requeue`, { reason: 'nothing' })).status).toBe(404);
+      const notFound = await opsApi.POST('/admin/payments/{id}/requeue', { ...byId(unknown), body: { reason: 'nothing' } });
+      expectProblem(clientAnswer(notFound), 404);
       const missingReason = await ops.post<{ errors: Array<{ field: string }> }>(`/admin/payments/${unknown}/requeue`, {});
       expect(missingReason.status).toBe(422);
       expect(missingReason.body.errors.map((e) => e.field)).toContain('body.reason');
@@ -226,7 +232,8 @@ describe('GET /admin/payments/{id}/events', () => {
   // The operator's reason and key in it: admin-actions.test.ts.
   describe('errors', () => {
     it('answers 404 for an unknown payment', async () => {
-      expect((await ops.get('/admin/payments/01900000-0000-7000-8000-000000000000/events')).status).toBe(404);
+      const unknown = byId('01900000-0000-7000-8000-000000000000');
+      expectProblem(clientAnswer(await opsApi.GET('/admin/payments/{id}/events', unknown)), 404);
     });
   });
 });
