@@ -1,15 +1,25 @@
+import type { PaymentTrackerClient } from '@pt/client';
 import type { PaymentResponse } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf } from '../expect-problem.js';
 import type { System } from '../harness.js';
+import { listOf, type PaymentList } from '../payment-list.js';
 import { type Client, GLOBEX_ACCOUNT, startWithAcme, startWithSixPayments, twoTenants, validBody } from './fixtures.js';
 
 /**
  * GET /payments: the caller's payments, newest first, in pages. What every route shares (API keys,
- * unknown routes and methods, database outages): every-route*.test.ts.
+ * unknown routes and methods, database outages): every-route*.test.ts. Well-formed queries go
+ * through the typed client, malformed ones as raw HTTP.
  */
 
-type List = { items: PaymentResponse[]; next_cursor: string | null };
+type ListQuery = { limit?: number; cursor?: string; status?: Array<'received' | 'pending' | 'settled'> };
+
+/** One page of `api`'s payments, answered 200 as JSON. */
+async function listPage(api: PaymentTrackerClient, query: ListQuery = {}): Promise<PaymentList> {
+  const { data, response } = await api.GET('/payments', { params: { query } });
+  expect(response.status).toBe(200);
+  return listOf(data);
+}
 
 const body = validBody('12.34');
 
@@ -17,21 +27,20 @@ describe('GET /payments', () => {
   // No syncer: statuses stay as the API left them. The tests run in order: one adds a payment.
   describe('success', () => {
     let system: System;
-    let client: Client;
+    let api: PaymentTrackerClient;
     /** Created in this order: index 0 is the oldest. */
     const created: PaymentResponse[] = [];
 
     beforeAll(async () => {
-      ({ system, client } = await startWithSixPayments(created));
+      ({ system, api } = await startWithSixPayments(created));
     });
     afterAll(() => system?.stop());
 
     it('GET /payments lists newest first with the default page size', async () => {
-      const list = await client.get<List>('/payments');
-      expect(list.status).toBe(200);
-      expect(list.body.items.map((p) => p.id)).toEqual([...created].reverse().map((p) => p.id));
-      expect(list.body.next_cursor).toBeNull();
-      for (const item of list.body.items) expect(typeof item.amount).toBe('string');
+      const list = await listPage(api);
+      expect(list.items.map((p) => p.id)).toEqual([...created].reverse().map((p) => p.id));
+      expect(list.next_cursor).toBeNull();
+      for (const item of list.items) expect(typeof item.amount).toBe('string');
     });
 
     it('GET /payments?limit=2 walks 3 pages, every payment exactly once, newest first', async () => {
@@ -39,12 +48,10 @@ describe('GET /payments', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${encodeURIComponent(cursor)}`;
-        const page = await client.get<List>(`/payments${query}`);
-        expect(page.status).toBe(200);
-        expect(page.body.items.length).toBe(2);
-        seen.push(...page.body.items.map((p) => p.id));
-        cursor = page.body.next_cursor;
+        const page: PaymentList = await listPage(api, cursor === null ? { limit: 2 } : { limit: 2, cursor });
+        expect(page.items.length).toBe(2);
+        seen.push(...page.items.map((p) => p.id));
+        cursor = page.next_cursor;
         pages++;
       } while (cursor !== null && pages < 10);
       expect(pages).toBe(3);
@@ -53,29 +60,32 @@ describe('GET /payments', () => {
     });
 
     it('GET /payments keeps its pages stable when newer payments arrive meanwhile', async () => {
-      const first = await client.get<List>('/payments?limit=3');
-      const newer = await client.post<PaymentResponse>('/payments', { ...body, memo: 'newer' });
-      const second = await client.get<List>(`/payments?limit=3&cursor=${first.body.next_cursor}`);
-      const ids = [...first.body.items, ...second.body.items].map((p) => p.id);
-      expect(ids).not.toContain(newer.body.id);
+      const first = await listPage(api, { limit: 3 });
+      const newer = await api.POST('/payments', { body: { ...body, memo: 'newer' } });
+      if (!newer.data) throw new Error('no payment answered');
+      expect(first.next_cursor).toEqual(expect.any(String));
+      const second = await listPage(api, { limit: 3, cursor: String(first.next_cursor) });
+      const ids = [...first.items, ...second.items].map((p) => p.id);
+      expect(ids).not.toContain(newer.data.id);
       expect(ids).toEqual([...created].reverse().map((p) => p.id));
-      created.push(newer.body);
+      created.push(newer.data);
     });
 
     it('GET /payments?status= filters, and pages within the filter', async () => {
-      const received = await client.get<List>('/payments?status=received');
-      expect(received.body.items.map((p) => p.id)).toEqual([created[4]?.id, created[1]?.id]);
-      const pending = await client.get<List>('/payments?status=pending&limit=100');
-      expect(pending.body.items.every((p) => p.status === 'pending')).toBe(true);
-      expect(pending.body.items).toHaveLength(created.length - 2);
+      const received = await listPage(api, { status: ['received'] });
+      expect(received.items.map((p) => p.id)).toEqual([created[4]?.id, created[1]?.id]);
+      const pending = await listPage(api, { status: ['pending'], limit: 100 });
+      expect(pending.items.every((p) => p.status === 'pending')).toBe(true);
+      expect(pending.items).toHaveLength(created.length - 2);
 
-      const firstPage = await client.get<List>('/payments?status=received&limit=1');
-      expect(firstPage.body.items.map((p) => p.id)).toEqual([created[4]?.id]);
-      const secondPage = await client.get<List>(`/payments?status=received&limit=1&cursor=${firstPage.body.next_cursor}`);
-      expect(secondPage.body.items.map((p) => p.id)).toEqual([created[1]?.id]);
-      expect(secondPage.body.next_cursor).toBeNull();
+      const firstPage = await listPage(api, { status: ['received'], limit: 1 });
+      expect(firstPage.items.map((p) => p.id)).toEqual([created[4]?.id]);
+      expect(firstPage.next_cursor).toEqual(expect.any(String));
+      const secondPage = await listPage(api, { status: ['received'], limit: 1, cursor: String(firstPage.next_cursor) });
+      expect(secondPage.items.map((p) => p.id)).toEqual([created[1]?.id]);
+      expect(secondPage.next_cursor).toBeNull();
 
-      expect((await client.get<List>('/payments?status=settled')).body).toEqual({ items: [], next_cursor: null });
+      expect(await listPage(api, { status: ['settled'] })).toEqual({ items: [], next_cursor: null });
     });
   });
 
@@ -109,36 +119,29 @@ describe('GET /payments', () => {
   // The tests run in order: the last adds a payment of globex's own.
   describe('security', () => {
     let system: System;
-    let acme: Client;
-    let globex: Client;
+    let acmeApi: PaymentTrackerClient;
+    let globexApi: PaymentTrackerClient;
     let acmePayments: PaymentResponse[];
 
     beforeAll(async () => {
-      ({ system, acme, globex, acmePayments } = await twoTenants(3));
+      ({ system, acmeApi, globexApi, acmePayments } = await twoTenants(3));
     });
     afterAll(() => system?.stop());
 
     it('GET /payments lists none of them, with or without a status filter', async () => {
-      for (const query of ['', '?limit=100', '?status=pending', '?status=received']) {
-        const list = await globex.get<List>(`/payments${query}`);
-        expect(list.status).toBe(200);
-        expect(list.body).toEqual({ items: [], next_cursor: null });
-      }
-      expect((await acme.get<List>('/payments')).body.items).toHaveLength(3);
+      const queries: ListQuery[] = [{}, { limit: 100 }, { status: ['pending'] }, { status: ['received'] }];
+      for (const query of queries) expect(await listPage(globexApi, query)).toEqual({ items: [], next_cursor: null });
+      expect((await listPage(acmeApi)).items).toHaveLength(3);
     });
 
     it('GET /payments with a cursor taken from another client’s page shows only the caller’s own', async () => {
-      const page = await acme.get<List>('/payments?limit=1');
-      expect(page.body.next_cursor).toEqual(expect.any(String));
-      const own = await globex.post<PaymentResponse>('/payments', {
-        ...body,
-        sender_account: GLOBEX_ACCOUNT,
-        memo: 'globex own',
-      });
-      const answer = await globex.get<List>(`/payments?cursor=${page.body.next_cursor}`);
-      expect(answer.status).toBe(200);
-      for (const item of answer.body.items) expect(item.id).toBe(own.body.id);
-      expect(answer.body.items.some((item) => acmePayments.some((p) => p.id === item.id))).toBe(false);
+      const page = await listPage(acmeApi, { limit: 1 });
+      expect(page.next_cursor).toEqual(expect.any(String));
+      const own = await globexApi.POST('/payments', { body: { ...body, sender_account: GLOBEX_ACCOUNT, memo: 'globex own' } });
+      expect(own.response.status).toBe(201);
+      const answer = await listPage(globexApi, { cursor: String(page.next_cursor) });
+      for (const item of answer.items) expect(item.id).toBe(own.data?.id);
+      expect(answer.items.some((item) => acmePayments.some((p) => p.id === item.id))).toBe(false);
     });
   });
 });
