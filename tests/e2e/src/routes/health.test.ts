@@ -19,11 +19,10 @@ describe('GET /healthz and GET /readyz', () => {
     afterAll(() => system?.stop());
 
     it('/healthz and /readyz answer 200 without a key', async () => {
-      const anonymous = system.as(null);
-      for (const path of ['/healthz', '/readyz']) {
-        const answer = await anonymous.get(path);
-        expect(answer.status).toBe(200);
-        expect(answer.body).toEqual({ status: 'ok' });
+      const anonymous = system.client(null);
+      for (const answer of [await anonymous.GET('/healthz'), await anonymous.GET('/readyz')]) {
+        expect(answer.response.status).toBe(200);
+        expect(answer.data).toEqual({ status: 'ok' });
       }
     });
   });
