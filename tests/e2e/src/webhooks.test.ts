@@ -1,12 +1,17 @@
-import type { PaymentResponse } from '@pt/core';
+import type { PaymentTrackerClient, paths } from '@pt/client';
 import { createSyncer, dispatchWebhooks } from '@pt/syncer';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectProblem } from './expect-problem.js';
+import { clientAnswer, expectProblem } from './expect-problem.js';
 import { eventually, type System, startSystem } from './harness.js';
 import { type Received, type Receiver, startReceiver } from './webhook-receiver.js';
 
-type Client = ReturnType<System['as']>;
+/**
+ * Webhooks end to end: endpoints registered, payments submitted, deliveries read and redeliveries
+ * asked for through the typed client, as a client of the API would.
+ */
+type Client = PaymentTrackerClient;
+type EventType = paths['/webhook-endpoints']['post']['requestBody']['content']['application/json']['event_types'][number];
 
 const WEBHOOK_ENV = {
   WEBHOOK_ALLOW_HTTP: 'true',
@@ -17,25 +22,35 @@ const WEBHOOK_ENV = {
   WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_DISABLE_AFTER_MS: '3000',
 };
-const ALL_TYPES = ['payment.received', 'payment.pending', 'payment.settled', 'payment.failed', 'payment.rejected'];
+const ALL_TYPES: EventType[] = ['payment.received', 'payment.pending', 'payment.settled', 'payment.failed', 'payment.rejected'];
 
-async function createEndpoint(client: Client, url: string, eventTypes = ALL_TYPES) {
-  const answer = await client.post<{ id: string; secret: string }>('/webhook-endpoints', { url, event_types: eventTypes });
-  expect(answer.status, answer.text).toBe(201);
-  return answer.body;
+async function createEndpoint(client: Client, url: string, eventTypes: EventType[] = ALL_TYPES) {
+  const answer = await client.POST('/webhook-endpoints', { body: { url, event_types: eventTypes } });
+  expect(answer.response.status, JSON.stringify(answer.error)).toBe(201);
+  if (!answer.data) throw new Error('no endpoint created');
+  return answer.data;
+}
+
+const byId = (id: string) => ({ params: { path: { id } } });
+
+/** An endpoint's delivery attempts, newest first. */
+async function deliveriesOf(client: Client, endpointId: string, limit?: number) {
+  const log = await client.GET('/webhook-endpoints/{id}/deliveries', {
+    params: { path: { id: endpointId }, query: limit ? { limit } : {} },
+  });
+  expect(log.response.status).toBe(200);
+  return log.data?.items ?? [];
 }
 
 /** Submits `count` payments that settle (receiver ending in 0); returns their ids. */
 async function submit(client: Client, count: number, senderAccount = '11112222'): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const answer = await client.post<PaymentResponse>('/payments', {
-      sender_account: senderAccount,
-      receiver_account: `3333444${i % 4}`,
-      amount: `${i + 1}.00`,
+    const answer = await client.POST('/payments', {
+      body: { sender_account: senderAccount, receiver_account: `3333444${i % 4}`, amount: `${i + 1}.00` },
     });
-    expect(answer.status, answer.text).toBe(201);
-    ids.push(answer.body.id);
+    expect(answer.response.status, JSON.stringify(answer.error)).toBe(201);
+    if (answer.data) ids.push(answer.data.id);
   }
   return ids;
 }
@@ -65,11 +80,15 @@ describe('webhook delivery', () => {
   let system: System;
   let acme: Client;
   let globex: Client;
+  let acmeRaw: ReturnType<System['as']>;
+  let globexRaw: ReturnType<System['as']>;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, env: WEBHOOK_ENV });
-    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-    globex = system.as(await system.createClient('globex'));
+    const acmeKey = await system.createClient('acme', false, { accounts: ['11112222'] });
+    const globexKey = await system.createClient('globex');
+    [acme, globex] = [system.client(acmeKey), system.client(globexKey)];
+    [acmeRaw, globexRaw] = [system.as(acmeKey), system.as(globexKey)];
   });
   afterAll(() => system?.stop());
 
@@ -112,11 +131,9 @@ describe('webhook delivery', () => {
       const ids = receiver.accepted().map((r) => r.json.data.event_id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toHaveLength(9);
-      const log = await acme.get<{ items: Array<{ http_status: number | null; response_excerpt: string | null }> }>(
-        `/webhook-endpoints/${endpoint.id}/deliveries?limit=100`,
-      );
-      expect(log.body.items.some((a) => a.http_status === 503 && a.response_excerpt === 'receiver says no')).toBe(true);
-      expect(log.body.items.filter((a) => a.http_status === 200)).toHaveLength(9);
+      const log = await deliveriesOf(acme, endpoint.id, 100);
+      expect(log.some((a) => a.http_status === 503 && a.response_excerpt === 'receiver says no')).toBe(true);
+      expect(log.filter((a) => a.http_status === 200)).toHaveLength(9);
     } finally {
       await receiver.close();
     }
@@ -126,20 +143,23 @@ describe('webhook delivery', () => {
     const receiver = await startReceiver();
     try {
       const endpoint = await createEndpoint(acme, receiver.url, ['payment.pending']);
-      const rotated = await acme.post<{ secret: string }>(`/webhook-endpoints/${endpoint.id}/rotate-secret`, {
-        overlap_seconds: 600,
+      const rotation = await acme.POST('/webhook-endpoints/{id}/rotate-secret', {
+        ...byId(endpoint.id),
+        body: { overlap_seconds: 600 },
       });
+      const rotatedSecret = String(rotation.data?.secret);
+      expect(rotatedSecret).toMatch(/^whsec_/);
       await submit(acme, 1);
       const [arrived] = await eventually(async () => (receiver.accepted().length > 0 ? receiver.accepted() : undefined));
       const headers = arrived?.headers as Record<string, string>;
       expect(headers['webhook-signature']?.split(' ')).toHaveLength(2);
       expect(() => new Webhook(endpoint.secret).verify(String(arrived?.body), headers)).not.toThrow();
-      expect(() => new Webhook(rotated.body.secret).verify(String(arrived?.body), headers)).not.toThrow();
+      expect(() => new Webhook(rotatedSecret).verify(String(arrived?.body), headers)).not.toThrow();
       const [row] = await system.sql<Array<{ secret: string; previous_secret: string | null }>>`
         SELECT secret, previous_secret FROM webhook_endpoints WHERE id = ${endpoint.id}`;
       for (const stored of [row?.secret, row?.previous_secret]) {
         expect(stored).toMatch(/^v1\./);
-        for (const shown of [endpoint.secret, rotated.body.secret]) expect(stored).not.toContain(shown.slice('whsec_'.length));
+        for (const shown of [endpoint.secret, rotatedSecret]) expect(stored).not.toContain(shown.slice('whsec_'.length));
       }
     } finally {
       await receiver.close();
@@ -155,10 +175,8 @@ describe('webhook delivery', () => {
       ]);
       await submit(acme, 1);
       const attempts = await eventually(async () => {
-        const log = await acme.get<{ items: Array<{ http_status: number | null; error: string | null }> }>(
-          `/webhook-endpoints/${endpoint.id}/deliveries`,
-        );
-        return log.body.items.length > 0 ? log.body.items : undefined;
+        const log = await deliveriesOf(acme, endpoint.id);
+        return log.length > 0 ? log : undefined;
       });
       expect(attempts[0]).toMatchObject({ http_status: 307, error: 'HTTP 307' });
       expect(elsewhere.received).toEqual([]);
@@ -175,8 +193,8 @@ describe('webhook delivery', () => {
       await submit(acme, 1);
       const disabled = await eventually(
         async () => {
-          const read = await acme.get<{ enabled: boolean; disabled_reason: string | null }>(`/webhook-endpoints/${endpoint.id}`);
-          return read.body.enabled ? undefined : read.body;
+          const read = await acme.GET('/webhook-endpoints/{id}', byId(endpoint.id));
+          return read.data?.enabled === false ? read.data : undefined;
         },
         { timeoutMs: 20_000, what: 'the endpoint to be disabled' },
       );
@@ -196,14 +214,16 @@ describe('webhook delivery', () => {
       const since = new Date().toISOString();
       await submit(acme, 2);
       await eventually(async () => (receiver.accepted().length === 2 ? true : undefined));
-      const first = receiver.accepted()[0]?.json.data.event_id;
-      const one = await acme.post<{ queued: number }>(`/events/${first}/redeliver`, {});
+      const first = String(receiver.accepted()[0]?.json.data.event_id);
+      // Raw HTTP: the document declares no body for this POST, so the typed client sends no
+      // Content-Type, and the API answers 415 to a POST without one.
+      const one = await acmeRaw.post<{ queued: number }>(`/events/${first}/redeliver`, {});
       expect(one.status).toBe(202);
       expect(one.body.queued).toBe(1);
       await eventually(async () => (receiver.accepted().length === 3 ? true : undefined));
       expect(receiver.accepted()[2]?.json.data.event_id).toBe(first);
-      const bulk = await acme.post<{ queued: number }>(`/webhook-endpoints/${endpoint.id}/redeliver`, { since });
-      expect(bulk.body.queued).toBe(2);
+      const bulk = await acme.POST('/webhook-endpoints/{id}/redeliver', { ...byId(endpoint.id), body: { since } });
+      expect(bulk.data?.queued).toBe(2);
       await eventually(async () => (receiver.accepted().length === 5 ? true : undefined));
     } finally {
       await receiver.close();
@@ -220,9 +240,10 @@ describe('webhook delivery', () => {
       await eventually(async () => (acmeReceiver.accepted().length === 2 ? true : undefined));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(globexReceiver.received).toEqual([]);
-      const acmeEvent = acmeReceiver.accepted()[0]?.json.data.event_id;
-      expectProblem(await globex.post(`/events/${acmeEvent}/redeliver`, {}), 404);
-      expectProblem(await globex.get(`/webhook-endpoints/${acmeEndpoint.id}/deliveries`), 404);
+      const acmeEvent = String(acmeReceiver.accepted()[0]?.json.data.event_id);
+      // raw HTTP, as above: the typed client's body-less POST answers 415
+      expectProblem(await globexRaw.post(`/events/${acmeEvent}/redeliver`, {}), 404);
+      expectProblem(clientAnswer(await globex.GET('/webhook-endpoints/{id}/deliveries', byId(acmeEndpoint.id))), 404);
     } finally {
       await acmeReceiver.close();
       await globexReceiver.close();
@@ -236,7 +257,7 @@ describe('webhook dispatchers', () => {
 
   beforeAll(async () => {
     system = await startSystem({ startSyncer: false, env: WEBHOOK_ENV });
-    acme = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+    acme = system.client(await system.createClient('acme', false, { accounts: ['11112222'] }));
   });
   afterAll(() => system?.stop());
 
@@ -269,7 +290,7 @@ describe('webhook dispatchers', () => {
 
   it('goes on at once through a backlog larger than one run, rather than an interval later', async () => {
     const receiver = await startReceiver();
-    const bulk = system.as(await system.createClient('bulk', false, { accounts: ['55556666'] }));
+    const bulk = system.client(await system.createClient('bulk', false, { accounts: ['55556666'] }));
     // one delivery per batch: 22 events are more than one run's 20 batches; the next interval is 10 minutes away
     const syncer = createSyncer(
       system.syncerDeps({ WEBHOOK_BATCH_SIZE: '1', WEBHOOK_INTERVAL_MS: '600000', SYNC_INTERVAL_MS: '600000' }),
@@ -322,10 +343,8 @@ describe('webhook dispatchers', () => {
       const strict = system.syncerDeps({ WEBHOOK_ALLOWED_CIDRS: '' });
       const attempts = await eventually(async () => {
         await dispatchWebhooks(strict);
-        const log = await acme.get<{ items: Array<{ error: string | null; http_status: number | null }> }>(
-          `/webhook-endpoints/${endpoint.id}/deliveries`,
-        );
-        return log.body.items.length > 0 ? log.body.items : undefined;
+        const log = await deliveriesOf(acme, endpoint.id);
+        return log.length > 0 ? log : undefined;
       });
       expect(attempts[0]).toMatchObject({ http_status: null, error: expect.stringContaining('forbidden address') });
       expect(receiver.received).toEqual([]);
