@@ -1,3 +1,4 @@
+import type { PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   confirmGatewayClock,
@@ -19,31 +20,30 @@ import { eventually, type System, startSystem } from './harness.js';
  * A gateway whose list cannot be trusted, that someone else also uses, that asks us to wait
  * forever, or that keeps failing: no absence is concluded from a list that contradicts us, no
  * automatic decision is taken while unexplained entries exist, and careful mode sends one at
- * a time while it misbehaves.
+ * a time while it misbehaves. The operator's calls go through the typed client; the client's
+ * payments through delivery-helpers' raw postPayment.
  */
 
-interface Report {
-  gateway: {
-    list_alarm: string | null;
-    foreign_unacknowledged: number;
-    careful_since: string | null;
-    clock_offset_low_ms: number | null;
-    clock_alarm: string | null;
-  };
-  orphans: Array<{ confirmation_id: string; kind: string; acknowledged_by: string | null }>;
-  stuck_received: Array<{ id: string; reason: string | null }>;
-  unconfirmed: Array<{ id: string }>;
+/** The reconciliation report, as an operator's tooling reads it. */
+async function reconciliation(admin: PaymentTrackerClient) {
+  const { data, response } = await admin.GET('/admin/reconciliation');
+  expect(response.status).toBe(200);
+  if (!data) throw new Error('no reconciliation report');
+  return data;
 }
+
+/** GET /admin/metrics: Prometheus text. */
+const adminMetrics = (admin: PaymentTrackerClient) => admin.GET('/admin/metrics', { parseAs: 'text' });
 
 describe('a gateway whose history was wiped', () => {
   let system: System;
   let client: ReturnType<System['as']>;
-  let admin: ReturnType<System['as']>;
+  let admin: PaymentTrackerClient;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 30 }); // payments stay pending at the gateway
     client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-    admin = system.as(await system.createClient('ops', true));
+    admin = system.client(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
@@ -60,7 +60,7 @@ describe('a gateway whose history was wiped', () => {
 
     const report = await eventually(
       async () => {
-        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        const body = await reconciliation(admin);
         return body.gateway.list_alarm ? body : undefined;
       },
       { timeoutMs: 10_000, what: 'the list alarm' },
@@ -77,14 +77,14 @@ describe('a gateway whose history was wiped', () => {
 describe('a second submitter at the gateway', () => {
   let system: System;
   let client: ReturnType<System['as']>;
-  let admin: ReturnType<System['as']>;
+  let admin: PaymentTrackerClient;
   let adminKey: string;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
     client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
     adminKey = await system.createClient('ops', true);
-    admin = system.as(adminKey);
+    admin = system.client(adminKey);
     await measureGatewayClock(client);
     await waitForSyncAfter(system, new Date()); // the first check for foreign entries starts here
   });
@@ -94,16 +94,16 @@ describe('a second submitter at the gateway', () => {
     const stranger = await submitToGateway(system, { sender_account: 'X1', receiver_account: 'Y2', amount: 1.5 });
     const alarmed = await eventually(
       async () => {
-        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        const body = await reconciliation(admin);
         return body.gateway.foreign_unacknowledged > 0 ? body : undefined;
       },
       { timeoutMs: 10_000, what: 'the foreign-entry alarm' },
     );
     expect(alarmed.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.kind).toBe('foreign');
-    const metrics = await admin.get<string>('/admin/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
-    expect(metrics.text).toMatch(/^payment_tracker_gateway_foreign_entries 1$/m);
+    const metrics = await adminMetrics(admin);
+    expect(metrics.response.status).toBe(200);
+    expect(metrics.response.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.data).toMatch(/^payment_tracker_gateway_foreign_entries 1$/m);
     expect((await client.get('/admin/metrics')).status).toBe(403);
 
     // Meanwhile a payment the gateway never recorded is not re-queued...
@@ -120,15 +120,15 @@ describe('a second submitter at the gateway', () => {
     expect(waits.at(-1)).toContain('"reason":"paused"');
 
     // ...until an operator acknowledges, with a reason; which admin key did it is kept.
-    const ack = await admin.post<{ acknowledged_foreign: number }>('/admin/gateway/acknowledge', {
-      reason: 'finance team test payment, submitted by hand',
+    const ack = await admin.POST('/admin/gateway/acknowledge', {
+      body: { reason: 'finance team test payment, submitted by hand' },
     });
-    expect(ack.status).toBe(200);
-    expect(ack.body.acknowledged_foreign).toBe(1);
+    expect(ack.response.status).toBe(200);
+    expect(ack.data?.acknowledged_foreign).toBe(1);
     const final = await waitForStatus(system, answer.body.id, FINAL_STATUSES);
     expect(await recordedWithMemo(system, memo)).toHaveLength(1);
     expect(final.attempts).toBe(2);
-    const report = (await admin.get<Report>('/admin/reconciliation')).body;
+    const report = await reconciliation(admin);
     expect(report.gateway.foreign_unacknowledged).toBe(0);
     expect(report.orphans.find((o) => o.confirmation_id === stranger.confirmation_id)?.acknowledged_by).toBe(
       adminKey.split('_')[1],
@@ -139,7 +139,7 @@ describe('a second submitter at the gateway', () => {
 describe('a gateway that asks us to wait far too long', () => {
   let system: System;
   let client: ReturnType<System['as']>;
-  let admin: ReturnType<System['as']>;
+  let admin: PaymentTrackerClient;
 
   beforeAll(async () => {
     system = await startSystem({
@@ -147,7 +147,7 @@ describe('a gateway that asks us to wait far too long', () => {
       env: { GATEWAY_RETRY_AFTER_CAP_MS: '500', ADMIN_STUCK_RECEIVED_MS: '1000' },
     });
     client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-    admin = system.as(await system.createClient('ops', true));
+    admin = system.client(await system.createClient('ops', true));
   });
   afterAll(() => system?.stop());
 
@@ -165,7 +165,7 @@ describe('a gateway that asks us to wait far too long', () => {
     const answer = await postPayment(client, uniqueMemo('stuck'));
     const report = await eventually(
       async () => {
-        const body = (await admin.get<Report>('/admin/reconciliation')).body;
+        const body = await reconciliation(admin);
         return body.stuck_received.some((s) => s.id === answer.body.id) ? body : undefined;
       },
       { timeoutMs: 10_000, what: 'the stuck payment in the report' },
@@ -178,7 +178,7 @@ describe('a gateway that asks us to wait far too long', () => {
 describe('careful mode while the gateway misbehaves', () => {
   let system: System;
   let client: ReturnType<System['as']>;
-  let admin: ReturnType<System['as']>;
+  let admin: PaymentTrackerClient;
 
   beforeAll(async () => {
     system = await startSystem({
@@ -186,7 +186,7 @@ describe('careful mode while the gateway misbehaves', () => {
       env: { CAREFUL_ENTER_AFTER: '2', CAREFUL_WITHIN_MS: '3000', CAREFUL_EXIT_AFTER: '2' },
     });
     client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-    admin = system.as(await system.createClient('ops', true));
+    admin = system.client(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
@@ -196,9 +196,9 @@ describe('careful mode while the gateway misbehaves', () => {
     for (const label of ['careful 1', 'careful 2']) {
       expect((await postPayment(client, uniqueMemo(label))).body.status).toBe('unconfirmed');
     }
-    const report = (await admin.get<Report>('/admin/reconciliation')).body;
+    const report = await reconciliation(admin);
     expect(report.gateway.careful_since).not.toBeNull();
-    expect((await admin.get<string>('/admin/metrics')).text).toMatch(/^payment_tracker_gateway_careful_mode 1$/m);
+    expect((await adminMetrics(admin)).data).toMatch(/^payment_tracker_gateway_careful_mode 1$/m);
 
     // The API answers 202 received and sends nothing inline (its mode is read once a second).
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -214,11 +214,11 @@ describe('careful mode while the gateway misbehaves', () => {
       waitForStatus(system, second.body.id, FINAL_STATUSES),
     ]);
     // Two accepted sends in a row, once the unknown outcomes are older than 3 s: normal mode again.
-    await eventually(
-      async () => ((await admin.get<Report>('/admin/reconciliation')).body.gateway.careful_since === null ? true : undefined),
-      { timeoutMs: 10_000, what: 'careful mode to end' },
-    );
-    expect((await admin.get<string>('/admin/metrics')).text).toMatch(/^payment_tracker_gateway_careful_mode 0$/m);
+    await eventually(async () => ((await reconciliation(admin)).gateway.careful_since === null ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'careful mode to end',
+    });
+    expect((await adminMetrics(admin)).data).toMatch(/^payment_tracker_gateway_careful_mode 0$/m);
     expect(system.logs.text()).toContain('careful mode on');
     expect(system.logs.text()).toContain('careful mode off');
   });
