@@ -1,59 +1,65 @@
-import type { PaymentResponse } from '@pt/core';
+import type { PaymentTrackerClient, paths } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, fieldsOf } from '../expect-problem.js';
 import type { System } from '../harness.js';
+import { listOf } from '../payment-list.js';
 import { insertPayments, makePayments, RARE_RECEIVER, SENDER_B, type SeededPayment } from './filter-fixtures.js';
 import { type Client, GLOBEX_ACCOUNT, startWithAcme } from './fixtures.js';
 
 /**
  * GET /payments's filters, each alone and combined, walked page by page with the cursor and
  * compared with the same filter applied to the inserted rows. Paging and tenancy without filters:
- * list-payments.test.ts; the CSV export: list-payments-export.test.ts.
+ * list-payments.test.ts; the CSV export: list-payments-export.test.ts. A filter with a typed query
+ * goes through the typed client, as a client would send it; the others keep their query string,
+ * where the wire form is the point (comma lists, repeats, + and percent-encodings).
  */
 
-type List = { items: PaymentResponse[]; next_cursor: string | null };
+type ListQuery = NonNullable<paths['/payments']['get']['parameters']['query']>;
 type Check = (p: SeededPayment) => boolean;
 
 const at = (iso: string) => (p: SeededPayment) => Date.parse(p.created_at) - Date.parse(iso);
 const cents = (amount: string) => Math.round(Number(amount) * 100);
 
-const FILTERS: Array<[string, Check]> = [
-  ['status=pending', (p) => p.status === 'pending'],
+const FILTERS: Array<[query: string, check: Check, typed?: ListQuery]> = [
+  ['status=pending', (p) => p.status === 'pending', { status: ['pending'] }],
   ['status=pending,failed', (p) => p.status === 'pending' || p.status === 'failed'],
   ['status=pending&status=received,settled', (p) => p.status !== 'failed'],
-  ['created_from=2026-01-01T05:00:00Z', (p) => at('2026-01-01T05:00:00Z')(p) >= 0],
+  ['created_from=2026-01-01T05:00:00Z', (p) => at('2026-01-01T05:00:00Z')(p) >= 0, { created_from: '2026-01-01T05:00:00Z' }],
   ['created_to=2026-01-01T05:00:00%2B01:00', (p) => at('2026-01-01T04:00:00Z')(p) < 0],
   // a + left unencoded arrives as a space: read as the offset it was
   [
     'created_from=2026-01-01T09:30:00+02:00&created_to=2026-01-01T12:00:00.000Z',
     (p) => at('2026-01-01T07:30:00Z')(p) >= 0 && at('2026-01-01T12:00:00Z')(p) < 0,
   ],
-  ['amount_min=50.5', (p) => cents(p.amount) >= 5050],
-  ['amount_max=100', (p) => cents(p.amount) <= 10000],
-  ['amount_min=30.50&amount_max=30.50', (p) => p.amount === '30.50'],
-  [`sender_account=${SENDER_B}`, (p) => p.sender_account === SENDER_B],
-  [`receiver_account=${RARE_RECEIVER}`, (p) => p.receiver_account === RARE_RECEIVER],
-  ['memo=inv', (p) => p.memo?.startsWith('inv') === true],
+  ['amount_min=50.5', (p) => cents(p.amount) >= 5050, { amount_min: '50.5' }],
+  ['amount_max=100', (p) => cents(p.amount) <= 10000, { amount_max: '100' }],
+  ['amount_min=30.50&amount_max=30.50', (p) => p.amount === '30.50', { amount_min: '30.50', amount_max: '30.50' }],
+  [`sender_account=${SENDER_B}`, (p) => p.sender_account === SENDER_B, { sender_account: SENDER_B }],
+  [`receiver_account=${RARE_RECEIVER}`, (p) => p.receiver_account === RARE_RECEIVER, { receiver_account: RARE_RECEIVER }],
+  ['memo=inv', (p) => p.memo?.startsWith('inv') === true, { memo: 'inv' }],
   ['memo=inv%25', (p) => p.memo === 'inv%oice'],
   ['memo=inv_', (p) => p.memo === 'inv_oice'],
   ['memo=%3DHYPER', (p) => p.memo?.startsWith('=HYPER') === true],
   [
     `status=pending,settled&amount_min=20&receiver_account=${RARE_RECEIVER}`,
     (p) => (p.status === 'pending' || p.status === 'settled') && cents(p.amount) >= 2000 && p.receiver_account === RARE_RECEIVER,
+    { status: ['pending', 'settled'], amount_min: '20', receiver_account: RARE_RECEIVER },
   ],
   [
     `memo=invoice&sender_account=${SENDER_B}&created_from=2026-01-01T00:00:00Z&amount_max=200`,
     (p) => p.memo?.startsWith('invoice') === true && p.sender_account === SENDER_B && cents(p.amount) <= 20000,
+    { memo: 'invoice', sender_account: SENDER_B, created_from: '2026-01-01T00:00:00Z', amount_max: '200' },
   ],
 ];
 
 describe('GET /payments filters', () => {
   let system: System;
   let acme: Client;
+  let acmeApi: PaymentTrackerClient;
   let rows: SeededPayment[];
 
   beforeAll(async () => {
-    ({ system, client: acme } = await startWithAcme());
+    ({ system, client: acme, api: acmeApi } = await startWithAcme());
     await system.createClient('globex', false, { accounts: [GLOBEX_ACCOUNT] });
     rows = makePayments(24);
     await insertPayments(system, 'acme', rows);
@@ -62,16 +68,27 @@ describe('GET /payments filters', () => {
   });
   afterAll(() => system?.stop());
 
+  /** One page at `limit` 2 from `cursor`: a query string as raw HTTP, a typed query through the typed client. */
+  async function page(query: string | ListQuery, cursor: string | null) {
+    if (typeof query === 'string') {
+      const answer = await acme.get<ReturnType<typeof listOf>>(`/payments?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(answer.status, answer.text).toBe(200);
+      return answer.body;
+    }
+    const answer = await acmeApi.GET('/payments', { params: { query: { ...query, limit: 2, ...(cursor ? { cursor } : {}) } } });
+    expect(answer.response.status, JSON.stringify(answer.error)).toBe(200);
+    return listOf(answer.data);
+  }
+
   /** Every page of a query at `limit` 2, with the cursor; the ids in order. */
-  async function walk(query: string, start: string | null = null): Promise<string[]> {
+  async function walk(query: string | ListQuery, start: string | null = null): Promise<string[]> {
     const ids: string[] = [];
     let cursor = start;
     for (let pages = 0; pages < 30; pages++) {
-      const page = await acme.get<List>(`/payments?limit=2&${query}${cursor ? `&cursor=${cursor}` : ''}`);
-      expect(page.status, page.text).toBe(200);
-      expect(page.body.items.length).toBeLessThanOrEqual(2);
-      ids.push(...page.body.items.map((p) => p.id));
-      cursor = page.body.next_cursor;
+      const list = await page(query, cursor);
+      expect(list.items.length).toBeLessThanOrEqual(2);
+      ids.push(...list.items.map((p) => p.id));
+      cursor = list.next_cursor;
       if (cursor === null) return ids;
     }
     throw new Error('more pages than rows');
@@ -84,23 +101,26 @@ describe('GET /payments filters', () => {
       .sort()
       .reverse();
 
-  it.each(FILTERS)('GET /payments?%s lists exactly the matching payments, newest first, across pages', async (query, check) => {
-    const want = expected(check);
-    expect(want.length).toBeGreaterThan(0);
-    expect(want.length).toBeLessThan(rows.length);
-    expect(await walk(query)).toEqual(want);
-  });
+  it.each(FILTERS)(
+    'GET /payments?%s lists exactly the matching payments, newest first, across pages',
+    async (query, check, typed) => {
+      const want = expected(check);
+      expect(want.length).toBeGreaterThan(0);
+      expect(want.length).toBeLessThan(rows.length);
+      expect(await walk(typed ?? query)).toEqual(want);
+    },
+  );
 
   it('GET /payments?status= with a cursor of another filter continues from its position (nothing older skipped, nothing repeated)', async () => {
-    const first = await acme.get<List>('/payments?limit=3&status=pending');
-    const position = first.body.items.at(-1)?.id as string;
-    const next = await walk('status=settled', first.body.next_cursor);
+    const first = listOf((await acmeApi.GET('/payments', { params: { query: { limit: 3, status: ['pending'] } } })).data);
+    const position = first.items.at(-1)?.id as string;
+    const next = await walk({ status: ['settled'] }, first.next_cursor);
     expect(next).toEqual(expected((p) => p.status === 'settled' && p.id < position));
   });
 
   it('GET /payments?limit=100 without filters still lists every payment of the caller only', async () => {
-    const list = await acme.get<List>('/payments?limit=100');
-    expect(list.body.items.map((p) => p.id)).toEqual(expected(() => true));
+    const list = listOf((await acmeApi.GET('/payments', { params: { query: { limit: 100 } } })).data);
+    expect(list.items.map((p) => p.id)).toEqual(expected(() => true));
   });
 });
 
