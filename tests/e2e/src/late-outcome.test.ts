@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PaymentTrackerClient } from '@pt/client';
 import type { Payment } from '@pt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,21 +35,17 @@ interface OrphanRow {
   payment_id: string | null;
 }
 
-interface ReconciliationReport {
-  gateway: { double_send_alarms: number };
-  orphans: Array<{ confirmation_id: string; kind: string; payment_id: string | null; acknowledged_at: string | null }>;
-}
-
 describe('the answer of an attempt that is no longer the current one', () => {
   let system: System;
-  let admin: ReturnType<System['as']>;
+  /** The operator, through the typed client. */
+  let admin: PaymentTrackerClient;
   let acme: string;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 5, startSyncer: false });
     await system.createClient('acme', false, { accounts: ['11112222'] });
     acme = await clientId(system, 'acme');
-    admin = system.as(await system.createClient('ops', true));
+    admin = system.client(await system.createClient('ops', true));
   });
   afterAll(() => system?.stop());
 
@@ -164,10 +161,10 @@ describe('the answer of an attempt that is no longer the current one', () => {
     expect(events).toHaveLength(eventsBefore.length + 1);
     expect(events.at(-1)).toMatchObject({ from_status: 'received', to_status: 'received' });
     expect(events.at(-1)?.reason).toMatch(/^alarm: attempt 1 was accepted after attempt 2 was sent/);
-    const report = await admin.get<ReconciliationReport>('/admin/reconciliation');
-    expect(report.status).toBe(200);
-    expect(report.body.gateway.double_send_alarms).toBeGreaterThanOrEqual(1);
-    expect(report.body.orphans).toContainEqual(
+    const report = await admin.GET('/admin/reconciliation');
+    expect(report.response.status).toBe(200);
+    expect(report.data?.gateway.double_send_alarms).toBeGreaterThanOrEqual(1);
+    expect(report.data?.orphans).toContainEqual(
       expect.objectContaining({
         confirmation_id: lateEntry?.confirmation_id,
         kind: 'late_accept',
