@@ -1,15 +1,16 @@
-import type { PaymentResponse } from '@pt/core';
+import { createPaymentTrackerClient, type PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, eventually, type System, startSystem } from './harness.js';
+import { eventually, type System, startSystem } from './harness.js';
 
 /**
  * Horizontal scale: API processes share nothing but Postgres, so any load balancer may send
- * any request anywhere; syncers coordinate through Postgres too.
+ * any request anywhere; syncers coordinate through Postgres too. Each instance is called through
+ * the typed client, as a client behind a load balancer would (without retries: each answer counts).
  */
 describe('several API instances and syncers on one database', () => {
   let system: System;
   let key: string;
-  let apis: Array<ReturnType<typeof createHttpClient>>;
+  let apis: PaymentTrackerClient[];
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3 });
@@ -17,26 +18,29 @@ describe('several API instances and syncers on one database', () => {
     key = await system.createClient('acme', false, { accounts: ['11112222'] });
     const second = await system.startApi();
     const third = await system.startApi();
-    apis = [system.as(key), createHttpClient(second.url, key), createHttpClient(third.url, key)];
+    apis = [
+      system.client(key),
+      ...[second, third].map(({ url }) => createPaymentTrackerClient({ baseUrl: url, apiKey: key, retry: false })),
+    ];
   });
   afterAll(() => system?.stop());
 
+  const byId = (id: string) => ({ params: { path: { id } } });
+
   it('a payment created through one instance is read, listed and resolved through the others', async () => {
-    const created = await apis[0]?.post<PaymentResponse>('/payments', {
-      sender_account: '11112222',
-      receiver_account: '33334445',
-      amount: '7.00',
+    const created = await apis[0]?.POST('/payments', {
+      body: { sender_account: '11112222', receiver_account: '33334445', amount: '7.00' },
     });
-    expect(created?.status).toBe(201);
-    const id = created?.body.id;
+    expect(created?.response.status).toBe(201);
+    const id = String(created?.data?.id);
     for (const api of apis.slice(1)) {
-      const read = await api.get<PaymentResponse>(`/payments/${id}`);
-      expect(read.status).toBe(200);
-      expect(read.body.amount).toBe('7.00');
+      const read = await api.GET('/payments/{id}', byId(id));
+      expect(read.response.status).toBe(200);
+      expect(read.data?.amount).toBe('7.00');
     }
     const final = await eventually(async () => {
-      const read = await apis[2]?.get<PaymentResponse>(`/payments/${id}`);
-      return read?.body.status === 'returned' ? read.body : undefined;
+      const read = await apis[2]?.GET('/payments/{id}', byId(id));
+      return read?.data?.status === 'returned' ? read.data : undefined;
     });
     expect(final.resolved_at).not.toBeNull();
   });
@@ -45,13 +49,14 @@ describe('several API instances and syncers on one database', () => {
     const body = { sender_account: '11112222', receiver_account: '33334440', amount: '8.00', memo: 'spread over instances' };
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        apis[i % apis.length]?.post<PaymentResponse>('/payments', body, { 'idempotency-key': 'spread-1' }),
+        apis[i % apis.length]?.POST('/payments', { body, params: { header: { 'idempotency-key': 'spread-1' } } }),
       ),
     );
-    const created = answers.filter((a) => a?.status === 201 || a?.status === 202);
+    const statuses = answers.map((a) => a?.response.status);
+    const created = answers.filter((a) => a?.response.status === 201 || a?.response.status === 202);
     expect(created.length).toBeGreaterThan(0);
-    expect(answers.every((a) => a && [201, 202, 409].includes(a.status))).toBe(true);
-    expect(new Set(created.map((a) => a?.body.id)).size).toBe(1);
+    expect(statuses.every((status) => status !== undefined && [201, 202, 409].includes(status))).toBe(true);
+    expect(new Set(created.map((a) => a?.data?.id)).size).toBe(1);
     const rows = await system.sql`SELECT count(*)::int AS n FROM payments WHERE memo = 'spread over instances'`;
     expect(rows[0]?.n).toBe(1);
     const recorded = (await (await fetch(`${system.mock.url}/__mock/payments`)).json()) as Array<{ memo: string | null }>;
