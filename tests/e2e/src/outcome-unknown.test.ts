@@ -1,7 +1,7 @@
-import type { PaymentResponse } from '@pt/core';
+import type { PaymentTrackerClient } from '@pt/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logLines, recordedWithMemo, setFaults, uniqueMemo } from './delivery-helpers.js';
-import { expectProblem, type ProblemBody } from './expect-problem.js';
+import { clientAnswer, expectProblem, type ProblemBody } from './expect-problem.js';
 import { eventually, type HttpAnswer, type System, startSystem } from './harness.js';
 
 type OutcomeUnknownProblem = ProblemBody & { payment_id: string };
@@ -12,11 +12,14 @@ const RECEIVER = '55556661';
 /**
  * The API's database fails after the payment was stored and while the gateway holds the submit:
  * the gateway records the payment, the API cannot record the answer. It must say "outcome
- * unknown, read this payment" (500, no Retry-After), never invite a blind retry (503).
+ * unknown, read this payment" (500, no Retry-After), never invite a blind retry (503). That answer
+ * is checked on the wire (raw HTTP); the reads and retries after it go through the typed client,
+ * as a client following the advice would make them.
  */
 describe('an outcome unknown to the API (its database failed after the gateway took the payment)', () => {
   let system: System;
   let client: ReturnType<System['as']>;
+  let api: PaymentTrackerClient;
 
   beforeAll(async () => {
     // No syncer: these assertions are about the API alone (the syncer would settle the payment later).
@@ -25,7 +28,9 @@ describe('an outcome unknown to the API (its database failed after the gateway t
       startSyncer: false,
       env: { GATEWAY_SUBMIT_TIMEOUT_MS: '1500', ATTEMPT_LEASE_MS: '3000' },
     });
-    client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
+    const key = await system.createClient('acme', false, { accounts: ['11112222'] });
+    client = system.as(key);
+    api = system.client(key);
   });
   afterAll(() => system?.stop());
 
@@ -89,9 +94,9 @@ describe('an outcome unknown to the API (its database failed after the gateway t
     const memo = uniqueMemo('outcome unknown');
     const problem = expectOutcomeUnknown(await postWhileDatabaseFails(memo));
 
-    const read = await client.get<PaymentResponse>(`/payments/${problem.payment_id}`);
-    expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: problem.payment_id, memo, amount: '7.25' });
+    const read = await api.GET('/payments/{id}', { params: { path: { id: problem.payment_id } } });
+    expect(read.response.status).toBe(200);
+    expect(read.data).toMatchObject({ id: problem.payment_id, memo, amount: '7.25' });
     expect(await storedWithMemo(memo)).toBe(1);
     expect(await recordedWithMemo(system, memo)).toHaveLength(1);
 
@@ -107,27 +112,28 @@ describe('an outcome unknown to the API (its database failed after the gateway t
     const key = `outcome-unknown-${Date.now()}`;
     const body = { sender_account: SENDER, receiver_account: RECEIVER, amount: '7.25', memo };
     const problem = expectOutcomeUnknown(await postWhileDatabaseFails(memo, { 'idempotency-key': key }));
+    const retry = () => api.POST('/payments', { body, params: { header: { 'idempotency-key': key } } });
 
     // Right after: the attempt's lease may still run (409 in progress) or be over (a replay).
-    const early = await client.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
-    if (early.status === 409) expect(expectProblem(early, 409).type).toMatch(/\/idempotency-in-progress$/);
-    else expect(early.body.id).toBe(problem.payment_id);
+    const early = await retry();
+    if (early.response.status === 409) expect(expectProblem(clientAnswer(early), 409).type).toMatch(/\/idempotency-in-progress$/);
+    else expect(early.data?.id).toBe(problem.payment_id);
 
     const replayed = await eventually(
       async () => {
-        const retry = await client.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
-        return retry.status === 409 ? undefined : retry;
+        const answer = await retry();
+        return answer.response.status === 409 ? undefined : answer;
       },
       { what: 'the retry to replay once the lease is over' },
     );
-    expect([201, 202]).toContain(replayed.status);
-    expect(replayed.body.id).toBe(problem.payment_id);
-    expect(replayed.headers['idempotent-replayed']).toBe('true');
-    expect(replayed.headers.location).toBe(`/payments/${problem.payment_id}`);
+    expect([201, 202]).toContain(replayed.response.status);
+    expect(replayed.data?.id).toBe(problem.payment_id);
+    expect(replayed.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.response.headers.get('location')).toBe(`/payments/${problem.payment_id}`);
 
-    const again = await client.post<PaymentResponse>('/payments', body, { 'idempotency-key': key });
-    expect(again.status).toBe(replayed.status);
-    expect(again.body).toEqual(replayed.body);
+    const again = await retry();
+    expect(again.response.status).toBe(replayed.response.status);
+    expect(again.data).toEqual(replayed.data);
 
     expect(await storedWithMemo(memo)).toBe(1);
     expect(await recordedWithMemo(system, memo)).toHaveLength(1);
