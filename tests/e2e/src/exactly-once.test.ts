@@ -1,3 +1,4 @@
+import type { PaymentTrackerClient } from '@pt/client';
 import { reconcile, resubmitDue } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -77,7 +78,8 @@ describe('a gateway that records a request after we gave up on it (within the bo
 describe('a gateway that records later than the bound', () => {
   let system: System;
   let client: ReturnType<System['as']>;
-  let admin: ReturnType<System['as']>;
+  /** The operator, through the typed client. */
+  let admin: PaymentTrackerClient;
 
   beforeAll(async () => {
     system = await startSystem({
@@ -85,7 +87,7 @@ describe('a gateway that records later than the bound', () => {
       env: { GATEWAY_SUBMIT_TIMEOUT_MS: String(SUBMIT_TIMEOUT_MS), GATEWAY_MAX_RECORDING_DELAY_MS: '200' },
     });
     client = system.as(await system.createClient('acme', false, { accounts: ['11112222'] }));
-    admin = system.as(await system.createClient('ops', true));
+    admin = system.client(await system.createClient('ops', true));
     await measureGatewayClock(client);
   });
   afterAll(() => system?.stop());
@@ -101,12 +103,8 @@ describe('a gateway that records later than the bound', () => {
 
     const report = await eventually(
       async () => {
-        const body = (
-          await admin.get<{ gateway: { foreign_unacknowledged: number }; orphans: Array<{ kind: string }> }>(
-            '/admin/reconciliation',
-          )
-        ).body;
-        return body.gateway.foreign_unacknowledged > 0 ? body : undefined;
+        const { data } = await admin.GET('/admin/reconciliation');
+        return data && data.gateway.foreign_unacknowledged > 0 ? data : undefined;
       },
       { timeoutMs: 15_000, what: 'the foreign-entry alarm' },
     );
