@@ -80,15 +80,12 @@ describe('webhook delivery', () => {
   let system: System;
   let acme: Client;
   let globex: Client;
-  let acmeRaw: ReturnType<System['as']>;
-  let globexRaw: ReturnType<System['as']>;
 
   beforeAll(async () => {
     system = await startSystem({ delaySeconds: 0.3, env: WEBHOOK_ENV });
     const acmeKey = await system.createClient('acme', false, { accounts: ['11112222'] });
     const globexKey = await system.createClient('globex');
     [acme, globex] = [system.client(acmeKey), system.client(globexKey)];
-    [acmeRaw, globexRaw] = [system.as(acmeKey), system.as(globexKey)];
   });
   afterAll(() => system?.stop());
 
@@ -215,11 +212,10 @@ describe('webhook delivery', () => {
       await submit(acme, 2);
       await eventually(async () => (receiver.accepted().length === 2 ? true : undefined));
       const first = String(receiver.accepted()[0]?.json.data.event_id);
-      // Raw HTTP: the document declares no body for this POST, so the typed client sends no
-      // Content-Type, and the API answers 415 to a POST without one.
-      const one = await acmeRaw.post<{ queued: number }>(`/events/${first}/redeliver`, {});
-      expect(one.status).toBe(202);
-      expect(one.body.queued).toBe(1);
+      // the document declares no body for this POST: the typed client sends none, nor a Content-Type
+      const one = await acme.POST('/events/{id}/redeliver', byId(first));
+      expect(one.response.status).toBe(202);
+      expect(one.data?.queued).toBe(1);
       await eventually(async () => (receiver.accepted().length === 3 ? true : undefined));
       expect(receiver.accepted()[2]?.json.data.event_id).toBe(first);
       const bulk = await acme.POST('/webhook-endpoints/{id}/redeliver', { ...byId(endpoint.id), body: { since } });
@@ -241,8 +237,7 @@ describe('webhook delivery', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(globexReceiver.received).toEqual([]);
       const acmeEvent = String(acmeReceiver.accepted()[0]?.json.data.event_id);
-      // raw HTTP, as above: the typed client's body-less POST answers 415
-      expectProblem(await globexRaw.post(`/events/${acmeEvent}/redeliver`, {}), 404);
+      expectProblem(clientAnswer(await globex.POST('/events/{id}/redeliver', byId(acmeEvent))), 404);
       expectProblem(clientAnswer(await globex.GET('/webhook-endpoints/{id}/deliveries', byId(acmeEndpoint.id))), 404);
     } finally {
       await acmeReceiver.close();
