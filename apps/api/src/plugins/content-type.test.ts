@@ -8,7 +8,8 @@ async function appWithRoutes() {
   const app = Fastify();
   await app.register(problemPlugin);
   await app.register(contentTypePlugin);
-  app.post('/things', async () => ({ created: true }));
+  app.post('/things', { schema: { body: { type: 'object' } } }, async () => ({ created: true }));
+  app.post('/things/:id/touch', async () => ({ touched: true }));
   app.get('/things', async () => ({ listed: true }));
   return app;
 }
@@ -35,5 +36,12 @@ describe('contentTypePlugin', () => {
     const app = await appWithRoutes();
     const answer = await app.inject({ method: 'GET', url: '/things' });
     expect(answer.json()).toEqual({ listed: true });
+  });
+
+  test('takes a POST without Content-Type on a route whose schema declares no body', async () => {
+    const app = await appWithRoutes();
+    const answer = await app.inject({ method: 'POST', url: '/things/1/touch' });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual({ touched: true });
   });
 });
