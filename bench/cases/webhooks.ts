@@ -9,15 +9,13 @@ import { loadSyncerConfig, SYNCER_NODE_FLAGS } from '@pt/syncer';
 import type postgres from 'postgres';
 import { benchBundle, spawnScript, stopChild } from '../lib/children.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
-import { processCpuMicros } from '../lib/cpu-time.js';
+import { postgresCpuMicros, processCpuMicros } from '../lib/cpu-time.js';
 import { BENCH_SENDER_ACCOUNT, truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startGatewayMockProcess, startSyncerProcess } from '../lib/servers.js';
 import { median, percentile } from '../lib/stats.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../lib/webhook-receiver.js';
 
 const RATE_GOAL = 0.7;
-/** The syncer's bulk apply writes this many changes per statement (SYNC_BATCH_SIZE's default). */
-const APPLY_BATCH = 5000;
 /** The latency phase writes a batch of changes every TICK_MS, LATENCY_RATE changes a second. */
 const TICK_MS = 100;
 const LATENCY_RATE = 500;
@@ -27,16 +25,23 @@ const DRAIN_TIMEOUT_MS = 15 * 60_000;
 interface SideRun {
   deliveriesPerSecond: number;
   drainMs: number;
+  /** From the backlog's commit to the first delivery's arrival (the wait for the next run or read, and what precedes the first send). */
+  firstMs: number;
   cpuMicrosPerDelivery: number | undefined;
+  /** The database server's CPU during the drain, per delivery (both sides use the same server). */
+  dbCpuMicrosPerDelivery: number | undefined;
+  /** The bench process's CPU during the drain (the receiver, mostly), per delivery. */
+  receiverCpuMicrosPerDelivery: number;
   latencyMs: { p50: number; p99: number; max: number; count: number };
   /** Requests beyond one per event (at-least-once delivery may repeat one). */
   repeats: number;
 }
 
 /**
- * Case 6: webhook delivery. A backlog of status changes, written by the syncer's own bulk apply
- * (applyGatewayChanges, 5,000 per statement) before the sender starts, is drained to a local
- * receiver: deliveries per second, start-up included. Then, with the sender running, changes are
+ * Case 6: webhook delivery. With the sender started and idle, a backlog of status changes is
+ * committed at once (the syncer's own bulk apply, applyGatewayChanges, in one statement) and
+ * drained to a local receiver: deliveries per second from the commit to the last arrival, and
+ * each process's CPU over the same time. Then changes are
  * written at a steady LATENCY_RATE and each one's time from its event (`at`, its transaction's
  * time) to its arrival is measured. Ours is the syncer as shipped (its webhook loop, with an
  * empty gateway); the floor (bench/processes/webhooks-floor.ts) reads, signs and POSTs the same
@@ -95,7 +100,9 @@ export async function runWebhooks(ctx: BenchContext): Promise<CaseResult> {
         runs[side].push(run);
         ctx.log(
           `  round ${round + 1} ${side}: ${Math.round(run.deliveriesPerSecond)} deliveries/s, change → delivery ` +
-            `p50 ${Math.round(run.latencyMs.p50)} ms, p99 ${Math.round(run.latencyMs.p99)} ms, ${run.repeats} repeats`,
+            `p50 ${Math.round(run.latencyMs.p50)} ms, p99 ${Math.round(run.latencyMs.p99)} ms, ${run.repeats} repeats; ` +
+            `first after ${Math.round(run.firstMs)} ms; CPU per delivery: sender ${Math.round(run.cpuMicrosPerDelivery ?? 0)} µs, ` +
+            `database ${Math.round(run.dbCpuMicrosPerDelivery ?? 0)} µs, receiver ${Math.round(run.receiverCpuMicrosPerDelivery)} µs`,
         );
       }
     }
@@ -144,10 +151,24 @@ function tableRows(runs: Record<'ours' | 'floor', SideRun[]>, backlog: number, i
       met: p99.ours < p99Goal,
     },
     { case: '', metric: 'sender CPU per delivery', unit: 'µs', ours: cpu.ours, floor: cpu.floor, ratio: cpu.ours / cpu.floor },
+    {
+      case: '',
+      metric: 'database CPU per delivery',
+      unit: 'µs',
+      ours: med('ours', (r) => r.dbCpuMicrosPerDelivery),
+      floor: med('floor', (r) => r.dbCpuMicrosPerDelivery),
+    },
   ];
 }
 
-/** One side: fresh tables, the backlog written, the sender started and drained, then the paced phase. */
+/** How long a sender is given to start and go idle (its first read or run finding nothing). */
+const SETTLE_MS = 2000;
+
+/**
+ * One side: fresh tables, the sender started and idle, the backlog committed at once, drained;
+ * then the paced phase. The drain's clock and CPU start at the backlog's commit, so neither
+ * side's process start-up counts: what is measured is a running sender meeting a burst.
+ */
 async function measureSide(
   sql: postgres.Sql,
   clientId: string,
@@ -172,17 +193,24 @@ async function measureSide(
       ),
       new Date(),
     );
-  for (let at = 0; at < sizes.backlog; at += APPLY_BATCH) {
-    await apply(confirmationIds.slice(at, Math.min(at + APPLY_BATCH, sizes.backlog)));
-  }
-  const [mark] = await sql<{ id: string }[]>`SELECT coalesce(max(id), 0)::text AS id FROM payment_events`;
+  const [backend] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+  const dbCpu = () => (backend ? postgresCpuMicros(backend.pid) : undefined);
 
-  const startedAt = Date.now();
   const sender = await start();
   try {
+    await sleep(SETTLE_MS);
+    // One statement, so one transaction: the whole backlog becomes visible at once.
+    await apply(confirmationIds.slice(0, sizes.backlog));
+    const committedAt = Date.now();
+    const [senderCpuBefore, dbCpuBefore, benchCpuBefore] = [processCpuMicros(sender.pid), dbCpu(), process.cpuUsage()];
+    const [mark] = await sql<{ id: string }[]>`SELECT coalesce(max(id), 0)::text AS id FROM payment_events`;
     await receiver.waitFor(sizes.backlog, DRAIN_TIMEOUT_MS);
-    const drainMs = Math.max(...receiver.arrivals.values()) - startedAt;
-    const cpuMicros = processCpuMicros(sender.pid);
+    const arrivals = [...receiver.arrivals.values()];
+    const drainMs = Math.max(...arrivals) - committedAt;
+    const firstMs = Math.min(...arrivals) - committedAt;
+    const [senderCpuAfter, dbCpuAfter, benchCpu] = [processCpuMicros(sender.pid), dbCpu(), process.cpuUsage(benchCpuBefore)];
+    const perDelivery = (before: number | undefined, after: number | undefined) =>
+      before === undefined || after === undefined ? undefined : (after - before) / sizes.backlog;
 
     const perTick = Math.max(1, Math.round((LATENCY_RATE * TICK_MS) / 1000));
     const tickStart = Date.now();
@@ -195,7 +223,10 @@ async function measureSide(
     return {
       deliveriesPerSecond: sizes.backlog / (drainMs / 1000),
       drainMs,
-      cpuMicrosPerDelivery: cpuMicros === undefined ? undefined : cpuMicros / sizes.backlog,
+      firstMs,
+      cpuMicrosPerDelivery: perDelivery(senderCpuBefore, senderCpuAfter),
+      dbCpuMicrosPerDelivery: perDelivery(dbCpuBefore, dbCpuAfter),
+      receiverCpuMicrosPerDelivery: (benchCpu.user + benchCpu.system) / sizes.backlog,
       latencyMs: {
         p50: median(latencies),
         p99: percentile(latencies, 99),
