@@ -11,12 +11,15 @@ const MAX_BATCHES_PER_RUN = 20;
 type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
 
 /**
- * One webhook dispatch run: the events of finished transactions become deliveries, then due
- * deliveries are claimed (leased, SKIP LOCKED: several syncers share them and never send one
- * at the same time), sent, and their attempts recorded. A failed attempt is retried with backoff
- * and jitter until its give-up time; a payment's later event waits for its earlier one.
+ * One webhook dispatch run: the events of finished transactions become deliveries, a piece at a
+ * time, each piece's first attempts leased to this run as it fans them out; due deliveries
+ * (retries, and events that had to wait for their payment's earlier one) are claimed (leased,
+ * SKIP LOCKED), the two taking turns. Several syncers share the work and never send one delivery
+ * at the same time. Leased deliveries are sent and their attempts recorded. A failed attempt is
+ * retried with backoff and jitter until its give-up time; a payment's later event waits for its
+ * earlier one.
  *
- * Claiming, sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
+ * Claiming (a piece or due deliveries), sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
  * queue of claimed deliveries, the next batch is claimed (one claim at a time) as soon as the
  * queue runs lower than that, and the attempts that finished are recorded (one statement at a
  * time, half a batch at a time or whatever finished once nothing is in flight, in the order they
@@ -31,7 +34,6 @@ export async function dispatchWebhooks(
   const { webhookDeliveries: deliveries, webhookSender: sender, config } = deps;
   const batchSize = config.WEBHOOK_BATCH_SIZE;
   const concurrency = config.WEBHOOK_CONCURRENCY;
-  const fanned = await deliveries.fanOut(config.WEBHOOK_RETRY_FOR_MS);
   // Finished attempts are recorded together once this many are waiting (or nothing is in flight
   // any more): each statement has a fixed cost, so recording as soon as one finished kept the
   // record connection busy with statements of a dozen rows.
@@ -51,8 +53,13 @@ export async function dispatchWebhooks(
   /** Records ended (successfully or not). */
   let recorded = 0;
   let claims = 0;
-  /** The last claim found nothing; a record since may have let a payment's next event through. */
-  let exhausted = false;
+  let fanned = 0;
+  /** This run's fan-out pass is over (new events wait for the next run, which comes at once). */
+  let fanDone = false;
+  /** The last claim of due deliveries found nothing; a record since may have let a payment's next event through. */
+  let dueEmpty = false;
+  /** Fan-out and due deliveries take turns while both have work (retries never wait for a whole backlog). */
+  let fanOutsTurn = true;
   let error: unknown;
   let hasError = false;
   let sent = 0;
@@ -66,13 +73,25 @@ export async function dispatchWebhooks(
   const claim = async () => {
     claiming = true;
     const recordedBefore = recorded;
+    const fromFanOut = !fanDone && (fanOutsTurn || dueEmpty);
+    fanOutsTurn = !fromFanOut;
     try {
-      const claimed = await deliveries.claimDue(batchSize, leaseMs);
+      let claimed: ClaimedDelivery[];
+      if (fromFanOut) {
+        // a piece of new events: the deliveries that may go at once come leased, the others are due
+        const piece = await deliveries.fanOut(config.WEBHOOK_RETRY_FOR_MS, { limit: batchSize, leaseMs });
+        fanned += piece.fanned;
+        fanDone = piece.done;
+        if (piece.fanned > piece.leased.length) dueEmpty = false;
+        claimed = piece.leased;
+      } else {
+        claimed = await deliveries.claimDue(batchSize, leaseMs);
+        // (a record that ended meanwhile may have come after the claim's snapshot: claim again)
+        dueEmpty = claimed.length === 0 && recorded === recordedBefore;
+      }
       // only a claim that found something counts against the cap: one that found nothing is
       // followed by another only after a record (which may have let a payment's next event through)
       if (claimed.length > 0) claims++;
-      // (a record that ended meanwhile may have come after the claim's snapshot: claim again)
-      exhausted = claimed.length === 0 && recorded === recordedBefore;
       queue.push(...claimed);
     } catch (reason) {
       fail(reason);
@@ -105,7 +124,7 @@ export async function dispatchWebhooks(
         if (record.delivered) sent++;
         else failed++;
       }
-      exhausted = false;
+      dueEmpty = false;
     } catch (reason) {
       fail(reason);
     } finally {
@@ -115,6 +134,7 @@ export async function dispatchWebhooks(
     }
   };
 
+  const exhausted = () => fanDone && dueEmpty;
   for (;;) {
     // After a failure, nothing new starts: what is queued stays leased and is retried once the
     // lease ends; what is in flight finishes and is recorded if the database still answers.
@@ -123,13 +143,13 @@ export async function dispatchWebhooks(
       // the next batch once the queue runs lower than the sends it feeds, and never more than
       // two batches held at once (several dispatchers share the work, as before)
       const held = queue.length + sending;
-      if (!claiming && !exhausted && claims < MAX_BATCHES_PER_RUN && queue.length < concurrency && held <= batchSize)
+      if (!claiming && !exhausted() && claims < MAX_BATCHES_PER_RUN && queue.length < concurrency && held <= batchSize)
         void claim();
     }
     const idle = sending === 0 && (queue.length === 0 || hasError);
     if (!recording && finished.length > 0 && (finished.length >= recordAt || idle)) void record();
     if (!claiming && !recording && sending === 0 && finished.length === 0 && (hasError || queue.length === 0)) {
-      if (hasError || exhausted || claims >= MAX_BATCHES_PER_RUN) break;
+      if (hasError || exhausted() || claims >= MAX_BATCHES_PER_RUN) break;
     }
     await new Promise<void>((resolve) => {
       wake = resolve;

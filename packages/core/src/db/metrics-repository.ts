@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { NON_TERMINAL_STATUSES, type PaymentStatus } from '../payments/status.js';
 import { STATUS_SQL } from './sql-fragments.js';
+import { notFannedOut } from './webhook-deliveries-repository.js';
 
 /**
  * What a Prometheus scrape reads from Postgres. Every figure is cheap whatever the history:
@@ -62,7 +63,7 @@ export function createMetricsRepository(sql: postgres.Sql) {
           (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS endpoints_disabled,
           (SELECT greatest(0, extract(epoch FROM now() - min(e.at))) FROM payment_events e
             JOIN webhook_state st ON st.name = 'webhooks'
-            WHERE e.txid >= st.fanned_xmin AND e.seq IS NOT NULL) AS fan_out_lag_s`;
+            WHERE ${sql.unsafe(notFannedOut('e'))} AND e.seq IS NOT NULL) AS fan_out_lag_s`;
       if (!row) throw new Error('the scrape statement returned no row');
       return {
         openByStatus: { received: row.received, pending: row.pending, unconfirmed: row.unconfirmed },

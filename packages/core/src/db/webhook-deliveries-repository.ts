@@ -77,28 +77,89 @@ const SUBSCRIBED = `w.client_id = p.client_id AND w.enabled AND ('payment.' || e
 export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
   return {
     /**
-     * Turns the events of every transaction that ended since the last call into deliveries.
-     * The watermark is the oldest running transaction, so a late commit is never skipped; an
+     * Turns the events of transactions that ended into deliveries, a piece of at most `limit`
+     * events at a time (all of them without a limit). A pass takes the events of every
+     * transaction that had ended when it began (below the oldest one then running, so a late
+     * commit is never skipped), in id order, a piece per call, until a piece comes out short; an
      * endpoint gets only events from after its creation (unless redelivered).
+     *
+     * With `leaseMs`, the piece's deliveries that may be sent at once (no earlier event of their
+     * payment pending for the endpoint, in this piece or before, nor still to be fanned out) are
+     * leased to the caller for their first attempt and returned, as `claimDue` returns what it
+     * claims: a backlog's first attempts need no claim of their own. The others wait for
+     * `claimDue`. Several callers take turns on the watermark's row and get distinct pieces.
      */
-    async fanOut(retryForMs: number): Promise<number> {
-      const [row] = await sql<Array<{ fanned: number }>>`
-        WITH st AS (SELECT fanned_xmin FROM webhook_state WHERE name = 'webhooks' FOR UPDATE),
-        snap AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
-        ins AS (
-          INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at)
-          SELECT w.id, e.id, e.payment_id, e.seq, e.at + ${retryForMs} * interval '1 millisecond'
-          FROM st, snap, payment_events e
-          JOIN payments p ON p.id = e.payment_id
-          JOIN webhook_endpoints w ON ${sql.unsafe(SUBSCRIBED)} AND w.created_at <= e.at
-          WHERE e.txid >= st.fanned_xmin AND e.txid < snap.xmin AND e.seq IS NOT NULL
-          ON CONFLICT (endpoint_id, event_id) DO NOTHING
-          RETURNING 1
-        ), moved AS (
-          UPDATE webhook_state s SET fanned_xmin = snap.xmin FROM snap WHERE s.name = 'webhooks' AND s.fanned_xmin < snap.xmin
-        )
-        SELECT count(*)::int AS fanned FROM ins`;
-      return row?.fanned ?? 0;
+    async fanOut(
+      retryForMs: number,
+      options: { limit?: number; leaseMs?: number } = {},
+    ): Promise<{ fanned: number; done: boolean; leased: ClaimedDelivery[] }> {
+      const limit = options.limit ?? null;
+      const leaseMs = options.leaseMs ?? null;
+      // (the settings and the statement sent at once; BY_KEY: the piece walks the events' primary key)
+      const [, rows] = await sql.begin((tx) => [
+        tx.unsafe(BY_KEY),
+        tx<Array<ClaimedRow & { fanned: number; done: boolean }>>`
+          WITH st AS (
+            SELECT fanned_xmin, greatest(fanned_xmin, coalesce(pass_xmin, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)) AS pass_xmin,
+              CASE WHEN pass_xmin IS NULL THEN 0 ELSE pass_after_id END AS after_id
+            FROM webhook_state WHERE name = 'webhooks' FOR UPDATE
+          ), piece AS (
+            -- (the watermark through scalar subqueries, each computed once: the first bounds the walk)
+            SELECT e.id, e.payment_id, e.seq, e.at, e.to_status FROM payment_events e
+            WHERE e.id > (SELECT after_id FROM st) AND e.txid >= (SELECT fanned_xmin FROM st)
+              AND e.txid < (SELECT pass_xmin FROM st) AND e.seq IS NOT NULL
+            ORDER BY e.id LIMIT ${limit}
+          ), mark AS (
+            -- after this piece: a full one leaves the pass at its last event, a short one ends it
+            SELECT st.fanned_xmin, st.pass_xmin, ${limit}::int IS NOT NULL AND count(piece.id) >= ${limit}::int AS more,
+              coalesce(max(piece.id), 0) AS last_id
+            FROM st LEFT JOIN piece ON true GROUP BY st.fanned_xmin, st.pass_xmin
+          ), pp AS (
+            SELECT piece.*, p.client_id FROM piece JOIN payments p ON p.id = piece.payment_id
+          ), ep AS (
+            -- locked: never deleted under the inserts (the trigger of drizzle/0009 deletes its rows)
+            SELECT w.id, w.client_id, w.event_types, w.created_at FROM webhook_endpoints w
+            WHERE w.enabled AND w.client_id IN (SELECT client_id FROM pp) FOR KEY SHARE
+          ), cand AS (
+            SELECT ep.id AS endpoint_id, pp.id AS event_id, pp.payment_id, pp.seq, pp.at,
+              row_number() OVER (PARTITION BY ep.id, pp.payment_id ORDER BY pp.seq) AS nth
+            FROM pp JOIN ep ON ep.client_id = pp.client_id AND ('payment.' || pp.to_status) = ANY(ep.event_types)
+              AND ep.created_at <= pp.at
+          ), leasable AS MATERIALIZED (
+            SELECT c.*, ${leaseMs}::float8 IS NOT NULL AND c.nth = 1
+              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = c.endpoint_id
+                                AND o.payment_id = c.payment_id AND o.state = 'pending' AND o.seq < c.seq)
+              -- nor an earlier event of the payment still to be fanned out once this piece is
+              AND NOT EXISTS (SELECT 1 FROM payment_events pe WHERE pe.payment_id = c.payment_id AND pe.seq < c.seq
+                                AND pe.txid >= m.fanned_xmin AND NOT (pe.txid < m.pass_xmin AND (NOT m.more OR pe.id <= m.last_id)))
+              AS go
+            FROM cand c, mark m
+          ), ins AS (
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at, attempts, leased_until)
+            SELECT endpoint_id, event_id, payment_id, seq, at + ${retryForMs} * interval '1 millisecond',
+              CASE WHEN go THEN 1 ELSE 0 END, CASE WHEN go THEN clock_timestamp() + ${leaseMs} * interval '1 millisecond' END
+            FROM leasable
+            ON CONFLICT (endpoint_id, event_id) DO NOTHING
+            RETURNING id, attempts, endpoint_id, event_id, payment_id
+          ), moved AS (
+            UPDATE webhook_state s SET
+              fanned_xmin = CASE WHEN m.more THEN m.fanned_xmin ELSE m.pass_xmin END,
+              pass_xmin = CASE WHEN m.more THEN m.pass_xmin END,
+              pass_after_id = CASE WHEN m.more THEN m.last_id ELSE 0 END
+            FROM mark m WHERE s.name = 'webhooks'
+          ), counts AS (
+            SELECT (SELECT count(*)::int FROM ins) AS fanned, NOT m.more AS done FROM mark m
+          )
+          SELECT counts.fanned, counts.done, d.id, d.attempts, d.endpoint_id, w.url,
+            array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_until > clock_timestamp() THEN w.previous_secret END], NULL) AS secrets,
+            e.id AS event_id, e.seq, e.to_status, e.at, e.snapshot,
+            p.id AS payment_id, p.amount::text AS amount, p.sender_account, p.receiver_account, p.memo, p.created_at
+          FROM counts LEFT JOIN (ins d JOIN webhook_endpoints w ON w.id = d.endpoint_id
+            JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id) ON d.attempts = 1`,
+      ]);
+      const [first] = rows;
+      const leased = rows.filter((row) => row.id !== null).map(toClaimed);
+      return { fanned: first?.fanned ?? 0, done: first?.done ?? true, leased: leased.sort(inPaymentOrder) };
     },
 
     /**
@@ -121,9 +182,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       });
       // in payment order (ids are time-ordered): sorted here, as a sort in the statement would
       // be planned without sorts (a walk of every payment in key order)
-      return rows
-        .map(toClaimed)
-        .sort((a, b) => (a.payment.id < b.payment.id ? -1 : a.payment.id > b.payment.id ? 1 : a.seq - b.seq));
+      return rows.map(toClaimed).sort(inPaymentOrder);
     },
 
     /**
@@ -139,7 +198,14 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       // (booleans go as text: postgres.js sends a JS boolean array as one boolean)
       // One statement per batch: a statement (or a transaction of five) per attempt bounded the
       // dispatcher's rate at a third of a bare sign-and-POST loop's (bench/README.md, webhooks).
-      await sql`
+      const endpointIds = [...new Set(column((a) => a.delivery.endpointId))];
+      // One transaction, its statements sent at once: the plan settings, the batch's endpoints
+      // locked (never deleted under the inserts; one deleted before gets no attempt: drizzle/0009),
+      // then the statement.
+      await sql.begin((tx) => [
+        tx.unsafe(BY_KEY),
+        tx`SELECT 1 FROM webhook_endpoints WHERE id = ANY(${endpointIds}::uuid[]) FOR KEY SHARE`,
+        tx`
         WITH input AS (
           SELECT * FROM unnest(${column((a) => a.delivery.id)}::bigint[], ${column((a) => a.delivery.endpointId)}::uuid[],
             ${column((a) => a.delivery.eventId)}::bigint[], ${column((a) => a.delivery.attempt)}::int[],
@@ -150,7 +216,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             AS i(delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error, delivered, retry_in_ms, ord)
         ), attempt AS (
           INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error)
-          SELECT delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error FROM input ORDER BY ord
+          SELECT delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error
+          FROM input i WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = i.endpoint_id) ORDER BY ord
         ), delivery AS (
           UPDATE webhook_deliveries d SET
             state = CASE WHEN i.delivered THEN 'delivered'
@@ -181,7 +248,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             ELSE w.disabled_reason END
         FROM next n
         WHERE w.id = n.endpoint_id
-          AND (w.failing_since IS DISTINCT FROM n.failing_since OR n.failing_since < clock_timestamp() - ${disableAfterMs} * interval '1 millisecond')`;
+          AND (w.failing_since IS DISTINCT FROM n.failing_since OR n.failing_since < clock_timestamp() - ${disableAfterMs} * interval '1 millisecond')`,
+      ]);
     },
 
     /** The endpoint's latest attempts, newest first (the caller checked the endpoint is the client's). */
@@ -251,6 +319,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       FROM payment_events e JOIN payments p ON p.id = e.payment_id
       JOIN webhook_endpoints w ON ${sql.unsafe(SUBSCRIBED)}
       WHERE ${events} AND ${endpoints} AND e.seq IS NOT NULL
+      FOR KEY SHARE OF w -- never deleted under the insert (drizzle/0009)
       ON CONFLICT (endpoint_id, event_id) DO UPDATE SET state = 'pending', next_attempt_at = clock_timestamp(),
         give_up_at = EXCLUDED.give_up_at, finished_at = NULL`;
     return result.count;
@@ -258,10 +327,31 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
 }
 
 /**
+ * The event `event` (an alias of payment_events) not fanned out yet, with `st` the watermark's
+ * row: its transaction is not below the watermark, nor is it among what the pass in progress did.
+ */
+export function notFannedOut(event: string): string {
+  return `${event}.txid >= st.fanned_xmin AND NOT (${event}.txid < coalesce(st.pass_xmin, 0) AND ${event}.id <= st.pass_after_id)`;
+}
+
+/**
  * Planner settings for the claim's transaction: no sort and no bitmap scan, so the only plan
  * left for "the oldest `limit` due deliveries" is the due index read in order, stopping early.
  */
 const FAST_START = 'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off';
+
+/**
+ * Planner settings for fan-out and recording: their every row is found by its key, but planned
+ * from statistics taken while a table was (nearly) empty, as after a burst, each per-row probe
+ * became a sequential scan of the table (a piece or a record cost time in proportion to the
+ * backlog: bench/README.md, webhooks). No sequential scan, and, for the piece, FAST_START's walk.
+ */
+const BY_KEY = `${FAST_START}; SET LOCAL enable_seqscan = off`;
+
+/** In payment order (ids are time-ordered), then by sequence. */
+function inPaymentOrder(a: ClaimedDelivery, b: ClaimedDelivery): number {
+  return a.payment.id < b.payment.id ? -1 : a.payment.id > b.payment.id ? 1 : a.seq - b.seq;
+}
 
 /** The claim statement (see claimDue). */
 async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
@@ -275,7 +365,7 @@ async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: numbe
           -- nor while an earlier event of the payment is not fanned out yet: transaction ids
           -- are taken at a first write, so a later event may carry the smaller one
           AND NOT EXISTS (SELECT 1 FROM payment_events pe, webhook_state st WHERE st.name = 'webhooks'
-                            AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND pe.txid >= st.fanned_xmin)
+                            AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND ${sql.unsafe(notFannedOut('pe'))})
         ORDER BY d.next_attempt_at LIMIT ${limit}
         FOR UPDATE OF d SKIP LOCKED
       ), d AS (

@@ -45,9 +45,7 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    endpointId: uuid('endpoint_id')
-      .notNull()
-      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    endpointId: uuid('endpoint_id').notNull(),
     eventId: bigint('event_id', { mode: 'number' }).notNull(),
     paymentId: uuid('payment_id').notNull(),
     seq: integer('seq').notNull(),
@@ -73,9 +71,7 @@ export const webhookAttempts = pgTable(
   'webhook_attempts',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    deliveryId: bigint('delivery_id', { mode: 'number' })
-      .notNull()
-      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    deliveryId: bigint('delivery_id', { mode: 'number' }).notNull(),
     endpointId: uuid('endpoint_id').notNull(),
     eventId: bigint('event_id', { mode: 'number' }).notNull(),
     attempt: integer('attempt').notNull(),
@@ -89,8 +85,15 @@ export const webhookAttempts = pgTable(
   (t) => [index('webhook_attempts_endpoint_idx').on(t.endpointId, t.id)],
 );
 
-/** The fan-out's watermark: events of transactions below it were turned into deliveries. */
+/**
+ * The fan-out's watermark: events of transactions below `fanned_xmin` were turned into
+ * deliveries. A pass fans out, a piece at a time in id order, the events of the transactions in
+ * [fanned_xmin, pass_xmin), all ended when the pass began; those up to `pass_after_id` are done.
+ * No pass in progress: pass_xmin is null.
+ */
 export const webhookState = pgTable('webhook_state', {
   name: text('name').primaryKey(),
   fannedXmin: bigint('fanned_xmin', { mode: 'number' }).notNull(),
+  passXmin: bigint('pass_xmin', { mode: 'number' }),
+  passAfterId: bigint('pass_after_id', { mode: 'number' }).notNull().default(0),
 });
