@@ -34,8 +34,13 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
   WEBHOOK_INTERVAL_MS: envInt(1000, 10, 600_000),
   /** A receiver that has not answered in this long has failed this attempt. */
   WEBHOOK_TIMEOUT_MS: envInt(5000, 100, 60_000),
-  /** Deliveries claimed per statement, and how many are sent at once. */
-  WEBHOOK_BATCH_SIZE: envInt(100, 1, 10_000),
+  /**
+   * Events fanned out, or due deliveries claimed, per statement (the attempts are recorded half
+   * as many at a time), and how many are sent at once. Each statement has a fixed cost, so a
+   * bigger batch costs the database and the dispatcher less per delivery (bench/README.md,
+   * webhooks); a claimed delivery's lease grows with it (it must outlast every send queued before it).
+   */
+  WEBHOOK_BATCH_SIZE: envInt(500, 1, 10_000),
   WEBHOOK_CONCURRENCY: envInt(16, 1, 256),
   /** Backoff between attempts: full jitter over base * 2^attempt, capped. */
   WEBHOOK_BASE_MS: envInt(5000, 1, 3_600_000),
