@@ -23,6 +23,7 @@ const RESOLVED = ['settled', 'returned', 'failed'] as const;
 const DRAIN_TIMEOUT_MS = 15 * 60_000;
 
 interface SideRun {
+  /** From the first arrival to the last. */
   deliveriesPerSecond: number;
   drainMs: number;
   /** From the backlog's commit to the first delivery's arrival (the wait for the next run or read, and what precedes the first send). */
@@ -40,8 +41,9 @@ interface SideRun {
 /**
  * Case 6: webhook delivery. With the sender started and idle, a backlog of status changes is
  * committed at once (the syncer's own bulk apply, applyGatewayChanges, in one statement) and
- * drained to a local receiver: deliveries per second from the commit to the last arrival, and
- * each process's CPU over the same time. Then changes are
+ * drained to a local receiver: deliveries per second from the first arrival to the last (the
+ * wait for the first, the next run's or read's, is shown apart), and each process's CPU from the
+ * commit to the last arrival. Then changes are
  * written at a steady LATENCY_RATE and each one's time from its event (`at`, its transaction's
  * time) to its arrival is measured. Ours is the syncer as shipped (its webhook loop, with an
  * empty gateway); the floor (bench/processes/webhooks-floor.ts) reads, signs and POSTs the same
@@ -136,6 +138,13 @@ function tableRows(runs: Record<'ours' | 'floor', SideRun[]>, backlog: number, i
     },
     {
       case: '',
+      metric: 'first delivery after the commit',
+      unit: 'ms',
+      ours: med('ours', (r) => r.firstMs),
+      floor: med('floor', (r) => r.firstMs),
+    },
+    {
+      case: '',
       metric: `change → delivery p50 (${LATENCY_RATE}/s)`,
       unit: 'ms',
       ours: med('ours', (r) => r.latencyMs.p50),
@@ -206,8 +215,10 @@ async function measureSide(
     const [mark] = await sql<{ id: string }[]>`SELECT coalesce(max(id), 0)::text AS id FROM payment_events`;
     await receiver.waitFor(sizes.backlog, DRAIN_TIMEOUT_MS);
     const arrivals = [...receiver.arrivals.values()];
-    const drainMs = Math.max(...arrivals) - committedAt;
+    // The rate runs from the first arrival: before it, each side waits for its next run or read
+    // (up to an interval, as shipped: a phase that is luck, not code), shown apart as firstMs.
     const firstMs = Math.min(...arrivals) - committedAt;
+    const drainMs = Math.max(...arrivals) - committedAt - firstMs;
     const [senderCpuAfter, dbCpuAfter, benchCpu] = [processCpuMicros(sender.pid), dbCpu(), process.cpuUsage(benchCpuBefore)];
     const perDelivery = (before: number | undefined, after: number | undefined) =>
       before === undefined || after === undefined ? undefined : (after - before) / sizes.backlog;
@@ -221,7 +232,7 @@ async function measureSide(
     await receiver.waitFor(sizes.backlog + sizes.paced, DRAIN_TIMEOUT_MS);
     const latencies = await changeToDelivery(sql, receiver, mark?.id ?? '0');
     return {
-      deliveriesPerSecond: sizes.backlog / (drainMs / 1000),
+      deliveriesPerSecond: (sizes.backlog - 1) / (drainMs / 1000),
       drainMs,
       firstMs,
       cpuMicrosPerDelivery: perDelivery(senderCpuBefore, senderCpuAfter),
