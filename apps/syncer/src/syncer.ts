@@ -104,7 +104,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
     logger,
     run: runCycle,
   });
-  // Webhooks on their own loop: a long reconciliation never delays them.
+  // Webhooks on their own loop: a long reconciliation never delays them. Stopping hands back
+  // the deliveries leased and not yet sent, and waits only for the sends in flight.
+  let stopDispatch = new AbortController();
   const webhookLoop = createLoop({
     intervalMs: config.WEBHOOK_INTERVAL_MS,
     logger,
@@ -113,7 +115,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       await runJob({
         name: 'webhooks',
         run: async () => {
-          const result = await dispatchWebhooks(deps);
+          const result = await dispatchWebhooks(deps, stopDispatch.signal);
           more = result.more;
           return result;
         },
@@ -139,9 +141,11 @@ export function createSyncer(deps: SyncerDeps): Syncer {
       const listener = await sql.listen(SYNC_REQUEST_CHANNEL, () => loop.wake());
       unlisten = () => listener.unlisten();
       loop.start();
+      stopDispatch = new AbortController();
       webhookLoop.start();
     },
     async stop() {
+      stopDispatch.abort();
       await Promise.all([loop.stop(), webhookLoop.stop()]);
       await unlisten?.().catch(() => {});
       await leadership.release();

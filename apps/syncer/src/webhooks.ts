@@ -30,6 +30,7 @@ type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
  */
 export async function dispatchWebhooks(
   deps: Pick<SyncerDeps, 'webhookDeliveries' | 'webhookSender' | 'config' | 'logger'>,
+  stopping?: AbortSignal,
 ): Promise<{ fanned: number; sent: number; failed: number; more: boolean }> {
   const { webhookDeliveries: deliveries, webhookSender: sender, config } = deps;
   const batchSize = config.WEBHOOK_BATCH_SIZE;
@@ -69,6 +70,21 @@ export async function dispatchWebhooks(
   const fail = (reason: unknown) => {
     if (!hasError) [error, hasError] = [reason, true];
   };
+  // Stopping: nothing new is claimed or sent; what is queued is handed back at once (another
+  // dispatcher takes it rather than waiting for the lease), what is in flight is recorded.
+  let released = false;
+  const release = async () => {
+    released = true;
+    const unsent = queue.splice(0);
+    await deliveries.releaseLeases(unsent).catch((reason: unknown) => {
+      deps.logger.warn(
+        { err: reason, deliveries: unsent.length },
+        'could not hand back unsent webhook deliveries; they wait for their lease',
+      );
+    });
+  };
+  const onStop = () => wake();
+  stopping?.addEventListener('abort', onStop);
 
   const claim = async () => {
     claiming = true;
@@ -136,9 +152,10 @@ export async function dispatchWebhooks(
 
   const exhausted = () => fanDone && dueEmpty;
   for (;;) {
+    if (stopping?.aborted && !released && !claiming) await release();
     // After a failure, nothing new starts: what is queued stays leased and is retried once the
     // lease ends; what is in flight finishes and is recorded if the database still answers.
-    if (!hasError) {
+    if (!hasError && !stopping?.aborted) {
       while (sending < concurrency && queue.length > 0) void send(queue.shift() as ClaimedDelivery);
       // the next batch once the queue runs lower than the sends it feeds, and never more than
       // two batches held at once (several dispatchers share the work, as before)
@@ -149,16 +166,17 @@ export async function dispatchWebhooks(
     const idle = sending === 0 && (queue.length === 0 || hasError);
     if (!recording && finished.length > 0 && (finished.length >= recordAt || idle)) void record();
     if (!claiming && !recording && sending === 0 && finished.length === 0 && (hasError || queue.length === 0)) {
-      if (hasError || exhausted() || claims >= MAX_BATCHES_PER_RUN) break;
+      if (hasError || exhausted() || claims >= MAX_BATCHES_PER_RUN || stopping?.aborted) break;
     }
     await new Promise<void>((resolve) => {
       wake = resolve;
     });
   }
+  stopping?.removeEventListener('abort', onStop);
   if (hasError) throw error;
   // stopped by the cap rather than for lack of due deliveries; or new events came in (more may
   // have been committed while this run sent): only a run that found nothing new waits an interval
-  const more = claims >= MAX_BATCHES_PER_RUN || fanned > 0;
+  const more = !stopping?.aborted && (claims >= MAX_BATCHES_PER_RUN || fanned > 0);
   return { fanned, sent, failed, more };
 
   async function attempt(delivery: ClaimedDelivery): Promise<Attempt> {

@@ -283,6 +283,28 @@ describe('webhook dispatchers', () => {
     }
   });
 
+  it('hands back, when stopping, what a dispatcher leased and had not sent: another takes it at once', async () => {
+    const receiver = await startReceiver({ holdMs: 300 });
+    const stopper = system.client(await system.createClient('stopper', false, { accounts: ['77778888'] }));
+    try {
+      await createEndpoint(stopper, receiver.url, ['payment.received']);
+      await submit(stopper, 4, '77778888');
+      const stopping = new AbortController();
+      const run = dispatchWebhooks(system.syncerDeps({ WEBHOOK_CONCURRENCY: '1' }), stopping.signal);
+      await eventually(async () => (receiver.received.length > 0 ? true : undefined), { what: 'the first send' });
+      stopping.abort();
+      const result = await run;
+      expect([result.sent, result.more]).toEqual([1, false]);
+      expect(receiver.received).toHaveLength(1); // nothing sent after the stop
+      // the other three are free now, not after their lease, and still at their first attempt
+      const again = await system.syncerDeps().webhookDeliveries.claimDue(100, 60_000);
+      const sentId = receiver.received[0]?.json.data.payment.id;
+      expect(again.filter((d) => d.payment.id !== sentId).map((d) => d.attempt)).toEqual([1, 1, 1]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('goes on at once through a backlog larger than one run, rather than an interval later', async () => {
     const receiver = await startReceiver();
     const bulk = system.client(await system.createClient('bulk', false, { accounts: ['55556666'] }));

@@ -186,6 +186,19 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
     },
 
     /**
+     * Hands back deliveries leased but not sent (a dispatcher that stops): unleased, their
+     * attempt count as before the claim, so another dispatcher takes them at once rather than
+     * after the lease. Only while the lease is still theirs (the attempt count unchanged).
+     */
+    async releaseLeases(deliveries: ClaimedDelivery[]): Promise<void> {
+      if (deliveries.length === 0) return;
+      await sql`
+        UPDATE webhook_deliveries d SET leased_until = NULL, attempts = d.attempts - 1
+        FROM unnest(${deliveries.map((d) => d.id)}::bigint[], ${deliveries.map((d) => d.attempt)}::int[]) AS r(id, attempt)
+        WHERE d.id = r.id AND d.attempts = r.attempt AND d.state = 'pending'`;
+    },
+
+    /**
      * Records a batch of attempts in one statement, in the order they finished: each attempt
      * (always), and its outcome on its delivery while the attempt is still the delivery's current
      * one; a failure past the delivery's give-up time ends it. Per endpoint, a success as its
