@@ -125,7 +125,7 @@ export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: 
         dispatcher: agent,
         signal: deadline,
       });
-      const excerpt = await readExcerpt(response.body);
+      const excerpt = await readExcerpt(response.headers['content-length'], response.body);
       const delivered = response.statusCode >= 200 && response.statusCode < 300;
       return {
         delivered,
@@ -150,8 +150,24 @@ function failure(durationMs: number, error: string): SendResult {
   return { delivered: false, httpStatus: null, durationMs, responseExcerpt: null, error };
 }
 
-/** The first bytes of an answer; the rest is discarded, never buffered. */
-async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string | null> {
+/**
+ * The first bytes of an answer; the rest is discarded, never buffered. An answer that says it is
+ * empty, or short, is read whole in one go (most receivers answer a few bytes).
+ */
+async function readExcerpt(
+  contentLength: string | string[] | undefined,
+  body: AsyncIterable<Buffer> & { destroy(): unknown; dump(): Promise<void>; text(): Promise<string> },
+): Promise<string | null> {
+  const length = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
+  if (length === 0) {
+    await body.dump();
+    return null;
+  }
+  // (undici ends the body at the declared length: a longer answer cannot be read past it)
+  if (length > 0 && length <= EXCERPT_BYTES) {
+    const text = await body.text();
+    return text.length > 0 ? text : null;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
