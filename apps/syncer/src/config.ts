@@ -4,8 +4,18 @@ import { z } from 'zod';
 export const syncerEnvSchema = sharedEnvSchema.extend({
   DATABASE_URL: requiredUrl(),
   GATEWAY_URL: requiredUrl(),
-  /** Pause between the end of one cycle and the start of the next. */
+  /**
+   * Time between the starts of two cycles: a status is at most about one interval plus one cycle
+   * old. A cycle longer than that is followed by SYNC_MIN_PAUSE_MS.
+   */
   SYNC_INTERVAL_MS: envInt(5000, 10, 3_600_000),
+  /**
+   * Least pause between the end of one cycle and the start of the next (wake-ups included; at
+   * most SYNC_INTERVAL_MS): once a cycle outlasts the interval, the gateway's list is not read
+   * back to back. 1 s leaves the gateway and Postgres idle a second between reads and adds at
+   * most that to a status's age.
+   */
+  SYNC_MIN_PAUSE_MS: envInt(1000, 0, 3_600_000),
   /**
    * Least time between the starts of two cycles when a wake-up (`?refresh=true`) asks for one,
    * so refreshes cannot keep the syncer reading the gateway's list back to back.

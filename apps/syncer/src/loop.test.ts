@@ -214,10 +214,20 @@ describe('createLoop: wake-ups are spaced by minWakeGapMs', () => {
     const { loop, starts, stop } = recordingLoop({ intervalMs: 200, minWakeGapMs: 1000 });
     loop.start();
     await vi.advanceTimersByTimeAsync(50);
-    loop.wake(); // the gap says not before 1000; the interval's run is due at 210 (200 after the first ended)
+    loop.wake(); // the gap says not before 1000; the interval's run is due at 200
     await vi.advanceTimersByTimeAsync(250);
     await stop();
-    expect(starts).toEqual([0, 210]);
+    expect(starts).toEqual([0, 200]);
+  });
+
+  test('a wake-up during a run asked for too late for the gap still runs at the interval', async () => {
+    const { loop, starts, stop } = recordingLoop({ intervalMs: 200, minWakeGapMs: 1000, runMs: 100 });
+    loop.start();
+    await vi.advanceTimersByTimeAsync(50);
+    loop.wake(); // during the run: the gap would put the next at 1000, the interval at 200
+    await vi.advanceTimersByTimeAsync(250);
+    await stop();
+    expect(starts).toEqual([0, 200]);
   });
 
   test('a wake-up during a long cycle runs the next one as soon as the gap allows', async () => {
@@ -230,5 +240,66 @@ describe('createLoop: wake-ups are spaced by minWakeGapMs', () => {
     expect(starts).toHaveLength(2);
     expect(starts[1]).toBeGreaterThanOrEqual(1500); // right after the first ended (fake timers add 1 ms to a 0 delay)
     expect(starts[1]).toBeLessThanOrEqual(1501);
+  });
+});
+
+describe('createLoop: the interval runs start to start, with a least pause after a long run', () => {
+  // Fake timers (and Date): the runs' start times are exact, whatever the machine's load.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Runs the loop for `forMs` of fake time with runs of `runMs`; returns when each run started. */
+  async function startsOver(
+    options: { intervalMs: number; minPauseMs?: number; minWakeGapMs?: number; runMs: number },
+    forMs: number,
+    wakeAt?: number,
+  ) {
+    const t0 = Date.now();
+    const starts: number[] = [];
+    const loop = createLoop({
+      ...options,
+      logger: quietLogger().logger,
+      run: async () => {
+        starts.push(Date.now() - t0);
+        await sleep(options.runMs);
+      },
+    });
+    loop.start();
+    if (wakeAt === undefined) await vi.advanceTimersByTimeAsync(forMs);
+    else {
+      await vi.advanceTimersByTimeAsync(wakeAt);
+      loop.wake();
+      await vi.advanceTimersByTimeAsync(forMs - wakeAt);
+    }
+    const stopping = loop.stop();
+    await vi.advanceTimersByTimeAsync(options.runMs);
+    await stopping;
+    return starts;
+  }
+
+  test("a run's own length does not add to the wait for the next one", async () => {
+    // Before: 1000 after each run's end (0, 1300, 2600).
+    expect(await startsOver({ intervalMs: 1000, minPauseMs: 100, runMs: 300 }, 3500)).toEqual([0, 1000, 2000, 3000]);
+  });
+
+  test('a run longer than the interval is followed by the least pause, not by the next run at once', async () => {
+    expect(await startsOver({ intervalMs: 1000, minPauseMs: 200, runMs: 1500 }, 5000)).toEqual([0, 1700, 3400]);
+  });
+
+  test('a wake-up waits for the least pause after the last run', async () => {
+    // The run ends at 10; woken at 100, the next may start 500 after that end.
+    expect(await startsOver({ intervalMs: 60_000, minPauseMs: 500, runMs: 10 }, 2000, 100)).toEqual([0, 510]);
+  });
+
+  test('a pause longer than the interval is cut to the interval', async () => {
+    expect(await startsOver({ intervalMs: 100, minPauseMs: 1000, runMs: 30 }, 450)).toEqual([0, 130, 260, 390]);
+  });
+
+  test('a pause equal to the interval counts the interval from the end of a run (the webhook loop)', async () => {
+    expect(await startsOver({ intervalMs: 1000, minPauseMs: 1000, runMs: 300 }, 3000)).toEqual([0, 1300, 2600]);
   });
 });

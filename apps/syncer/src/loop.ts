@@ -4,7 +4,7 @@ export interface Loop {
   start(): void;
   /**
    * Runs a cycle as soon as possible: right away, or right after the one in progress, but never
-   * sooner than `minWakeGapMs` after the start of the last one.
+   * sooner than `minWakeGapMs` after the start of the last one, nor `minPauseMs` after its end.
    */
   wake(): void;
   /** Stops scheduling and waits for the cycle in progress to finish. */
@@ -12,8 +12,14 @@ export interface Loop {
 }
 
 export interface LoopOptions {
-  /** Pause between the end of one run and the start of the next. */
+  /** Time between the starts of two runs, unless a run outlasts it (then `minPauseMs` after its end). */
   intervalMs: number;
+  /**
+   * Least pause between the end of one run and the start of the next, wake-ups included (default
+   * 0; at most `intervalMs`, so a short interval is never stretched by it). Equal to `intervalMs`,
+   * the interval runs from the end of one run to the start of the next.
+   */
+  minPauseMs?: number;
   /** Least time between the starts of two runs when the second is a wake-up's (default 0). */
   minWakeGapMs?: number;
   logger: Logger;
@@ -22,10 +28,14 @@ export interface LoopOptions {
 
 /**
  * A loop that never overlaps: the next run is scheduled only after the last one ended, and a
- * failed run is logged, never fatal. Wake-ups bring a run forward, never push one back, and
- * cannot make runs follow each other closer than `minWakeGapMs` (start to start).
+ * failed run is logged, never fatal. Runs start `intervalMs` apart, start to start, so a cycle's
+ * own length does not add to the wait for the next one; a run longer than that is followed by
+ * `minPauseMs`. Wake-ups bring a run forward, never push one back, and cannot make runs follow
+ * each other closer than `minWakeGapMs` (start to start) or `minPauseMs` (end to start).
  */
 export function createLoop(options: LoopOptions): Loop {
+  const { intervalMs } = options;
+  const minPauseMs = Math.min(options.minPauseMs ?? 0, intervalMs);
   const minWakeGapMs = options.minWakeGapMs ?? 0;
   let timer: NodeJS.Timeout | undefined;
   /** When the scheduled run is due (ms since the epoch); Infinity when none is. */
@@ -34,19 +44,24 @@ export function createLoop(options: LoopOptions): Loop {
   let stopped = true;
   let wakeRequested = false;
   let lastStartAt = Number.NEGATIVE_INFINITY;
+  let lastEndAt = Number.NEGATIVE_INFINITY;
 
-  /** Schedules the next run in `delayMs`, unless one is already due sooner. */
-  function schedule(delayMs: number) {
+  /** Schedules the next run at `at` (ms since the epoch, at the earliest now), unless one is already due sooner. */
+  function schedule(at: number) {
     if (stopped) return;
-    const at = Date.now() + delayMs;
-    if (timer && dueAt <= at) return;
+    const now = Date.now();
+    if (timer && dueAt <= Math.max(at, now)) return;
     clearTimeout(timer);
-    dueAt = at;
-    timer = setTimeout(tick, delayMs);
+    dueAt = Math.max(at, now);
+    timer = setTimeout(tick, dueAt - now);
   }
 
-  /** The wait before a woken run may start. */
-  const wakeDelay = () => Math.max(0, lastStartAt + minWakeGapMs - Date.now());
+  /** When the next run may start: the interval's due time, or a wake-up's if one asked and it is sooner. */
+  function nextStart(woken: boolean): number {
+    const regular = lastStartAt + intervalMs;
+    const wanted = woken ? Math.min(regular, lastStartAt + minWakeGapMs) : regular;
+    return Math.max(wanted, lastEndAt + minPauseMs);
+  }
 
   function tick() {
     timer = undefined;
@@ -59,7 +74,8 @@ export function createLoop(options: LoopOptions): Loop {
       .catch((error: unknown) => options.logger.error({ err: error }, 'cycle failed'))
       .finally(() => {
         running = undefined;
-        schedule(wakeRequested ? wakeDelay() : options.intervalMs);
+        lastEndAt = Date.now();
+        schedule(nextStart(wakeRequested));
       });
   }
 
@@ -72,7 +88,7 @@ export function createLoop(options: LoopOptions): Loop {
     },
     wake() {
       if (running) wakeRequested = true;
-      else schedule(wakeDelay());
+      else schedule(nextStart(true));
     },
     async stop() {
       stopped = true;

@@ -100,6 +100,7 @@ export function createSyncer(deps: SyncerDeps): Syncer {
 
   const loop = createLoop({
     intervalMs: config.SYNC_INTERVAL_MS,
+    minPauseMs: config.SYNC_MIN_PAUSE_MS,
     minWakeGapMs: config.SYNC_REFRESH_MIN_GAP_MS,
     logger,
     run: runCycle,
@@ -108,7 +109,9 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   // the deliveries leased and not yet sent, and waits only for the sends in flight.
   let stopDispatch = new AbortController();
   const webhookLoop = createLoop({
+    // The whole interval after each run (its end to the next start): a run drains what is due.
     intervalMs: config.WEBHOOK_INTERVAL_MS,
+    minPauseMs: config.WEBHOOK_INTERVAL_MS,
     logger,
     run: async () => {
       let more = false;

@@ -37,6 +37,7 @@ describe('api and syncer as processes', () => {
     ['api', { API_PORT: 'eighty' }, /API_PORT/],
     ['api', { DATABASE_URL: '' }, /DATABASE_URL: is required/],
     ['syncer', { SYNC_INTERVAL_MS: '-5' }, /SYNC_INTERVAL_MS/],
+    ['syncer', { SYNC_MIN_PAUSE_MS: '-1' }, /SYNC_MIN_PAUSE_MS/],
     ['syncer', { GATEWAY_URL: 'not a url' }, /GATEWAY_URL: must be a URL/],
   ] as const)('%s refuses to start on a bad variable, naming it (%o)', async (kind, bad, message) => {
     const app = await spawnApp(kind, { ...env, ...bad });
