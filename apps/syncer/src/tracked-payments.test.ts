@@ -56,3 +56,42 @@ describe('TrackedPayments', () => {
     expect(tracked.unlisted()).toHaveLength(4999);
   });
 });
+
+describe('TrackedPayments: slotOf agrees with the set of tracked ids', () => {
+  /** A small deterministic generator (mulberry32): the same ids on every run. */
+  function random(seed: number) {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it.each([
+    [
+      'UUIDs',
+      (n: number, r: () => number) => `${n.toString(16)}-${Math.floor(r() * 2 ** 32).toString(16)}-4abc-9def-0123456789ab`,
+    ],
+    ['counters', (n: number) => String(n)],
+    ['short ids, empty included', (n: number) => 'abcdefgh'.slice(0, n % 9)],
+    ['ids sharing their last 8 characters', (n: number) => `gw-${n}-same-end`],
+    ['multi-byte ids', (n: number) => `paiement-é${n}-€`],
+  ])('%s', (_name, make) => {
+    const r = random(42);
+    const tracked = new TrackedPayments();
+    const expected = new Map<string, number>();
+    // 20,000 tracked among 60,000 (grows the structure several times), then every id looked up.
+    const all = Array.from({ length: 60_000 }, (_, n) => make(n, r));
+    for (const id of all) {
+      if (r() < 1 / 3) {
+        tracked.add(id, 'pending', null);
+        if (!expected.has(id)) expected.set(id, expected.size);
+      }
+    }
+    const wrong = all.filter((id) => tracked.slotOf(id) !== expected.get(id));
+    expect(wrong).toEqual([]);
+    expect(tracked.size).toBe(expected.size);
+  });
+});

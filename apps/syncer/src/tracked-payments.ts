@@ -18,6 +18,13 @@ export class TrackedPayments {
   /** Milliseconds since the epoch; NaN when the gateway has not reported an update yet. */
   private updatedAt = new Float64Array(1024);
   private listed = new Uint8Array(1024);
+  /**
+   * One bit per hash of an id's last characters, set for every tracked id: a clear bit proves an
+   * id untracked without a look-up in `slots`. The list holds ten times more untracked ids than
+   * tracked ones, and each look-up in a map of 100k ids costs cache misses (0.7-0.9 µs here),
+   * where these bits (16 per slot) stay in the cache; figures in bench/README.md.
+   */
+  private filter = new Uint32Array(filterWords(1024));
 
   get size(): number {
     return this.ids.length;
@@ -29,12 +36,14 @@ export class TrackedPayments {
     if (slot === this.statuses.length) this.grow();
     this.slots.set(confirmationId, slot);
     this.ids.push(confirmationId);
+    setBit(this.filter, idHash(confirmationId));
     this.statuses[slot] = STATUS_CODE.get(status) as number;
     this.updatedAt[slot] = gatewayUpdatedAt ? gatewayUpdatedAt.getTime() : Number.NaN;
   }
 
   /** The slot of a tracked confirmation_id, or undefined when it is not tracked. */
   slotOf(confirmationId: string): number | undefined {
+    if (!hasBit(this.filter, idHash(confirmationId))) return undefined;
     return this.slots.get(confirmationId);
   }
 
@@ -81,5 +90,33 @@ export class TrackedPayments {
     this.statuses = statuses;
     this.updatedAt = updatedAt;
     this.listed = listed;
+    this.filter = new Uint32Array(filterWords(capacity));
+    for (const id of this.ids) setBit(this.filter, idHash(id));
   }
+}
+
+/** 32-bit words for 16 bits per slot (a power of two), so about 6 % of untracked ids pass. */
+function filterWords(capacity: number): number {
+  return Math.max(2048, 2 ** Math.ceil(Math.log2(capacity * 16)) / 32);
+}
+
+/**
+ * FNV-1a over an id's last 8 characters: the random part of a UUID, the changing digits of a
+ * counter. Ids that share their last 8 characters all land on one bit, which then lets them
+ * through to the map: slower, never wrong.
+ */
+function idHash(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = Math.max(0, id.length - 8); i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+function setBit(filter: Uint32Array, hash: number): void {
+  const bit = hash & (filter.length * 32 - 1);
+  filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+}
+
+function hasBit(filter: Uint32Array, hash: number): boolean {
+  const bit = hash & (filter.length * 32 - 1);
+  return ((filter[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
 }
