@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseGatewayTime, submitResponseSchema, toStatusEntry } from './contract.js';
 
@@ -116,5 +117,51 @@ describe('submitResponseSchema', () => {
     const parsed = submitResponseSchema.parse({ confirmation_id: 'c-1', status: 'pending', created_at: 'now' });
     expect(parsed.confirmation_id).toBe('c-1');
     expect(parsed.created_at).toBeNull();
+  });
+});
+
+describe('parseGatewayTime: the usual shape read digit by digit gives what the general path gives', () => {
+  // A leading space sends the same text down the general path (trim, normalise, Date's parser).
+  const general = (text: string) => parseGatewayTime(` ${text}`)?.getTime() ?? null;
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+
+  test('on generated timestamps, valid and not, with and without fraction and Z', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          year: fc.integer({ min: 0, max: 9999 }),
+          month: fc.integer({ min: 0, max: 13 }),
+          day: fc.integer({ min: 0, max: 32 }),
+          hour: fc.integer({ min: 0, max: 25 }),
+          minute: fc.integer({ min: 0, max: 61 }),
+          second: fc.integer({ min: 0, max: 61 }),
+          fraction: fc.option(fc.stringMatching(/^[0-9]{0,9}$/)),
+          zone: fc.constantFrom('', 'Z'),
+        }),
+        (t) => {
+          const text =
+            `${pad(t.year, 4)}-${pad(t.month, 2)}-${pad(t.day, 2)}T${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}` +
+            `${t.fraction === null ? '' : `.${t.fraction}`}${t.zone}`;
+          expect(parseGatewayTime(text)?.getTime() ?? null).toBe(general(text));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  test.each([
+    '2026-01-01T12:00:00.123456',
+    '2026-02-30T12:00:00',
+    '2024-02-29T23:59:59.999999Z',
+    '2026-01-01T24:00:00',
+    '0099-12-31T00:00:00',
+    '2026-01-01T12:00:00.',
+    '2026-01-01T12:00:00.Z',
+    '2026-01-01T12:00:00x',
+    '2026-01-01T12:00:00.12a',
+    '2026-01-0aT12:00:00',
+    '2026-01-01T12:00:00+02:00',
+  ])('on %s', (text) => {
+    expect(parseGatewayTime(text)?.getTime() ?? null).toBe(general(text));
   });
 });

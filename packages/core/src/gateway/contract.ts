@@ -11,6 +11,8 @@ const ISO_WITH_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Parses "2026-01-01T12:00:00.123456" (zone-less means UTC) or any ISO-8601 with a zone. */
 export function parseGatewayTime(value: string): Date | null {
+  const usual = readUsualGatewayTime(value);
+  if (usual !== null) return new Date(usual);
   const trimmed = value.trim();
   if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?/.test(trimmed)) return null;
   // JavaScript keeps milliseconds only: drop sub-millisecond digits rather than reject them.
@@ -18,6 +20,47 @@ export function parseGatewayTime(value: string): Date | null {
   if (!ISO_WITH_ZONE.test(normalised)) normalised += 'Z';
   const date = new Date(normalised);
   return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * The gateway's usual shape, "YYYY-MM-DDTHH:MM:SS" with an optional fraction and an optional
+ * "Z", read digit by digit into epoch ms: the same instant Date's parser gives, without the
+ * regular expressions and the string it is handed (1.2 µs a time; two per changed entry of a
+ * sync cycle). Null for any other text, which the general path reads.
+ */
+function readUsualGatewayTime(value: string): number | null {
+  const length = value.length;
+  if (length < 19 || value.charCodeAt(10) !== 84 /* T */) return null;
+  if (value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 /* - */) return null;
+  if (value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58 /* : */) return null;
+  const end = value.charCodeAt(length - 1) === 90 /* Z */ ? length - 1 : length;
+  const year = readDigits(value, 0, 4);
+  const month = readDigits(value, 5, 2);
+  const day = readDigits(value, 8, 2);
+  const hour = readDigits(value, 11, 2);
+  const minute = readDigits(value, 14, 2);
+  const second = readDigits(value, 17, 2);
+  let ms = 0;
+  if (end > 19) {
+    if (value.charCodeAt(19) !== 46 /* . */ || end === 20 || readDigits(value, 20, end - 20) < 0) return null;
+    // Milliseconds only, as the general path keeps them: ".5" is 500, ".123456" is 123.
+    for (let i = 20, scale = 100; i < 23; i++, scale /= 10) if (i < end) ms += (value.charCodeAt(i) - 48) * scale;
+  }
+  // Date.UTC reads years 0-99 as 1900-1999, and Date's parser takes 24:00: both left to it.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23) return null;
+  if (minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The number written by `count` ASCII digits at `at`; -1 when one of them is not a digit. */
+function readDigits(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 const gatewayTime = z.string().transform((value, ctx) => {
