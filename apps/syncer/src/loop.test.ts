@@ -254,7 +254,7 @@ describe('createLoop: the interval runs start to start, with a least pause after
 
   /** Runs the loop for `forMs` of fake time with runs of `runMs`; returns when each run started. */
   async function startsOver(
-    options: { intervalMs: number; minPauseMs?: number; minWakeGapMs?: number; runMs: number },
+    options: { intervalMs: number; intervalFrom?: 'start' | 'end'; minPauseMs?: number; minWakeGapMs?: number; runMs: number },
     forMs: number,
     wakeAt?: number,
   ) {
@@ -299,7 +299,11 @@ describe('createLoop: the interval runs start to start, with a least pause after
     expect(await startsOver({ intervalMs: 100, minPauseMs: 1000, runMs: 30 }, 450)).toEqual([0, 130, 260, 390]);
   });
 
-  test('a pause equal to the interval counts the interval from the end of a run (the webhook loop)', async () => {
-    expect(await startsOver({ intervalMs: 1000, minPauseMs: 1000, runMs: 300 }, 3000)).toEqual([0, 1300, 2600]);
+  test("intervalFrom 'end' counts the interval from the end of a run (the webhook loop)", async () => {
+    expect(await startsOver({ intervalMs: 1000, intervalFrom: 'end', runMs: 300 }, 3000)).toEqual([0, 1300, 2600]);
+  });
+
+  test("intervalFrom 'end' without a pause: a wake-up runs at once (the webhook loop going on through a backlog)", async () => {
+    expect(await startsOver({ intervalMs: 60_000, intervalFrom: 'end', runMs: 10 }, 2000, 100)).toEqual([0, 100]);
   });
 });

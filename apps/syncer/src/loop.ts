@@ -14,10 +14,11 @@ export interface Loop {
 export interface LoopOptions {
   /** Time between the starts of two runs, unless a run outlasts it (then `minPauseMs` after its end). */
   intervalMs: number;
+  /** `end`: the interval runs from the end of one run to the start of the next instead (default `start`). */
+  intervalFrom?: 'start' | 'end';
   /**
    * Least pause between the end of one run and the start of the next, wake-ups included (default
-   * 0; at most `intervalMs`, so a short interval is never stretched by it). Equal to `intervalMs`,
-   * the interval runs from the end of one run to the start of the next.
+   * 0; at most `intervalMs`, so a short interval is never stretched by it).
    */
   minPauseMs?: number;
   /** Least time between the starts of two runs when the second is a wake-up's (default 0). */
@@ -30,11 +31,12 @@ export interface LoopOptions {
  * A loop that never overlaps: the next run is scheduled only after the last one ended, and a
  * failed run is logged, never fatal. Runs start `intervalMs` apart, start to start, so a cycle's
  * own length does not add to the wait for the next one; a run longer than that is followed by
- * `minPauseMs`. Wake-ups bring a run forward, never push one back, and cannot make runs follow
+ * `minPauseMs`. With `intervalFrom: 'end'`, the interval is a pause after each run. Wake-ups bring a run forward, never push one back, and cannot make runs follow
  * each other closer than `minWakeGapMs` (start to start) or `minPauseMs` (end to start).
  */
 export function createLoop(options: LoopOptions): Loop {
   const { intervalMs } = options;
+  const fromEnd = options.intervalFrom === 'end';
   const minPauseMs = Math.min(options.minPauseMs ?? 0, intervalMs);
   const minWakeGapMs = options.minWakeGapMs ?? 0;
   let timer: NodeJS.Timeout | undefined;
@@ -58,7 +60,7 @@ export function createLoop(options: LoopOptions): Loop {
 
   /** When the next run may start: the interval's due time, or a wake-up's if one asked and it is sooner. */
   function nextStart(woken: boolean): number {
-    const regular = lastStartAt + intervalMs;
+    const regular = (fromEnd ? lastEndAt : lastStartAt) + intervalMs;
     const wanted = woken ? Math.min(regular, lastStartAt + minWakeGapMs) : regular;
     return Math.max(wanted, lastEndAt + minPauseMs);
   }

@@ -109,9 +109,10 @@ export function createSyncer(deps: SyncerDeps): Syncer {
   // the deliveries leased and not yet sent, and waits only for the sends in flight.
   let stopDispatch = new AbortController();
   const webhookLoop = createLoop({
-    // The whole interval after each run (its end to the next start): a run drains what is due.
+    // The whole interval after each run (its end to the next start): a run drains what is due,
+    // and a run that left a backlog wakes the loop to go on at once.
     intervalMs: config.WEBHOOK_INTERVAL_MS,
-    minPauseMs: config.WEBHOOK_INTERVAL_MS,
+    intervalFrom: 'end',
     logger,
     run: async () => {
       let more = false;
