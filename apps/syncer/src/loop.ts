@@ -31,8 +31,9 @@ export interface LoopOptions {
  * A loop that never overlaps: the next run is scheduled only after the last one ended, and a
  * failed run is logged, never fatal. Runs start `intervalMs` apart, start to start, so a cycle's
  * own length does not add to the wait for the next one; a run longer than that is followed by
- * `minPauseMs`. With `intervalFrom: 'end'`, the interval is a pause after each run. Wake-ups bring a run forward, never push one back, and cannot make runs follow
- * each other closer than `minWakeGapMs` (start to start) or `minPauseMs` (end to start).
+ * `minPauseMs`. With `intervalFrom: 'end'`, the interval is a pause after each run. Wake-ups
+ * bring a run forward, never push one back, and cannot make runs follow each other closer than
+ * `minWakeGapMs` (start to start) or `minPauseMs` (end to start).
  */
 export function createLoop(options: LoopOptions): Loop {
   const { intervalMs } = options;
