@@ -122,11 +122,14 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             WHERE w.enabled AND w.client_id IN (SELECT client_id FROM pp) FOR KEY SHARE
           ), cand AS (
             SELECT ep.id AS endpoint_id, pp.id AS event_id, pp.payment_id, pp.seq, pp.at,
-              row_number() OVER (PARTITION BY ep.id, pp.payment_id ORDER BY pp.seq) AS nth
+              row_number() OVER (PARTITION BY ep.id, pp.payment_id ORDER BY pp.seq) AS nth,
+              row_number() OVER (ORDER BY pp.id, ep.id) AS rank
             FROM pp JOIN ep ON ep.client_id = pp.client_id AND ('payment.' || pp.to_status) = ANY(ep.event_types)
               AND ep.created_at <= pp.at
           ), leasable AS MATERIALIZED (
-            SELECT c.*, ${leaseMs}::float8 IS NOT NULL AND c.nth = 1
+            -- (at most limit leased: an event fans out to every endpoint subscribed, and the
+            -- caller's lease is reckoned for a batch)
+            SELECT c.*, ${leaseMs}::float8 IS NOT NULL AND c.nth = 1 AND (${limit}::int IS NULL OR c.rank <= ${limit}::int)
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = c.endpoint_id
                                 AND o.payment_id = c.payment_id AND o.state = 'pending' AND o.seq < c.seq)
               -- nor an earlier event of the payment still to be fanned out once this piece is

@@ -120,6 +120,24 @@ describe('webhook fan-out', () => {
     expect([next?.payment.id, next?.seq, next?.attempt]).toEqual([first, 2, 1]);
   });
 
+  it('leases at most a batch, however many endpoints each event goes to', async () => {
+    await createWebhookEndpointsRepository(db.sql).create({
+      clientId,
+      url: 'https://hooks.example/second',
+      eventTypes: ['payment.received'],
+      enabled: true,
+      description: null,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    });
+    await newPayments(3);
+    const calls = await fanOutAll(3, { limit: 2, leaseMs: 60_000 }); // three to the first endpoint
+    // a piece of two events goes to four deliveries: two leased, the others left for a claim
+    for (const call of calls) expect(call.leased.length).toBeLessThanOrEqual(2);
+    const leased = calls.reduce((sum, call) => sum + call.leased.length, 0);
+    const claimed = await createWebhookDeliveriesRepository(db.sql).claimDue(100, 60_000);
+    expect(leased + claimed.length).toBe(6);
+  });
+
   it('deletes an endpoint’s deliveries and attempts with it, and records nothing for it afterwards', async () => {
     await newPayments(1);
     const [delivery] = (await fanOutAll(1, { leaseMs: 60_000 })).flatMap((call) => call.leased) as [ClaimedDelivery];
