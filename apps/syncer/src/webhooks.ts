@@ -20,8 +20,8 @@ type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
  * earlier one.
  *
  * Claiming (a piece or due deliveries), sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
- * queue of claimed deliveries, the next batch is claimed (one claim at a time) as soon as the
- * queue runs lower than that, and the attempts that finished are recorded (one statement at a
+ * queue of claimed deliveries, the next batch is claimed (one claim at a time) once the queue is
+ * down to half a batch, and the attempts that finished are recorded (one statement at a
  * time, half a batch at a time or whatever finished once nothing is in flight, in the order they
  * finished) while the next ones are sent. A dispatcher holds at most
  * two batches (one being sent, the next claimed), so several still share a backlog. A delivery
@@ -39,11 +39,15 @@ export async function dispatchWebhooks(
   // any more): each statement has a fixed cost, so recording as soon as one finished kept the
   // record connection busy with statements of a dozen rows.
   const recordAt = Math.max(1, Math.floor(batchSize / 2));
-  // A claimed delivery waits behind at most the queue left when it was claimed (fewer than
-  // `concurrency`) and the sends in flight, is sent, then waits for `recordAt` attempts to finish,
-  // for the record in progress and its own: the lease outlasts every round of that timing out,
-  // and the time to record.
-  const rounds = Math.ceil((batchSize + recordAt + 2 * concurrency) / concurrency);
+  // The next batch is asked for once the queue is down to this, early enough that it arrives
+  // before the queue runs dry: a piece or a claim takes tens of milliseconds, in which the sends
+  // in flight would otherwise empty a queue of `concurrency` and wait.
+  const refillAt = Math.max(concurrency, Math.floor(batchSize / 2));
+  // A claimed delivery waits behind at most the queue left when it was claimed (`refillAt`), the
+  // rest of its batch and the sends in flight, is sent, then waits for `recordAt` attempts to
+  // finish, for the record in progress and its own: the lease outlasts every round of that timing
+  // out, and the time to record.
+  const rounds = Math.ceil((refillAt + batchSize + recordAt + 2 * concurrency) / concurrency);
   const leaseMs = config.WEBHOOK_TIMEOUT_MS * (rounds + 1) + 5000;
 
   const queue: ClaimedDelivery[] = [];
@@ -157,11 +161,9 @@ export async function dispatchWebhooks(
     // lease ends; what is in flight finishes and is recorded if the database still answers.
     if (!hasError && !stopping?.aborted) {
       while (sending < concurrency && queue.length > 0) void send(queue.shift() as ClaimedDelivery);
-      // the next batch once the queue runs lower than the sends it feeds, and never more than
-      // two batches held at once (several dispatchers share the work, as before)
-      const held = queue.length + sending;
-      if (!claiming && !exhausted() && claims < MAX_BATCHES_PER_RUN && queue.length < concurrency && held <= batchSize)
-        void claim();
+      // the next batch once the queue is down to `refillAt`: a dispatcher holds at most that,
+      // the sends in flight and one batch, so several still share a backlog
+      if (!claiming && !exhausted() && claims < MAX_BATCHES_PER_RUN && queue.length <= refillAt) void claim();
     }
     const idle = sending === 0 && (queue.length === 0 || hasError);
     if (!recording && finished.length > 0 && (finished.length >= recordAt || idle)) void record();
