@@ -11,14 +11,15 @@ import {
   createSql,
   runMigrations,
 } from '@pt/core';
-import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { syncerNodeFlags } from '@pt/syncer';
 import { APP_BUNDLES } from './bundle.js';
 import { DATA_DIR, type Infra, ROOT, runningInfra, spawnInfra, startInfra, stopProcess } from './infra.js';
 
 /**
  * `make run-app`: the whole service on one machine. Starts an embedded Postgres and the
  * gateway-mock unless DATABASE_URL / GATEWAY_URL are given, migrates, makes sure a development
- * API key exists, then runs api and syncer with readable logs until Ctrl-C stops everything.
+ * API key exists, then runs the api, the syncer and the webhook dispatcher (the syncer's two
+ * halves, SYNCER_JOBS) with readable logs until Ctrl-C stops everything.
  */
 const PRETTY = path.join(ROOT, 'node_modules', '.bin', 'pino-pretty');
 const KEY_FILE = path.join(DATA_DIR, 'dev-api-key');
@@ -75,7 +76,18 @@ async function start() {
     DATABASE_URL: infra.databaseUrl,
     GATEWAY_URL: infra.gatewayUrl,
   };
-  children.push(run(APP_BUNDLES.api.entry, API_NODE_FLAGS, env), run(APP_BUNDLES.syncer.entry, SYNCER_NODE_FLAGS, env));
+  // The syncer in two processes, each with its V8 flags: the sync, and the webhook dispatcher
+  // (its metrics on the next port).
+  const metricsPort = Number(process.env.SYNCER_METRICS_PORT ?? 9464);
+  children.push(
+    run(APP_BUNDLES.api.entry, API_NODE_FLAGS, env),
+    run(APP_BUNDLES.syncer.entry, syncerNodeFlags('sync'), { ...env, SYNCER_JOBS: 'sync' }),
+    run(APP_BUNDLES.syncer.entry, syncerNodeFlags('webhooks'), {
+      ...env,
+      SYNCER_JOBS: 'webhooks',
+      SYNCER_METRICS_PORT: String(metricsPort === 0 ? 0 : metricsPort + 1),
+    }),
+  );
   const apiPort = process.env.API_PORT || '8000';
   say(`api on http://127.0.0.1:${apiPort}  (docs: http://127.0.0.1:${apiPort}/docs)`);
   say(`gateway at ${infra.gatewayUrl}`);

@@ -5,7 +5,7 @@ import {
   newSigningSecret,
   WEBHOOK_EVENT_TYPES,
 } from '@pt/core';
-import { loadSyncerConfig, SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { loadSyncerConfig, WEBHOOKS_NODE_FLAGS } from '@pt/syncer';
 import type postgres from 'postgres';
 import { benchBundle, spawnScript, stopChild } from '../lib/children.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
@@ -72,14 +72,14 @@ export async function runWebhooks(ctx: BenchContext): Promise<CaseResult> {
         databaseUrl: db.url,
         gatewayUrl: gateway.url,
         profile: settings.profile,
-        // Webhooks alone: one reconciliation at start (the gateway is empty), then none.
-        env: { WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8', SYNC_INTERVAL_MS: '3600000' },
+        // The webhook dispatcher as shipped: the syncer's `webhooks` process (make run-app, compose).
+        env: { SYNCER_JOBS: 'webhooks', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8' },
       });
     const startFloor = async (): Promise<RunningServer> => {
       const child = spawnScript(benchBundle('webhooks-floor'), {
         label: 'webhooks-floor',
         profile: settings.profile,
-        nodeFlags: SYNCER_NODE_FLAGS,
+        nodeFlags: WEBHOOKS_NODE_FLAGS, // the runtime settings ours runs with: a comparison of code
         env: {
           DATABASE_URL: db.url,
           RECEIVER_URL: receiver.url,

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { API_NODE_FLAGS } from '@pt/api';
 import { freePort } from '@pt/core';
-import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { syncerNodeFlags } from '@pt/syncer';
 import { APP_BUNDLES, type AppName } from '../../scripts/bundle.js';
 import { benchBundle, spawnScript, stopChild, waitForHttp } from './children.js';
 import type { BenchContext } from './context.js';
@@ -81,7 +81,7 @@ export async function startSyncerProcess(options: {
   const child = spawnScript(appScript('syncer'), {
     label: 'syncer',
     profile: options.profile ?? false,
-    nodeFlags: SYNCER_NODE_FLAGS,
+    nodeFlags: syncerNodeFlags(options.env?.SYNCER_JOBS),
     env: {
       DATABASE_URL: options.databaseUrl,
       GATEWAY_URL: options.gatewayUrl,

@@ -1,9 +1,17 @@
 import { envInt, parseEnv, requiredUrl, sharedEnvSchema, webhookEnvSchema } from '@pt/core';
 import { z } from 'zod';
 
+/** What a syncer process runs: everything, the sync (reconcile, re-submit, sweep), or the webhook dispatcher. */
+export const SYNCER_JOBS = ['all', 'sync', 'webhooks'] as const;
+
 export const syncerEnvSchema = sharedEnvSchema.extend({
   DATABASE_URL: requiredUrl(),
   GATEWAY_URL: requiredUrl(),
+  /**
+   * `sync` and `webhooks` split the syncer in two processes, each run with the V8 flags that
+   * suit it (node-flags.ts), scaled on its own: `make run-app` and docker compose run both.
+   */
+  SYNCER_JOBS: z.enum(SYNCER_JOBS).default('all'),
   /**
    * Time between the starts of two cycles: a status is at most about one interval plus one cycle
    * old. A cycle longer than that is followed by SYNC_MIN_PAUSE_MS.

@@ -5,7 +5,7 @@ import { createSyncerDeps } from './deps.js';
 import { createSyncer } from './syncer.js';
 
 const config = loadConfigOrExit(() => loadSyncerConfig());
-const logger = createLogger({ name: 'syncer', level: config.LOG_LEVEL });
+const logger = createLogger({ name: config.SYNCER_JOBS === 'webhooks' ? 'webhooks' : 'syncer', level: config.LOG_LEVEL });
 const deps = createSyncerDeps(config, logger);
 const syncer = createSyncer(deps);
 
@@ -17,4 +17,4 @@ closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
 });
 
 await syncer.start();
-logger.info({ intervalMs: config.SYNC_INTERVAL_MS }, 'syncer started');
+logger.info({ jobs: config.SYNCER_JOBS, intervalMs: config.SYNC_INTERVAL_MS }, 'syncer started');

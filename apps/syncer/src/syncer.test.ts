@@ -56,4 +56,47 @@ describe('a sync cycle', () => {
     // A failed sweep is retried at the next cycle, not after the sweep interval.
     expect(sweeps).toBe(2);
   });
+
+  test.each([
+    ['sync', { reads: true, dispatches: false }],
+    ['webhooks', { reads: false, dispatches: true }],
+  ] as const)('SYNCER_JOBS=%s runs only its own loop', async (jobs, expected) => {
+    const logger = createLogger({ name: 'syncer', level: 'silent', destination: createLogCapture().stream });
+    const config = loadSyncerConfig({ DATABASE_URL: database.url, GATEWAY_URL: 'http://127.0.0.1:9', SYNCER_JOBS: jobs });
+    const real = createSyncerDeps({ ...config, SYNCER_METRICS_PORT: 0 }, logger);
+    const seen = { reads: false, dispatches: false };
+    let ran: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      ran = resolve;
+    });
+    const deps: SyncerDeps = {
+      ...real,
+      gateway: {
+        ...real.gateway,
+        streamStatus: () => {
+          seen.reads = true;
+          ran();
+          return unreachable('gateway')();
+        },
+      },
+      webhookDeliveries: {
+        ...real.webhookDeliveries,
+        fanOut: (...args) => {
+          seen.dispatches = true;
+          ran();
+          return real.webhookDeliveries.fanOut(...args);
+        },
+      },
+    };
+    const syncer = createSyncer(deps);
+    try {
+      await syncer.start();
+      await started; // one loop ran; both start at once, so the other would have by now
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await syncer.stop();
+      await real.close();
+    }
+    expect(seen).toEqual(expected);
+  });
 });

@@ -142,11 +142,15 @@ export function createSyncer(deps: SyncerDeps): Syncer {
         { host: config.SYNCER_METRICS_HOST, port: config.SYNCER_METRICS_PORT },
         logger,
       );
-      const listener = await sql.listen(SYNC_REQUEST_CHANNEL, () => loop.wake());
-      unlisten = () => listener.unlisten();
-      loop.start();
-      stopDispatch = new AbortController();
-      webhookLoop.start();
+      if (config.SYNCER_JOBS !== 'webhooks') {
+        const listener = await sql.listen(SYNC_REQUEST_CHANNEL, () => loop.wake());
+        unlisten = () => listener.unlisten();
+        loop.start();
+      }
+      if (config.SYNCER_JOBS !== 'sync') {
+        stopDispatch = new AbortController();
+        webhookLoop.start();
+      }
     },
     async stop() {
       stopDispatch.abort();

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { API_NODE_FLAGS } from '@pt/api';
 import { createApiClientsRepository, createClientAccountsRepository, createSql, freePort, migrationsFolder } from '@pt/core';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '@pt/core/testing';
-import { SYNCER_NODE_FLAGS } from '@pt/syncer';
+import { SYNCER_NODE_FLAGS, WEBHOOKS_NODE_FLAGS } from '@pt/syncer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_BUNDLES, bundleApps, bundleCommands, COMMAND_BUNDLES, type CommandName, ROOT } from '../../../scripts/bundle.js';
 import { createHttpClient, eventually } from './harness.js';
@@ -101,6 +101,7 @@ describe('bundled apps (as shipped)', () => {
     const command = (service: string) =>
       JSON.parse(new RegExp(`^ {2}${service}:\\n(?:.*\\n)*? {4}command: (\\[.*\\])$`, 'm').exec(compose)?.[1] ?? 'null');
     expect(command('syncer')).toEqual(['node', ...SYNCER_NODE_FLAGS, APP_BUNDLES.syncer.outfile]);
+    expect(command('webhooks')).toEqual(['node', ...WEBHOOKS_NODE_FLAGS, APP_BUNDLES.syncer.outfile]);
     expect(command('api')).toEqual(['node', ...API_NODE_FLAGS, APP_BUNDLES.api.outfile]);
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? 'null')).toEqual([
