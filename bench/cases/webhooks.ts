@@ -10,7 +10,7 @@ import type postgres from 'postgres';
 import { benchBundle, spawnScript, stopChild } from '../lib/children.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { postgresCpuMicros, processCpuMicros } from '../lib/cpu-time.js';
-import { BENCH_SENDER_ACCOUNT, truncatePayments } from '../lib/infra.js';
+import { insertPendingPayments, truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startGatewayMockProcess, startSyncerProcess } from '../lib/servers.js';
 import { median, percentile } from '../lib/stats.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../lib/webhook-receiver.js';
@@ -186,7 +186,7 @@ async function measureSide(
   sizes: { backlog: number; paced: number },
 ): Promise<SideRun> {
   await truncatePayments(sql); // payments, events, webhook deliveries and attempts
-  const confirmationIds = await insertPending(sql, clientId, sizes.backlog + sizes.paced);
+  const confirmationIds = await insertPendingPayments(sql, clientId, sizes.backlog + sizes.paced);
   await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
   receiver.reset();
   const changes = createGatewayChangesRepository(sql);
@@ -249,19 +249,6 @@ async function measureSide(
   } finally {
     await sender.stop();
   }
-}
-
-/** Pending payments of the bench's client, each with a confirmation_id, as the gateway accepted them. */
-async function insertPending(sql: postgres.Sql, clientId: string, count: number): Promise<string[]> {
-  const rows = await sql<{ confirmation_id: string }[]>`
-    INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
-                          gateway_created_at, submitted_at, created_at, updated_at, event_seq)
-    SELECT gen_random_uuid(), ${clientId}, 'pending', ((g % 100000) + 1) / 100.0, ${BENCH_SENDER_ACCOUNT},
-           lpad(g::text, 12, '2'), 'wh-' || g, 1, now() - interval '1 hour', now() - interval '1 hour',
-           now() - interval '1 hour', now() - interval '1 hour', 2
-    FROM generate_series(1, ${count}) AS g
-    RETURNING confirmation_id`;
-  return rows.map((row) => row.confirmation_id);
 }
 
 /** For each event after `afterId`: its arrival at the receiver minus its `at`, in ms. */

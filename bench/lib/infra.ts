@@ -135,3 +135,16 @@ export async function seedPayments(sql: postgres.Sql, clientId: string, count: n
   const rows = await sql<{ id: string }[]>`SELECT id FROM payments ORDER BY random() LIMIT ${sample}`;
   return rows.map((row) => row.id);
 }
+
+/** Pending payments of the bench's client, each with a confirmation_id, as the gateway accepted them. */
+export async function insertPendingPayments(sql: postgres.Sql, clientId: string, count: number): Promise<string[]> {
+  const rows = await sql<{ confirmation_id: string }[]>`
+    INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
+                          gateway_created_at, submitted_at, created_at, updated_at, event_seq)
+    SELECT gen_random_uuid(), ${clientId}, 'pending', ((g % 100000) + 1) / 100.0, ${BENCH_SENDER_ACCOUNT},
+           lpad(g::text, 12, '2'), 'wh-' || g, 1, now() - interval '1 hour', now() - interval '1 hour',
+           now() - interval '1 hour', now() - interval '1 hour', 2
+    FROM generate_series(1, ${count}) AS g
+    RETURNING confirmation_id`;
+  return rows.map((row) => row.confirmation_id);
+}

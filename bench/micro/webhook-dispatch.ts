@@ -25,7 +25,7 @@ import {
 } from '@pt/core';
 import { dispatchWebhooks, loadSyncerConfig } from '@pt/syncer';
 import { postgresCpuMicros } from '../lib/cpu-time.js';
-import { BENCH_SENDER_ACCOUNT, createBenchClient, startDatabase, truncatePayments } from '../lib/infra.js';
+import { createBenchClient, insertPendingPayments, startDatabase, truncatePayments } from '../lib/infra.js';
 import { startWebhookReceiver } from '../lib/webhook-receiver.js';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -69,19 +69,12 @@ if (process.env.RECEIVER_CHILD) {
 
     for (let round = 1; round <= ROUNDS; round++) {
       await truncatePayments(sql);
-      const rows = await sql<{ confirmation_id: string }[]>`
-        INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
-                              gateway_created_at, submitted_at, created_at, updated_at, event_seq)
-        SELECT gen_random_uuid(), ${clientId}, 'pending', ((g % 100000) + 1) / 100.0, ${BENCH_SENDER_ACCOUNT},
-               lpad(g::text, 12, '2'), 'wh-' || g, 1, now() - interval '1 hour', now() - interval '1 hour',
-               now() - interval '1 hour', now() - interval '1 hour', 2
-        FROM generate_series(1, ${N}) AS g
-        RETURNING confirmation_id`;
+      const confirmationIds = await insertPendingPayments(sql, clientId, N);
       await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
       await createGatewayChangesRepository(sql).applyGatewayChanges(
-        rows.map(
-          (row, i): GatewayChange => ({
-            confirmationId: row.confirmation_id,
+        confirmationIds.map(
+          (confirmationId, i): GatewayChange => ({
+            confirmationId,
             from: 'pending',
             status: i % 2 === 0 ? 'settled' : 'failed',
             updatedAt: new Date(),

@@ -21,7 +21,7 @@ import {
 } from '@pt/core';
 import postgres from 'postgres';
 import { postgresCpuMicros } from '../lib/cpu-time.js';
-import { BENCH_SENDER_ACCOUNT, createBenchClient, startDatabase, truncatePayments } from '../lib/infra.js';
+import { createBenchClient, insertPendingPayments, startDatabase, truncatePayments } from '../lib/infra.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -57,21 +57,14 @@ try {
 
   for (let round = 1; round <= ROUNDS; round++) {
     await truncatePayments(sql);
-    const rows = await sql<{ confirmation_id: string }[]>`
-      INSERT INTO payments (id, client_id, status, amount, sender_account, receiver_account, confirmation_id, attempts,
-                            gateway_created_at, submitted_at, created_at, updated_at, event_seq)
-      SELECT gen_random_uuid(), ${clientId}, 'pending', ((g % 100000) + 1) / 100.0, ${BENCH_SENDER_ACCOUNT},
-             lpad(g::text, 12, '2'), 'wh-' || g, 1, now() - interval '1 hour', now() - interval '1 hour',
-             now() - interval '1 hour', now() - interval '1 hour', 2
-      FROM generate_series(1, ${N}) AS g
-      RETURNING confirmation_id`;
+    const confirmationIds = await insertPendingPayments(sql, clientId, N);
     await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
     const changes = createGatewayChangesRepository(sql);
     for (let at = 0; at < N; at += APPLY_BATCH) {
       await changes.applyGatewayChanges(
-        rows.slice(at, at + APPLY_BATCH).map(
-          (row, i): GatewayChange => ({
-            confirmationId: row.confirmation_id,
+        confirmationIds.slice(at, at + APPLY_BATCH).map(
+          (confirmationId, i): GatewayChange => ({
+            confirmationId,
             from: 'pending',
             status: i % 2 === 0 ? 'settled' : 'failed',
             updatedAt: new Date(),
