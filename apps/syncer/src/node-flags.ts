@@ -16,9 +16,9 @@ export const SYNCER_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512',
 /**
  * The V8 flags of a syncer that only dispatches webhooks (SYNCER_JOBS=webhooks). The dispatcher
  * holds a batch of deliveries while it sends them, thousands of allocations apart: with 4 MB
- * semi-spaces every scavenge copied that batch, and collection took a third more of its CPU per
- * delivery than with 16 MB (bench/README.md, webhooks). It parses no gateway list, so the larger
- * young generation costs it no peak.
+ * semi-spaces every scavenge copied that batch, which cost it more CPU per delivery than 16 MB do
+ * (figures in bench/README.md, webhooks). It parses no gateway list, so the larger young
+ * generation costs it no peak.
  */
 export const WEBHOOKS_NODE_FLAGS: readonly string[] = ['--max-old-space-size=512', '--max-semi-space-size=16'];
 

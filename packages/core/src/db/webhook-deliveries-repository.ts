@@ -354,8 +354,8 @@ export function notFannedOut(event: string): string {
  * Planner settings for the claim's transaction: no sort and no bitmap scan, so the only plan
  * left for "the oldest `limit` due deliveries" is the due index read in order, stopping early;
  * and planned each time with its values: the generic plan of a prepared statement, which
- * Postgres switches to after five runs, knows neither the limit nor the watermark, and took
- * seconds a piece once the tables were a backlog's size (bench/README.md, webhooks).
+ * Postgres switches to after five runs, knows neither the limit nor the watermark, and stalled
+ * every piece once the tables were a backlog's size (bench/README.md, webhooks).
  */
 const FAST_START =
   'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan';
