@@ -19,11 +19,11 @@ type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
  * retried with backoff and jitter until its give-up time; a payment's later event waits for its
  * earlier one.
  *
- * Claiming (a piece or due deliveries), sending and recording overlap: `WEBHOOK_CONCURRENCY` sends are kept in flight from a
- * queue of claimed deliveries, the next batch is claimed (one claim at a time) once the queue is
- * down to half a batch, and the attempts that finished are recorded (one statement at a
- * time, half a batch at a time or whatever finished once nothing is in flight, in the order they
- * finished) while the next ones are sent. A dispatcher holds at most
+ * Claiming (a piece or due deliveries), sending and recording overlap: `WEBHOOK_CONCURRENCY`
+ * sends are kept in flight from a queue of claimed deliveries, the next batch is claimed (one
+ * claim at a time) once the queue is down to half a batch, and the attempts that finished are
+ * recorded (one statement at a time, half a batch at a time or whatever finished once nothing is
+ * in flight, in the order they finished) while the next ones are sent. A dispatcher holds at most
  * two batches (one being sent, the next claimed), so several still share a backlog. A delivery
  * stays `pending` until its attempt is recorded, so the claim never hands out a payment's later
  * event for the same endpoint while an earlier one is queued, in flight or not recorded yet.
