@@ -1,9 +1,10 @@
 /**
- * The V8 flags the syncer runs with, wherever it runs (run-app, the Docker image, the bench).
+ * The V8 flags the syncer runs with, wherever it runs (run-app, docker compose, the bench), except
+ * a process that only dispatches webhooks (SYNCER_JOBS=webhooks: WEBHOOKS_NODE_FLAGS below).
  *
  * The syncer's live heap is small and bounded (its code and state, plus a few dozen bytes per
- * pending payment; sizes in bench/README.md), but it allocates fast while it parses GET /status. With V8's defaults the
- * heap grows to four times its live size before a full collection. A declared old-space ceiling
+ * pending payment; sizes in bench/README.md), but it allocates fast while it parses GET /status.
+ * With V8's defaults the heap grows to four times its live size before a full collection. A declared old-space ceiling
  * puts V8 in its small-heap mode, where the heap grows by about 1.6× before collecting, and
  * smaller semi-spaces keep the young generation at 8 MB: a cycle over 1M gateway entries peaks
  * much lower, in the same time (`make bench`; figures in bench/README.md).
