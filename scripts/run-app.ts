@@ -45,6 +45,12 @@ async function shutdown(code: number) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+// An error thrown from a callback (postgres.js writing to a connection torn down by Ctrl-C during
+// start-up) must not end the process before the shutdown has stopped what it started.
+process.on('uncaughtException', (error) => {
+  say(`${stopping ? 'while stopping' : 'unexpected error'}: ${error.message}`);
+  void shutdown(1);
+});
 // Last resort, for an exit nothing above saw coming (an uncaught error): the children run in
 // process groups of their own, so they are signalled here or not at all.
 process.on('exit', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '@pt/core';
 import { createEmptyDatabase, type TestDatabase } from '@pt/core/testing';
 import postgres from 'postgres';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ROOT } from '../../../scripts/bundle.js';
 import { isRunning, type ProcessInfo, watchDescendants } from './process-tree.js';
 
@@ -97,6 +97,23 @@ describe('make run-app leaves no process behind', () => {
     expect(seen.filter(isRunning)).toEqual([]);
     expect(commandsOf(seen)).toMatch(/scripts\/up\.ts/);
     expect(commandsOf(seen)).toMatch(/bin\/postgres /); // it finished starting, then was stopped
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it('on Ctrl-C right after the migrations: an error from a connection torn down does not cut the shutdown short', async () => {
+    // a folder of its own: the development key it may leave there would change what the next test sees
+    const ownDir = mkdtempSync(path.join(os.tmpdir(), 'pt-run-app-'));
+    onTestFinished(() => rmSync(ownDir, { recursive: true, force: true }));
+    current = startRunApp({
+      DATA_DIR: ownDir,
+      EMBEDDED_PG_PORT: String(await freePort()),
+      GATEWAY_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+    });
+    await current.waitForOutput(/database migrated/);
+    current.interrupt(); // while the development API key is being made
+    const code = await current.exited;
+    expect(current.seen().filter(isRunning)).toEqual([]);
     expect(code).toBe(0);
   }, 120_000);
 
