@@ -15,9 +15,12 @@ export interface Received {
 
 /**
  * A webhook receiver on a free port that records every request. `answer` decides each status
- * code (default 204); `holdMs` delays answers, so overlapping sends of one event would show.
+ * code (default 204), `body` the answer's body (default: "ok", or "receiver says no" for a
+ * refusal); `holdMs` delays answers, so overlapping sends of one event would show.
  */
-export async function startReceiver(options: { answer?: (request: Received) => number; holdMs?: number } = {}) {
+export async function startReceiver(
+  options: { answer?: (request: Received) => number; body?: (request: Received) => string | Buffer; holdMs?: number } = {},
+) {
   const received: Received[] = [];
   let inFlight = 0;
   let maxInFlightPerEvent = 0;
@@ -43,7 +46,7 @@ export async function startReceiver(options: { answer?: (request: Received) => n
         // a redirect points where the request's ?to= says (a test of redirects not being followed)
         const to = new URL(request.url ?? '/', 'http://receiver').searchParams.get('to');
         const headers = { 'content-type': 'text/plain', ...(status >= 300 && status < 400 && to ? { location: to } : {}) };
-        response.writeHead(status, headers).end(entry.accepted ? 'ok' : 'receiver says no');
+        response.writeHead(status, headers).end(options.body?.(entry) ?? (entry.accepted ? 'ok' : 'receiver says no'));
       }, options.holdMs ?? 0);
     });
   });

@@ -136,6 +136,30 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('records what a refusing receiver answered, even bytes a database text cannot hold', async () => {
+    // a NUL, a byte that is not UTF-8, then more than the excerpt keeps
+    const answerBody = Buffer.concat([Buffer.from('no\u0000way '), Buffer.from([0xff]), Buffer.alloc(600, 'x')]);
+    let down = true;
+    const receiver = await startReceiver({ answer: () => (down ? 500 : 200), body: () => (down ? answerBody : 'ok') });
+    try {
+      const endpoint = await createEndpoint(acme, receiver.url, ['payment.pending']);
+      const [payment] = await submit(acme, 1);
+      await eventually(async () => (receiver.received.length >= 2 ? true : undefined), { what: 'refused attempts' });
+      down = false;
+      await eventually(async () => (receiver.accepted().length > 0 ? true : undefined), { what: 'the event accepted' });
+      expect(receiver.accepted().map((r) => r.json.data.payment.id)).toEqual([payment]);
+      const log = await deliveriesOf(acme, endpoint.id, 100);
+      const refused = log.filter((a) => a.http_status === 500);
+      expect(refused.length).toBeGreaterThanOrEqual(2);
+      for (const attempt of refused) {
+        expect(attempt.response_excerpt).toBe(`no\uFFFDway \uFFFD${'x'.repeat(512 - 8)}`);
+        expect(attempt.error).toBe('HTTP 500');
+      }
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('signs with both secrets during a rotation overlap, and stores both sealed', async () => {
     const receiver = await startReceiver();
     try {
