@@ -105,7 +105,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             FROM webhook_state WHERE name = 'webhooks' FOR UPDATE
           ), piece AS (
             -- (the watermark through scalar subqueries, each computed once: the first bounds the walk)
-            SELECT e.id, e.payment_id, e.seq, e.at, e.to_status FROM payment_events e
+            SELECT e.id, e.payment_id, e.seq, e.at, e.to_status, e.snapshot FROM payment_events e
             WHERE e.id > (SELECT after_id FROM st) AND e.txid >= (SELECT fanned_xmin FROM st)
               AND e.txid < (SELECT pass_xmin FROM st) AND e.seq IS NOT NULL
             ORDER BY e.id LIMIT ${limit}
@@ -115,10 +115,13 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
               coalesce(max(piece.id), 0) AS last_id
             FROM st LEFT JOIN piece ON true GROUP BY st.fanned_xmin, st.pass_xmin
           ), pp AS (
-            SELECT piece.*, p.client_id FROM piece JOIN payments p ON p.id = piece.payment_id
+            -- (with what the leased deliveries' payloads take from the payment: never looked up twice)
+            SELECT piece.*, p.client_id, p.amount, p.sender_account, p.receiver_account, p.memo, p.created_at
+            FROM piece JOIN payments p ON p.id = piece.payment_id
           ), ep AS (
             -- locked: never deleted under the inserts (the trigger of drizzle/0009 deletes its rows)
-            SELECT w.id, w.client_id, w.event_types, w.created_at FROM webhook_endpoints w
+            SELECT w.id, w.client_id, w.event_types, w.created_at, w.url, w.secret, w.previous_secret, w.previous_secret_until
+            FROM webhook_endpoints w
             WHERE w.enabled AND w.client_id IN (SELECT client_id FROM pp) FOR KEY SHARE
           ), cand AS (
             SELECT ep.id AS endpoint_id, pp.id AS event_id, pp.payment_id, pp.seq, pp.at,
@@ -154,8 +157,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             SELECT (SELECT count(*)::int FROM ins) AS fanned, NOT m.more AS done FROM mark m
           )
           SELECT counts.fanned, counts.done, (
-            SELECT json_agg(${sql.unsafe(CLAIMED_JSON)}) FROM ins d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-              JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id
+            SELECT json_agg(${sql.unsafe(claimedJson('d', 'ep', 'pp', 'pp'))})
+            FROM ins d JOIN ep ON ep.id = d.endpoint_id JOIN pp ON pp.id = d.event_id
             WHERE d.attempts = 1
           ) AS leased
           FROM counts`,
@@ -399,24 +402,27 @@ async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: numbe
         UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
         FROM due WHERE d.id = due.id RETURNING d.*
       )
-      SELECT json_agg(${sql.unsafe(CLAIMED_JSON)}) AS claimed
+      SELECT json_agg(${sql.unsafe(claimedJson('d', 'w', 'e', 'p'))}) AS claimed
       FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
       JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id`;
   return row?.claimed ?? null;
 }
 
 /**
- * A leased delivery as one JSON object (d: the delivery, w: its endpoint, e: its event, p: the
- * payment); a batch of them is read as one JSON array, which the client parses natively, where
- * seventeen columns a row were each parsed by the driver in JavaScript.
+ * A leased delivery as one JSON object, from the aliases of its delivery, its endpoint, its
+ * event and its payment (the payment's fixed fields). A batch of them is read as one JSON array,
+ * which the client parses natively, where seventeen columns a row were each parsed by the driver
+ * in JavaScript.
  */
-const CLAIMED_JSON = `json_build_object('id', d.id, 'attempts', d.attempts, 'endpoint_id', d.endpoint_id, 'url', w.url,
-  'secrets', array_remove(ARRAY[w.secret, CASE WHEN w.previous_secret_until > clock_timestamp() THEN w.previous_secret END], NULL),
-  'event_id', e.id, 'seq', e.seq, 'to_status', e.to_status, 'at', e.at, 'snapshot', e.snapshot,
-  'payment_id', p.id, 'amount', p.amount::text, 'sender_account', p.sender_account,
-  'receiver_account', p.receiver_account, 'memo', p.memo, 'created_at', p.created_at)`;
+function claimedJson(d: string, w: string, e: string, p: string): string {
+  return `json_build_object('id', ${d}.id, 'attempts', ${d}.attempts, 'endpoint_id', ${d}.endpoint_id, 'url', ${w}.url,
+  'secrets', array_remove(ARRAY[${w}.secret, CASE WHEN ${w}.previous_secret_until > clock_timestamp() THEN ${w}.previous_secret END], NULL),
+  'event_id', ${e}.id, 'seq', ${e}.seq, 'to_status', ${e}.to_status, 'at', ${e}.at, 'snapshot', ${e}.snapshot,
+  'payment_id', ${e}.payment_id, 'amount', ${p}.amount::text, 'sender_account', ${p}.sender_account,
+  'receiver_account', ${p}.receiver_account, 'memo', ${p}.memo, 'created_at', ${p}.created_at)`;
+}
 
-/** A leased delivery as CLAIMED_JSON has it (JSON: ids as numbers, times as ISO text). */
+/** A leased delivery as claimedJson has it (JSON: ids as numbers, times as ISO text). */
 interface ClaimedRow {
   id: number;
   attempts: number;
