@@ -61,8 +61,18 @@ export async function dispatchWebhooks(
   let fanned = 0;
   /** This run's fan-out pass is over (new events wait for the next run, which comes at once). */
   let fanDone = false;
-  /** The last claim of due deliveries found nothing; a record since may have let a payment's next event through. */
+  /** The last claim of due deliveries found nothing, and nothing since is known to have made one due. */
   let dueEmpty = false;
+  /** When the last claim of due deliveries began. */
+  let dueClaimedAt = 0;
+  /**
+   * This run left deliveries waiting for an earlier event of their payment (a piece did), or
+   * claimed due ones (a retry may be what a later event waits for): each record may let one
+   * through, so a claim of due deliveries follows it. Without either, a backlog's first attempts
+   * make nothing due as they are recorded; retries and other dispatchers' waiting deliveries are
+   * then looked for once an interval (as when idle), not after every record.
+   */
+  let waiting = false;
   /** Fan-out and due deliveries take turns while both have work (retries never wait for a whole backlog). */
   let fanOutsTurn = true;
   let error: unknown;
@@ -102,12 +112,14 @@ export async function dispatchWebhooks(
         const piece = await deliveries.fanOut(config.WEBHOOK_RETRY_FOR_MS, { limit: batchSize, leaseMs });
         fanned += piece.fanned;
         fanDone = piece.done;
-        if (piece.fanned > piece.leased.length) dueEmpty = false;
+        if (piece.fanned > piece.leased.length) [dueEmpty, waiting] = [false, true];
         claimed = piece.leased;
       } else {
+        dueClaimedAt = performance.now();
         claimed = await deliveries.claimDue(batchSize, leaseMs);
         // (a record that ended meanwhile may have come after the claim's snapshot: claim again)
         dueEmpty = claimed.length === 0 && recorded === recordedBefore;
+        if (claimed.length > 0) waiting = true;
       }
       // only a claim that found something counts against the cap: one that found nothing is
       // followed by another only after a record (which may have let a payment's next event through)
@@ -144,7 +156,7 @@ export async function dispatchWebhooks(
         if (record.delivered) sent++;
         else failed++;
       }
-      dueEmpty = false;
+      if (waiting || performance.now() - dueClaimedAt >= config.WEBHOOK_INTERVAL_MS) dueEmpty = false;
     } catch (reason) {
       fail(reason);
     } finally {

@@ -181,13 +181,11 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
      * delivery to keep `limit` of them, so each claim cost time in proportion to the backlog.
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-      const claimed = await sql.begin(async (tx) => {
-        await tx.unsafe(FAST_START);
-        return claim(tx, limit, leaseMs);
-      });
+      // (the settings and the statement sent at once)
+      const [, [row]] = await sql.begin((tx) => [tx.unsafe(FAST_START), claim(tx, limit, leaseMs)]);
       // (in payment order: sorted by toClaimed, as a sort in the statement would be planned
       // without sorts, a walk of every payment in key order)
-      return toClaimed(claimed);
+      return toClaimed(row?.claimed ?? null);
     },
 
     /**
@@ -384,8 +382,8 @@ function inPaymentOrder(a: ClaimedDelivery, b: ClaimedDelivery): number {
 }
 
 /** The claim statement (see claimDue). */
-async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number): Promise<ClaimedRow[] | null> {
-  const [row] = await sql<Array<{ claimed: ClaimedRow[] | null }>>`
+function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number) {
+  return sql<Array<{ claimed: ClaimedRow[] | null }>>`
     WITH due AS (
         SELECT d.id FROM webhook_deliveries d
         JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
@@ -405,7 +403,6 @@ async function claim(sql: postgres.TransactionSql, limit: number, leaseMs: numbe
       SELECT json_agg(${sql.unsafe(claimedJson('d', 'w', 'e', 'p'))}) AS claimed
       FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
       JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id`;
-  return row?.claimed ?? null;
 }
 
 /**
