@@ -34,7 +34,11 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
    * statements cover every open payment. 0 leaves the server's (or role's) setting.
    */
   DB_STATEMENT_TIMEOUT_MS: envInt(60_000, 0, 3_600_000),
-  /** Status changes applied per bulk statement (the list itself is streamed entry by entry). */
+  /**
+   * Status changes collected before a bulk statement starts (the list itself is streamed; its
+   * reader stops at a full batch until the statement ahead ends). A least size, not a cap: a
+   * region of the list read in one go may hold more (figures in bench/README.md).
+   */
   SYNC_BATCH_SIZE: envInt(5000, 1, 100_000),
   /** Queued payments claimed per cycle, and how many are sent at once. */
   RESUBMIT_BATCH_SIZE: envInt(100, 1, 10_000),
