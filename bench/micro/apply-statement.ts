@@ -23,6 +23,7 @@
  * `sorted`, each batch in confirmation_id order.
  */
 import { readFile } from 'node:fs/promises';
+import postgres from 'postgres';
 import {
   allowedTransitionSql,
   EVENT_OUTBOX_COLUMNS,
@@ -45,7 +46,9 @@ const TRACKED = N / 10;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const db = await startDatabase(process.env.BENCH_DATABASE_URL, log);
-const { sql } = db;
+// One connection for everything, so the statistics read around a round (WAL, updates) are that
+// backend's, flushed on demand, with nothing of another backend's arriving late.
+const sql = postgres(db.url, { max: 1, onnotice: () => {} });
 const { clientId } = await createBenchClient(db.url);
 
 const COLUMNS = `id, client_id, status, amount, sender_account, receiver_account, memo, confirmation_id, attempts,
@@ -220,6 +223,8 @@ async function measure(variant: string, round: number): Promise<number> {
   if (!statement) throw new Error(`unknown variant ${variant}`);
   await prepareSchema(variant);
   await reset();
+  await sql`SELECT pg_stat_force_next_flush()`;
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const [before] = await sql<{ upd: number; hot: number }[]>`
     SELECT n_tup_upd::int AS upd, n_tup_hot_upd::int AS hot FROM pg_stat_user_tables WHERE relname = 'payments'`;
   const [walBefore] = await sql<
@@ -243,8 +248,10 @@ async function measure(variant: string, round: number): Promise<number> {
   }
   const ms = performance.now() - started;
   const cpuMs = (await backendCpuMs(pid)) - cpuBefore;
+  // A backend flushes its statistics (updates, WAL) at most once a second unless asked to.
+  await conn`SELECT pg_stat_force_next_flush()`;
   conn.release();
-  await new Promise((resolve) => setTimeout(resolve, 600)); // the stats collector's flush
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const [walAfter] = await sql<
     Wal[]
   >`SELECT wal_records::float8 AS records, wal_fpi::float8 AS fpi, wal_bytes::float8 AS bytes FROM pg_stat_wal`;
@@ -274,4 +281,5 @@ for (const [variant, values] of cpu) {
     `${variant}: median server CPU ${(values[values.length >> 1] ?? 0).toFixed(0)} ms for ${TRACKED} changes\n`,
   );
 }
+await sql.end({ timeout: 5 });
 await db.stop();
