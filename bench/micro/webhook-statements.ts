@@ -26,7 +26,7 @@ import { createBenchClient, insertPendingPayments, startDatabase, truncatePaymen
 const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 /** The dispatcher's WEBHOOK_BATCH_SIZE (its default unless given). */
-const BATCH = Number(process.env.WEBHOOK_BATCH_SIZE ?? 500);
+const BATCH = Number(process.env.WEBHOOK_BATCH_SIZE ?? 1000);
 const APPLY_BATCH = 5000;
 const RETRY_FOR_MS = 3 * 86_400_000;
 

@@ -62,7 +62,7 @@ export const syncerEnvSchema = sharedEnvSchema.extend({
    * bigger batch costs the database and the dispatcher less per delivery (bench/README.md,
    * webhooks); a claimed delivery's lease grows with it (it must outlast every send queued before it).
    */
-  WEBHOOK_BATCH_SIZE: envInt(500, 1, 10_000),
+  WEBHOOK_BATCH_SIZE: envInt(1000, 1, 10_000),
   WEBHOOK_CONCURRENCY: envInt(16, 1, 256),
   /** Backoff between attempts: full jitter over base * 2^attempt, capped. */
   WEBHOOK_BASE_MS: envInt(5000, 1, 3_600_000),
