@@ -107,6 +107,28 @@ describe('webhook deliveries: recording a batch of attempts', () => {
     expect((await endpoint())?.failing_since).toBeNull();
   });
 
+  it('records what no Postgres text holds as it came: a NUL, half a surrogate pair', async () => {
+    await db.sql`DELETE FROM webhook_attempts`;
+    await db.sql`DELETE FROM webhook_deliveries`;
+    const [answered, cut] = (await claimNew(2)) as [ClaimedDelivery, ClaimedDelivery];
+    // an error text cut at its limit in the middle of an emoji keeps only its first half
+    const cutError = 'ECONNRESET peer said \u{1F645}'.slice(0, -1);
+    await createWebhookDeliveriesRepository(db.sql).recordAttempts(
+      [
+        { delivery: answered, record: { ...outcome(false), responseExcerpt: 'no\0way' } },
+        { delivery: cut, record: { ...outcome(false), httpStatus: null, error: cutError } },
+      ],
+      DAY_MS,
+    );
+    const attempts = await db.sql<Array<{ response_excerpt: string | null; error: string | null }>>`
+      SELECT response_excerpt, error FROM webhook_attempts ORDER BY id`;
+    expect(attempts).toEqual([
+      { response_excerpt: 'no\uFFFDway', error: 'HTTP 500' },
+      { response_excerpt: null, error: 'ECONNRESET peer said \uFFFD' },
+    ]);
+    expect(await states([answered, cut])).toEqual(['pending', 'pending']);
+  });
+
   it('starts the failure streak at the first failure after the batch’s last success', async () => {
     const claimed = await claimNew(3);
     const [first, second, third] = claimed as [ClaimedDelivery, ClaimedDelivery, ClaimedDelivery];

@@ -220,8 +220,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
         started_at: record.startedAt.toISOString(),
         duration_ms: record.durationMs,
         http_status: record.httpStatus,
-        response_excerpt: record.responseExcerpt,
-        error: record.error,
+        response_excerpt: storable(record.responseExcerpt),
+        error: storable(record.error),
         delivered: record.delivered,
         retry_in_ms: record.retryInMs,
         ord: index + 1,
@@ -375,6 +375,16 @@ const FAST_START =
  * backlog: bench/README.md, webhooks). No sequential scan, and, for the piece, FAST_START's walk.
  */
 const BY_KEY = `${FAST_START}; SET LOCAL enable_seqscan = off`;
+
+/**
+ * A receiver's text as a Postgres text column (and the jsonb the record goes as) holds it: a NUL,
+ * which a receiver may well answer, and half a surrogate pair (an error text cut at its length
+ * limit) become U+FFFD. Stored as they came, either failed the statement recording the whole
+ * batch of attempts, and the batch was sent again once its lease ended, over and over.
+ */
+function storable(text: string | null): string | null {
+  return text === null ? null : text.toWellFormed().replaceAll('\0', '\uFFFD');
+}
 
 /** In payment order (ids are time-ordered), then by sequence. */
 function inPaymentOrder(a: ClaimedDelivery, b: ClaimedDelivery): number {

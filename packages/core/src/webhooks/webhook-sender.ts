@@ -166,7 +166,7 @@ async function readExcerpt(
   // (undici ends the body at the declared length: a longer answer cannot be read past it)
   if (length > 0 && length <= EXCERPT_BYTES) {
     const text = await body.text();
-    return text.length > 0 ? storable(text) : null;
+    return text.length > 0 ? text : null;
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -177,23 +177,14 @@ async function readExcerpt(
   }
   body.destroy();
   const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
-  return text.length > 0 ? storable(text) : null;
-}
-
-/**
- * The text as a Postgres text column holds it: a NUL, which a receiver may well answer, becomes
- * U+FFFD, as bytes that are not UTF-8 already did. Stored as it came, it failed the statement
- * recording the whole batch of attempts, and the batch was sent again once its lease ended.
- */
-function storable(text: string): string {
-  return text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text;
+  return text.length > 0 ? text : null;
 }
 
 function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    return storable(`${code ? `${code} ` : ''}${error.message}${cause}`.slice(0, 300));
+    return `${code ? `${code} ` : ''}${error.message}${cause}`.slice(0, 300);
   }
-  return storable(String(error).slice(0, 300));
+  return String(error).slice(0, 300);
 }
