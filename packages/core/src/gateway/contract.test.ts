@@ -78,6 +78,8 @@ describe('toStatusEntry', () => {
     ['a blank confirmation_id', { ...entry, confirmation_id: '   ' }],
     ['a numeric confirmation_id', { ...entry, confirmation_id: 123 }],
     ['a confirmation_id too long to be real', { ...entry, confirmation_id: 'x'.repeat(201) }],
+    ['a confirmation_id with a NUL', { ...entry, confirmation_id: 'c-1\u0000' }],
+    ['a confirmation_id with half a surrogate pair', { ...entry, confirmation_id: 'c-\ud83d' }],
     ['a garbage created_at', { ...entry, created_at: 'not a time' }],
     ['a missing created_at', { ...entry, created_at: undefined }],
     ['a garbage updated_at', { ...entry, updated_at: 'soon' }],
@@ -109,6 +111,10 @@ describe('submitResponseSchema', () => {
   test.each([
     ['no confirmation_id', { status: 'pending', created_at: '2026-01-01T12:00:00' }],
     ['a blank confirmation_id', { confirmation_id: ' ', status: 'pending', created_at: '2026-01-01T12:00:00' }],
+    // Postgres text holds no NUL: recording the accepted submission would fail
+    ['a confirmation_id with a NUL', { confirmation_id: 'c-1\u0000x', status: 'pending' }],
+    ['a confirmation_id with a control character', { confirmation_id: 'c-1\nx', status: 'pending' }],
+    ['a confirmation_id with half a surrogate pair', { confirmation_id: 'c-\udc00', status: 'pending' }],
   ])('refuses a body with %s', (_label, body) => {
     expect(submitResponseSchema.safeParse(body).success).toBe(false);
   });

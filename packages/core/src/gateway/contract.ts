@@ -72,7 +72,18 @@ const gatewayTime = z.string().transform((value, ctx) => {
   return date;
 });
 
-const confirmationId = z.string().trim().min(1).max(200);
+/**
+ * A confirmation id we can store and match again: no control character (Postgres text holds no
+ * NUL, and a statement carrying one fails whole) and no half of a surrogate pair (it would be
+ * stored as U+FFFD and never match the gateway's list again). An answer with any other is
+ * unusable, as one without an id is.
+ */
+const confirmationId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((id) => !/\p{Cc}/u.test(id) && id.isWellFormed(), 'a control character or half a surrogate pair');
 
 /**
  * The confirmation_id is what matters: with a usable one the payment is accepted even if the
