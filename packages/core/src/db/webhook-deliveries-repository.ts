@@ -210,7 +210,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
      */
     async recordAttempts(attempts: Array<{ delivery: ClaimedDelivery; record: AttemptRecord }>, disableAfterMs: number) {
       if (attempts.length === 0) return;
-      // The batch goes as one JSON text, read by jsonb_to_recordset: JSON.stringify is native,
+      // The batch goes as one jsonb value, read by jsonb_to_recordset: JSON.stringify is native,
       // where eleven parameter arrays were each escaped element by element in JavaScript.
       const input = attempts.map(({ delivery, record }, index) => ({
         delivery_id: delivery.id,
