@@ -1,7 +1,6 @@
 import {
   createGatewayChangesRepository,
   createWebhookEndpointsRepository,
-  type GatewayChange,
   newSigningSecret,
   WEBHOOK_EVENT_TYPES,
 } from '@pt/core';
@@ -10,9 +9,9 @@ import type postgres from 'postgres';
 import { benchBundle, spawnScript, stopChild } from '../lib/children.js';
 import type { BenchContext, CaseResult } from '../lib/context.js';
 import { postgresCpuMicros, processCpuMicros } from '../lib/cpu-time.js';
-import { insertPendingPayments, truncatePayments } from '../lib/infra.js';
 import { type RunningServer, startGatewayMockProcess, startSyncerProcess } from '../lib/servers.js';
 import { median, percentile } from '../lib/stats.js';
+import { freshPendingPayments, resolutions } from '../lib/webhook-backlog.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../lib/webhook-receiver.js';
 
 const RATE_GOAL = 0.7;
@@ -185,23 +184,10 @@ async function measureSide(
   start: () => Promise<RunningServer>,
   sizes: { backlog: number; paced: number },
 ): Promise<SideRun> {
-  await truncatePayments(sql); // payments, events, webhook deliveries and attempts
-  const confirmationIds = await insertPendingPayments(sql, clientId, sizes.backlog + sizes.paced);
-  await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
+  const confirmationIds = await freshPendingPayments(sql, clientId, sizes.backlog + sizes.paced);
   receiver.reset();
   const changes = createGatewayChangesRepository(sql);
-  const apply = (ids: string[]) =>
-    changes.applyGatewayChanges(
-      ids.map(
-        (id, i): GatewayChange => ({
-          confirmationId: id,
-          from: 'pending',
-          status: RESOLVED[i % 3] ?? 'settled',
-          updatedAt: new Date(),
-        }),
-      ),
-      new Date(),
-    );
+  const apply = (ids: string[]) => changes.applyGatewayChanges(resolutions(ids, RESOLVED), new Date());
   const [backend] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
   const dbCpu = () => (backend ? postgresCpuMicros(backend.pid) : undefined);
 

@@ -19,13 +19,13 @@ import {
   createWebhookDeliveriesRepository,
   createWebhookEndpointsRepository,
   createWebhookSender,
-  type GatewayChange,
   newSigningSecret,
   WEBHOOK_EVENT_TYPES,
 } from '@pt/core';
 import { dispatchWebhooks, loadSyncerConfig } from '@pt/syncer';
 import { postgresCpuMicros } from '../lib/cpu-time.js';
-import { createBenchClient, insertPendingPayments, startDatabase, truncatePayments } from '../lib/infra.js';
+import { createBenchClient, startDatabase } from '../lib/infra.js';
+import { freshPendingPayments, resolutions } from '../lib/webhook-backlog.js';
 import { startWebhookReceiver } from '../lib/webhook-receiver.js';
 
 const N = Number(process.argv[2] ?? 20_000);
@@ -68,20 +68,8 @@ if (process.env.RECEIVER_CHILD) {
     const dbCpu = () => postgresCpuMicros(backend?.pid ?? 0) ?? 0;
 
     for (let round = 1; round <= ROUNDS; round++) {
-      await truncatePayments(sql);
-      const confirmationIds = await insertPendingPayments(sql, clientId, N);
-      await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
-      await createGatewayChangesRepository(sql).applyGatewayChanges(
-        confirmationIds.map(
-          (confirmationId, i): GatewayChange => ({
-            confirmationId,
-            from: 'pending',
-            status: i % 2 === 0 ? 'settled' : 'failed',
-            updatedAt: new Date(),
-          }),
-        ),
-        new Date(),
-      );
+      const confirmationIds = await freshPendingPayments(sql, clientId, N);
+      await createGatewayChangesRepository(sql).applyGatewayChanges(resolutions(confirmationIds), new Date());
       child.send('reset');
       const [cpu, databaseCpu, at] = [process.cpuUsage(), dbCpu(), performance.now()];
       let sent = 0;

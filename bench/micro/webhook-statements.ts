@@ -15,13 +15,13 @@ import {
   createGatewayChangesRepository,
   createWebhookDeliveriesRepository,
   createWebhookEndpointsRepository,
-  type GatewayChange,
   newSigningSecret,
   WEBHOOK_EVENT_TYPES,
 } from '@pt/core';
 import postgres from 'postgres';
 import { postgresCpuMicros } from '../lib/cpu-time.js';
-import { createBenchClient, insertPendingPayments, startDatabase, truncatePayments } from '../lib/infra.js';
+import { createBenchClient, startDatabase } from '../lib/infra.js';
+import { freshPendingPayments, resolutions } from '../lib/webhook-backlog.js';
 
 const N = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -56,22 +56,10 @@ try {
   const dbCpu = () => postgresCpuMicros(backend?.pid ?? 0) ?? 0;
 
   for (let round = 1; round <= ROUNDS; round++) {
-    await truncatePayments(sql);
-    const confirmationIds = await insertPendingPayments(sql, clientId, N);
-    await sql`VACUUM ANALYZE payments, payment_events, webhook_deliveries`;
+    const confirmationIds = await freshPendingPayments(sql, clientId, N);
     const changes = createGatewayChangesRepository(sql);
     for (let at = 0; at < N; at += APPLY_BATCH) {
-      await changes.applyGatewayChanges(
-        confirmationIds.slice(at, at + APPLY_BATCH).map(
-          (confirmationId, i): GatewayChange => ({
-            confirmationId,
-            from: 'pending',
-            status: i % 2 === 0 ? 'settled' : 'failed',
-            updatedAt: new Date(),
-          }),
-        ),
-        new Date(),
-      );
+      await changes.applyGatewayChanges(resolutions(confirmationIds.slice(at, at + APPLY_BATCH)), new Date());
     }
 
     const steps = {
