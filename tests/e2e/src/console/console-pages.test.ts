@@ -40,9 +40,16 @@ describe('/console pages', () => {
       expect(endpoint.status).toBe(201);
       created = [];
       for (let i = 0; i < 3; i++) created.push((await postPayment(acme, uniqueMemo(`paged ${i}`), 0)).body as PaymentResponse);
-      await eventually(async () => (receiver.accepted().length >= 6 ? true : undefined), {
-        what: 'pending and settled delivered',
-      });
+      // the receiver answers before the dispatcher records its answer: wait for the record
+      await eventually(
+        async () => {
+          const [row] = await system.sql<Array<{ delivered: number }>>`
+            SELECT count(*)::int AS delivered FROM webhook_deliveries
+            WHERE endpoint_id = ${String((endpoint.body as { id: string }).id)} AND state = 'delivered'`;
+          return receiver.accepted().length >= 6 && row?.delivered === 6 ? true : undefined;
+        },
+        { what: 'pending and settled delivered, and recorded' },
+      );
       agent = consoleAgent(system.apiUrl);
       await agent.signIn(await system.createClient('ops', true));
     });
