@@ -182,4 +182,28 @@ describe('webhook deliveries: recording a batch of attempts', () => {
     expect(again?.id).toBe(inFlight.id);
     expect(again?.attempt).toBe(inFlight.attempt + 1);
   });
+
+  it('sends once more a delivery whose redelivery was asked for while its attempt was in flight, even if that attempt succeeded', async () => {
+    await db.sql`DELETE FROM webhook_attempts`;
+    await db.sql`DELETE FROM webhook_deliveries`;
+    const repository = createWebhookDeliveriesRepository(db.sql);
+    const [asked, unasked] = (await claimNew(2)) as [ClaimedDelivery, ClaimedDelivery];
+    // the receiver may have had it before the ask: its success does not answer the ask
+    expect(await repository.redeliverEvent(clientId, asked.eventId, DAY_MS)).toBe(1);
+    await repository.recordAttempts(
+      [
+        { delivery: asked, record: outcome(true) },
+        { delivery: unasked, record: outcome(true) },
+      ],
+      DAY_MS,
+    );
+    expect(await states([asked, unasked])).toEqual(['pending', 'delivered']);
+    const [again, ...others] = await repository.claimDue(100, 60_000);
+    expect(others).toEqual([]);
+    expect(again?.id).toBe(asked.id);
+    // the attempt after the ask answers it: once recorded, the delivery is done
+    await repository.recordAttempts([{ delivery: again as ClaimedDelivery, record: outcome(true) }], DAY_MS);
+    expect(await states([asked])).toEqual(['delivered']);
+    expect(await repository.claimDue(100, 60_000)).toEqual([]);
+  });
 });

@@ -204,7 +204,8 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
     /**
      * Records a batch of attempts in one statement, in the order they finished: each attempt
      * (always), and its outcome on its delivery while the attempt is still the delivery's current
-     * one; a failure past the delivery's give-up time ends it. Per endpoint, a success as its
+     * one; a failure past the delivery's give-up time ends it, and so does a success unless a
+     * redelivery was asked for while it was in flight (then it is due again). Per endpoint, a success as its
      * last attempt ends the failure streak; failures after its last success start one (or carry
      * it on), and a streak older than `disableAfterMs` disables the endpoint, with why.
      */
@@ -244,11 +245,12 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
           FROM input i WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = i.endpoint_id) ORDER BY ord
         ), delivery AS (
           UPDATE webhook_deliveries d SET
-            state = CASE WHEN i.delivered THEN 'delivered'
+            state = CASE WHEN i.delivered AND NOT d.resend THEN 'delivered' WHEN i.delivered THEN 'pending'
               WHEN clock_timestamp() + i.retry_in_ms * interval '1 millisecond' > d.give_up_at THEN 'failed' ELSE 'pending' END,
-            finished_at = CASE WHEN i.delivered OR clock_timestamp() + i.retry_in_ms * interval '1 millisecond' > d.give_up_at
-              THEN clock_timestamp() END,
-            next_attempt_at = CASE WHEN i.delivered THEN d.next_attempt_at ELSE clock_timestamp() + i.retry_in_ms * interval '1 millisecond' END,
+            finished_at = CASE WHEN i.delivered AND NOT d.resend THEN clock_timestamp() WHEN i.delivered THEN NULL
+              WHEN clock_timestamp() + i.retry_in_ms * interval '1 millisecond' > d.give_up_at THEN clock_timestamp() END,
+            next_attempt_at = CASE WHEN i.delivered AND NOT d.resend THEN d.next_attempt_at WHEN i.delivered THEN clock_timestamp()
+              ELSE clock_timestamp() + i.retry_in_ms * interval '1 millisecond' END,
             leased_until = NULL
           FROM input i WHERE d.id = i.delivery_id AND d.attempts = i.attempt AND d.state = 'pending'
         ), ranked AS (
@@ -345,7 +347,9 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       WHERE ${events} AND ${endpoints} AND e.seq IS NOT NULL
       FOR KEY SHARE OF w -- never deleted under the insert (drizzle/0009)
       ON CONFLICT (endpoint_id, event_id) DO UPDATE SET state = 'pending', next_attempt_at = clock_timestamp(),
-        give_up_at = EXCLUDED.give_up_at, finished_at = NULL`;
+        give_up_at = EXCLUDED.give_up_at, finished_at = NULL,
+        -- an attempt in flight may have reached the receiver before this ask: one more after it
+        resend = webhook_deliveries.state = 'pending' AND webhook_deliveries.leased_until IS NOT NULL`;
     return result.count;
   }
 }
@@ -407,7 +411,8 @@ function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number) {
         ORDER BY d.next_attempt_at LIMIT ${limit}
         FOR UPDATE OF d SKIP LOCKED
       ), d AS (
-        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
+          resend = false
         FROM due WHERE d.id = due.id RETURNING d.*
       )
       SELECT json_agg(${sql.unsafe(claimedJson('d', 'w', 'e', 'p'))}) AS claimed

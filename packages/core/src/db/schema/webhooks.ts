@@ -53,6 +53,12 @@ export const webhookDeliveries = pgTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     leasedUntil: timestamp('leased_until', { withTimezone: true }),
+    /**
+     * A redelivery was asked for while an attempt was leased: once that attempt is recorded, the
+     * delivery is due again even if it succeeded (the receiver may have had it before the ask).
+     * The next claim clears it, its attempt being after the ask.
+     */
+    resend: boolean('resend').notNull().default(false),
     /** Retries stop after this (about three days after the event, or after a redelivery). */
     giveUpAt: timestamp('give_up_at', { withTimezone: true }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

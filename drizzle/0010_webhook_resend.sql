@@ -1,0 +1,1 @@
+ALTER TABLE "webhook_deliveries" ADD COLUMN "resend" boolean DEFAULT false NOT NULL;
