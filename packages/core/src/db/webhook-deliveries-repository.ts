@@ -95,9 +95,13 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
     ): Promise<{ fanned: number; done: boolean; leased: ClaimedDelivery[] }> {
       const limit = options.limit ?? null;
       const leaseMs = options.leaseMs ?? null;
-      // (the settings and the statement sent at once; BY_KEY: the piece walks the events' primary key)
-      const [, rows] = await sql.begin((tx) => [
+      // (the settings, the lock and the statement sent at once; BY_KEY: the piece walks the events'
+      // primary key). The watermark's row is locked by a statement of its own: a statement that
+      // waited for it still reads with the snapshot it began with, which misses what the caller
+      // before wrote (a payment's first event leased, and its next one leased too, out of order).
+      const [, , rows] = await sql.begin((tx) => [
         tx.unsafe(BY_KEY),
+        tx`SELECT 1 FROM webhook_state WHERE name = 'webhooks' FOR UPDATE`,
         tx<Array<{ fanned: number; done: boolean; leased: ClaimedRow[] | null }>>`
           WITH st AS (
             SELECT fanned_xmin, greatest(fanned_xmin, coalesce(pass_xmin, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)) AS pass_xmin,

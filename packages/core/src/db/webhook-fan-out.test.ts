@@ -26,7 +26,7 @@ describe('webhook fan-out', () => {
   let endpointId: string;
 
   beforeAll(async () => {
-    ({ db, clientId, close } = await createClientDatabase('fanout'));
+    ({ db, clientId, close } = await createClientDatabase('fanout', 3));
   });
   afterAll(() => close?.());
   beforeEach(async () => {
@@ -118,6 +118,40 @@ describe('webhook fan-out', () => {
     await deliveries.recordAttempts([{ delivery: firstsFirst, record: outcome(true) }], DAY_MS);
     const [next] = await deliveries.claimDue(100, 60_000);
     expect([next?.payment.id, next?.seq, next?.attempt]).toEqual([first, 2, 1]);
+  });
+
+  it('reads, when another caller held the watermark, what that caller wrote: a payment’s next event waits for the first', async () => {
+    const [payment] = (await newPayments(1)) as [string];
+    await db.sql`
+      INSERT INTO payment_events (payment_id, from_status, to_status, source, seq)
+      VALUES (${payment}, 'received', 'pending', 'test', 2)`;
+    const [first, second] = (await eventIdsOf([payment])) as [number, number];
+    // Another caller's piece, its transaction still open: it holds the watermark's row, leases the
+    // payment's first event and moves the watermark past it.
+    let waiting: Promise<{ leased: ClaimedDelivery[] }> | undefined;
+    await db.sql.begin(async (other) => {
+      await other`SELECT 1 FROM webhook_state WHERE name = 'webhooks' FOR UPDATE`;
+      waiting = createWebhookDeliveriesRepository(db.sql).fanOut(DAY_MS, { limit: 1, leaseMs: 60_000 });
+      // this caller waits for the watermark's row, behind the other's piece
+      for (let blocked = false; !blocked; ) {
+        const [row] = await db.sql<Array<{ n: number }>>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        blocked = (row?.n ?? 0) > 0;
+      }
+      await other`
+        INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at, attempts, leased_until)
+        VALUES (${endpointId}, ${first}, ${payment}, 1, now() + interval '1 day', 1, now() + interval '1 minute')`;
+      await other`
+        UPDATE webhook_state SET fanned_xmin = (SELECT txid FROM payment_events WHERE id = ${first}),
+          pass_xmin = pg_current_xact_id()::text::bigint, pass_after_id = ${first}
+        WHERE name = 'webhooks'`;
+    });
+    const { leased } = (await waiting) as { leased: ClaimedDelivery[] };
+    // the second event was fanned out, and waits: its payment's first is in flight
+    expect(leased).toEqual([]);
+    const [row] = await db.sql<Array<{ attempts: number; state: string }>>`
+      SELECT attempts, state FROM webhook_deliveries WHERE endpoint_id = ${endpointId} AND event_id = ${second}`;
+    expect(row).toEqual({ attempts: 0, state: 'pending' });
   });
 
   it('leases at most a batch, however many endpoints each event goes to', async () => {
