@@ -104,6 +104,7 @@ function claimedDelivery(eventId: number, url: string, secret: string): ClaimedD
   const at = new Date();
   return {
     id: eventId,
+    piece: null,
     attempt: 1,
     endpointId: '00000000-0000-4000-8000-000000000001',
     url,

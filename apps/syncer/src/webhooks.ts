@@ -24,9 +24,10 @@ type Attempt = { delivery: ClaimedDelivery; record: AttemptRecord };
  * claim at a time) once the queue is down to half a batch, and the attempts that finished are
  * recorded (one statement at a time, half a batch at a time or whatever finished once nothing is
  * in flight, in the order they finished) while the next ones are sent. A dispatcher holds at most
- * two batches (one being sent, the next claimed), so several still share a backlog. A delivery
- * stays `pending` until its attempt is recorded, so the claim never hands out a payment's later
- * event for the same endpoint while an earlier one is queued, in flight or not recorded yet.
+ * two batches (one being sent, the next claimed), so several still share a backlog. A claimed
+ * delivery stays `pending`, and a piece's first attempts keep their piece open, until recorded,
+ * so the claim never hands out a payment's later event for the same endpoint while an earlier one
+ * is queued, in flight or not recorded yet.
  */
 export async function dispatchWebhooks(
   deps: Pick<SyncerDeps, 'webhookDeliveries' | 'webhookSender' | 'config' | 'logger'>,

@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import { NON_TERMINAL_STATUSES, type PaymentStatus } from '../payments/status.js';
 import { STATUS_SQL } from './sql-fragments.js';
-import { notFannedOut } from './webhook-deliveries-repository.js';
+import { notFannedOut } from './webhook-delivery-sql.js';
 
 /**
  * What a Prometheus scrape reads from Postgres. Every figure is cheap whatever the history:

@@ -71,9 +71,10 @@ describe('webhook deliveries: recording a batch of attempts', () => {
   });
 
   const states = async (deliveries: ClaimedDelivery[]) => {
-    const rows = await db.sql<Array<{ id: string; state: string }>>`SELECT id, state FROM webhook_deliveries`;
-    const byId = new Map(rows.map((row) => [Number(row.id), row.state]));
-    return deliveries.map((delivery) => byId.get(delivery.id));
+    const rows = await db.sql<Array<{ endpoint_id: string; event_id: string; state: string }>>`
+      SELECT endpoint_id, event_id, state FROM webhook_deliveries`;
+    const byKey = new Map(rows.map((row) => [`${row.endpoint_id}/${row.event_id}`, row.state]));
+    return deliveries.map((delivery) => byKey.get(`${delivery.endpointId}/${delivery.eventId}`));
   };
   const endpoint = async () => {
     const [row] = await db.sql<Array<{ failing_since: Date | null; enabled: boolean; disabled_reason: string | null }>>`

@@ -1,27 +1,18 @@
 import type postgres from 'postgres';
-import type { EventSnapshot } from './schema/payments.js';
+import {
+  BY_KEY,
+  type ClaimedDelivery,
+  type ClaimedRow,
+  claim,
+  claimedJson,
+  FAST_START,
+  inPiece,
+  OPEN_PIECES,
+  reopenExpiredPieces,
+  toClaimed,
+} from './webhook-delivery-sql.js';
 
-/** A delivery claimed for one attempt: the event, the payment's fixed fields, and where to send it. */
-export interface ClaimedDelivery {
-  id: number;
-  attempt: number;
-  endpointId: string;
-  url: string;
-  secrets: string[];
-  eventId: number;
-  seq: number;
-  toStatus: string;
-  at: Date;
-  snapshot: EventSnapshot | null;
-  payment: {
-    id: string;
-    amount: string;
-    sender_account: string;
-    receiver_account: string;
-    memo: string | null;
-    created_at: Date;
-  };
-}
+export type { ClaimedDelivery } from './webhook-delivery-sql.js';
 
 export interface AttemptRecord {
   startedAt: Date;
@@ -75,6 +66,23 @@ const SUBSCRIBED = `w.client_id = p.client_id AND w.enabled AND ('payment.' || e
  * every attempt is recorded. Times are the database's clock.
  */
 export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
+  /** Per piece this caller leased: its first attempts not yet recorded or handed back. */
+  const outstanding = new Map<number, number>();
+  /** Counts `deliveries` as settled; the pieces of theirs that have none left, to close. */
+  const settle = (deliveries: ClaimedDelivery[]): number[] => {
+    const closing = new Set<number>();
+    for (const { piece } of deliveries) {
+      if (piece === null) continue;
+      const left = (outstanding.get(piece) ?? 0) - 1;
+      if (left > 0) outstanding.set(piece, left);
+      else {
+        outstanding.delete(piece);
+        closing.add(piece);
+      }
+    }
+    return [...closing];
+  };
+
   return {
     /**
      * Turns the events of transactions that ended into deliveries, a piece of at most `limit`
@@ -84,10 +92,13 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
      * endpoint gets only events from after its creation (unless redelivered).
      *
      * With `leaseMs`, the piece's deliveries that may be sent at once (no earlier event of their
-     * payment pending for the endpoint, in this piece or before, nor still to be fanned out) are
-     * leased to the caller for their first attempt and returned, as `claimDue` returns what it
-     * claims: a backlog's first attempts need no claim of their own. The others wait for
-     * `claimDue`. Several callers take turns on the watermark's row and get distinct pieces.
+     * payment pending for the endpoint, in this piece or before, in flight in an open piece, nor
+     * still to be fanned out) are leased to the caller for their first attempt and returned, as
+     * `claimDue` returns what it claims: a backlog's first attempts need no claim of their own.
+     * They are leased together, by one `webhook_pieces` row, and get their delivery rows when
+     * their attempts are recorded (the piece closes when the last one is, or is handed back).
+     * The others are written now and wait for `claimDue`. Several callers take turns on the
+     * watermark's row and get distinct pieces.
      */
     async fanOut(
       retryForMs: number,
@@ -115,9 +126,11 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             ORDER BY e.id LIMIT ${limit}
           ), mark AS (
             -- after this piece: a full one leaves the pass at its last event, a short one ends it
-            SELECT st.fanned_xmin, st.pass_xmin, ${limit}::int IS NOT NULL AND count(piece.id) >= ${limit}::int AS more,
+            SELECT st.fanned_xmin, st.pass_xmin, st.after_id, ${limit}::int IS NOT NULL AND count(piece.id) >= ${limit}::int AS more,
               coalesce(max(piece.id), 0) AS last_id
-            FROM st LEFT JOIN piece ON true GROUP BY st.fanned_xmin, st.pass_xmin
+            FROM st LEFT JOIN piece ON true GROUP BY st.fanned_xmin, st.pass_xmin, st.after_id
+          ), open_pieces AS MATERIALIZED (
+            ${sql.unsafe(OPEN_PIECES)}
           ), pp AS (
             -- (with what the leased deliveries' payloads take from the payment: never looked up twice)
             SELECT piece.*, p.client_id, p.amount, p.sender_account, p.receiver_account, p.memo, p.created_at
@@ -139,18 +152,28 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
             SELECT c.*, ${leaseMs}::float8 IS NOT NULL AND c.nth = 1 AND (${limit}::int IS NULL OR c.rank <= ${limit}::int)
               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = c.endpoint_id
                                 AND o.payment_id = c.payment_id AND o.state = 'pending' AND o.seq < c.seq)
-              -- nor an earlier event of the payment still to be fanned out once this piece is
+              -- nor an earlier event of the payment still to be fanned out once this piece is, or
+              -- in flight in an open piece
               AND NOT EXISTS (SELECT 1 FROM payment_events pe WHERE pe.payment_id = c.payment_id AND pe.seq < c.seq
-                                AND pe.txid >= m.fanned_xmin AND NOT (pe.txid < m.pass_xmin AND (NOT m.more OR pe.id <= m.last_id)))
+                                AND ((pe.txid >= m.fanned_xmin AND NOT (pe.txid < m.pass_xmin AND (NOT m.more OR pe.id <= m.last_id)))
+                                  OR EXISTS (SELECT 1 FROM open_pieces k WHERE ${sql.unsafe(inPiece('pe', 'k'))})))
               AS go
             FROM cand c, mark m
           ), ins AS (
-            INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at, attempts, leased_until)
-            SELECT endpoint_id, event_id, payment_id, seq, at + ${retryForMs} * interval '1 millisecond',
-              CASE WHEN go THEN 1 ELSE 0 END, CASE WHEN go THEN clock_timestamp() + ${leaseMs} * interval '1 millisecond' END
-            FROM leasable
+            -- what waits: written now, for claimDue
+            INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at)
+            SELECT endpoint_id, event_id, payment_id, seq, at + ${retryForMs} * interval '1 millisecond'
+            FROM leasable WHERE NOT go
             ON CONFLICT (endpoint_id, event_id) DO NOTHING
-            RETURNING id, attempts, endpoint_id, event_id, payment_id
+            RETURNING 1
+          ), lease AS (
+            -- what goes: leased by one row, written when recorded
+            INSERT INTO webhook_pieces (after_id, last_id, fanned_xmin, pass_xmin, endpoint_ids, event_ids, retry_for_ms, leased_until)
+            SELECT m.after_id, m.last_id, m.fanned_xmin, m.pass_xmin, array_agg(l.endpoint_id), array_agg(l.event_id),
+              ${retryForMs}, clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+            FROM leasable l, mark m WHERE l.go
+            GROUP BY m.after_id, m.last_id, m.fanned_xmin, m.pass_xmin
+            RETURNING id
           ), moved AS (
             UPDATE webhook_state s SET
               fanned_xmin = CASE WHEN m.more THEN m.fanned_xmin ELSE m.pass_xmin END,
@@ -158,17 +181,21 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
               pass_after_id = CASE WHEN m.more THEN m.last_id ELSE 0 END
             FROM mark m WHERE s.name = 'webhooks'
           ), counts AS (
-            SELECT (SELECT count(*)::int FROM ins) AS fanned, NOT m.more AS done FROM mark m
+            SELECT (SELECT count(*)::int FROM ins) + (SELECT count(*)::int FROM leasable WHERE go) AS fanned,
+              NOT m.more AS done FROM mark m
           )
           SELECT counts.fanned, counts.done, (
-            SELECT json_agg(${sql.unsafe(claimedJson('d', 'ep', 'pp', 'pp'))})
-            FROM ins d JOIN ep ON ep.id = d.endpoint_id JOIN pp ON pp.id = d.event_id
-            WHERE d.attempts = 1
+            SELECT json_agg(${sql.unsafe(claimedJson({ id: 'NULL', attempts: '1', piece: 'k.id' }, 'ep', 'pp', 'pp'))})
+            FROM leasable l JOIN ep ON ep.id = l.endpoint_id JOIN pp ON pp.id = l.event_id, lease k
+            WHERE l.go
           ) AS leased
           FROM counts`,
       ]);
       const [piece] = rows;
-      return { fanned: piece?.fanned ?? 0, done: piece?.done ?? true, leased: toClaimed(piece?.leased ?? null) };
+      const leased = toClaimed(piece?.leased ?? null);
+      const pieceId = leased[0]?.piece;
+      if (pieceId != null) outstanding.set(pieceId, leased.length);
+      return { fanned: piece?.fanned ?? 0, done: piece?.done ?? true, leased };
     },
 
     /**
@@ -185,33 +212,52 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
      * delivery to keep `limit` of them, so each claim cost time in proportion to the backlog.
      */
     async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-      // (the settings and the statement sent at once)
-      const [, [row]] = await sql.begin((tx) => [tx.unsafe(FAST_START), claim(tx, limit, leaseMs)]);
+      // (the settings, the pieces whose lease ran out made pending, and the claim, sent at once)
+      const [, , [row]] = await sql.begin((tx) => [tx.unsafe(FAST_START), reopenExpiredPieces(tx), claim(tx, limit, leaseMs)]);
       // (in payment order: sorted by toClaimed, as a sort in the statement would be planned
       // without sorts, a walk of every payment in key order)
       return toClaimed(row?.claimed ?? null);
     },
 
     /**
-     * Hands back deliveries leased but not sent (a dispatcher that stops): unleased, their
-     * attempt count as before the claim, so another dispatcher takes them at once rather than
-     * after the lease. Only while the lease is still theirs (the attempt count unchanged).
+     * Hands back deliveries leased but not sent (a dispatcher that stops), so another dispatcher
+     * takes them at once rather than after the lease: claimed ones unleased, their attempt count
+     * as before the claim (only while the lease is still theirs: the count unchanged); a piece's
+     * written as pending, due now, taken once their piece has closed.
      */
     async releaseLeases(deliveries: ClaimedDelivery[]): Promise<void> {
       if (deliveries.length === 0) return;
-      await sql`
-        UPDATE webhook_deliveries d SET leased_until = NULL, attempts = d.attempts - 1
-        FROM unnest(${deliveries.map((d) => d.id)}::bigint[], ${deliveries.map((d) => d.attempt)}::int[]) AS r(id, attempt)
-        WHERE d.id = r.id AND d.attempts = r.attempt AND d.state = 'pending'`;
+      const claimed = deliveries.filter((d) => d.id !== null);
+      const firsts = deliveries.filter((d) => d.piece !== null);
+      const closing = settle(firsts);
+      await sql.begin((tx) => [
+        tx`
+          UPDATE webhook_deliveries d SET leased_until = NULL, attempts = d.attempts - 1
+          FROM unnest(${claimed.map((d) => d.id)}::bigint[], ${claimed.map((d) => d.attempt)}::int[]) AS r(id, attempt)
+          WHERE d.id = r.id AND d.attempts = r.attempt AND d.state = 'pending'`,
+        tx`
+          INSERT INTO webhook_deliveries (endpoint_id, event_id, payment_id, seq, give_up_at)
+          SELECT w.id, e.id, e.payment_id, e.seq, e.at + k.retry_for_ms * interval '1 millisecond'
+          FROM unnest(${firsts.map((d) => d.endpointId)}::uuid[], ${firsts.map((d) => d.eventId)}::bigint[],
+            ${firsts.map((d) => d.piece)}::bigint[]) AS r(endpoint_id, event_id, piece)
+          JOIN webhook_pieces k ON k.id = r.piece JOIN webhook_endpoints w ON w.id = r.endpoint_id
+          JOIN payment_events e ON e.id = r.event_id
+          FOR KEY SHARE OF w -- never deleted under the insert (drizzle/0009)
+          ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
+        tx`DELETE FROM webhook_pieces WHERE id = ANY(${closing}::bigint[])`,
+      ]);
     },
 
     /**
      * Records a batch of attempts in one statement, in the order they finished: each attempt
      * (always), and its outcome on its delivery while the attempt is still the delivery's current
      * one; a failure past the delivery's give-up time ends it, and so does a success unless a
-     * redelivery was asked for while it was in flight (then it is due again). Per endpoint, a success as its
-     * last attempt ends the failure streak; failures after its last success start one (or carry
-     * it on), and a streak older than `disableAfterMs` disables the endpoint, with why.
+     * redelivery was asked for while it was in flight (then it is due again). A piece's first
+     * attempt writes its delivery's row, while the piece is still open (its lease ran out: the
+     * row was made pending meanwhile, and only the attempt is logged); the piece closes with
+     * its last one. Per endpoint, a success as its last attempt ends the failure streak;
+     * failures after its last success start one (or carry it on), and a streak older than
+     * `disableAfterMs` disables the endpoint, with why.
      */
     async recordAttempts(attempts: Array<{ delivery: ClaimedDelivery; record: AttemptRecord }>, disableAfterMs: number) {
       if (attempts.length === 0) return;
@@ -219,8 +265,12 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       // where eleven parameter arrays were each escaped element by element in JavaScript.
       const input = attempts.map(({ delivery, record }, index) => ({
         delivery_id: delivery.id,
+        piece: delivery.piece,
         endpoint_id: delivery.endpointId,
         event_id: delivery.eventId,
+        payment_id: delivery.payment.id,
+        seq: delivery.seq,
+        at: delivery.at.toISOString(),
         attempt: delivery.attempt,
         started_at: record.startedAt.toISOString(),
         duration_ms: record.durationMs,
@@ -232,21 +282,55 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
         ord: index + 1,
       }));
       const endpointIds = [...new Set(attempts.map((a) => a.delivery.endpointId))];
+      const pieces = [...new Set(attempts.flatMap((a) => (a.delivery.piece === null ? [] : [a.delivery.piece])))];
+      const closing = settle(attempts.map((a) => a.delivery));
       // One transaction, its statements sent at once: the plan settings, the batch's endpoints
       // locked (never deleted under the inserts; one deleted before gets no attempt: drizzle/0009),
-      // then the statement.
+      // its open pieces locked (by statements of their own: the record then reads what reopened
+      // a piece before), then the statement.
       await sql.begin((tx) => [
         tx.unsafe(BY_KEY),
         tx`SELECT 1 FROM webhook_endpoints WHERE id = ANY(${endpointIds}::uuid[]) FOR KEY SHARE`,
+        tx`SELECT 1 FROM webhook_pieces WHERE id = ANY(${pieces}::bigint[]) FOR UPDATE`,
         tx`
         WITH input AS (
           SELECT * FROM jsonb_to_recordset(${tx.json(input)})
-            AS i(delivery_id bigint, endpoint_id uuid, event_id bigint, attempt int, started_at timestamptz,
-              duration_ms int, http_status int, response_excerpt text, error text, delivered boolean, retry_in_ms float8, ord int)
+            AS i(delivery_id bigint, piece bigint, endpoint_id uuid, event_id bigint, payment_id uuid, seq int, at timestamptz,
+              attempt int, started_at timestamptz, duration_ms int, http_status int, response_excerpt text, error text,
+              delivered boolean, retry_in_ms float8, ord int)
+        ), open AS (
+          SELECT k.id, k.retry_for_ms FROM webhook_pieces k WHERE k.id = ANY(${pieces}::bigint[])
+        ), outcome AS (
+          SELECT i.*, i.at + o.retry_for_ms * interval '1 millisecond' AS give_up_at,
+            clock_timestamp() + i.retry_in_ms * interval '1 millisecond' AS retry_at
+          FROM input i JOIN open o ON o.id = i.piece
+          WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = i.endpoint_id)
+        ), first AS (
+          -- a piece's first attempts: their rows, in their final state
+          INSERT INTO webhook_deliveries AS d (endpoint_id, event_id, payment_id, seq, give_up_at, attempts, state, next_attempt_at, finished_at)
+          SELECT endpoint_id, event_id, payment_id, seq, give_up_at, 1,
+            CASE WHEN delivered THEN 'delivered' WHEN retry_at > give_up_at THEN 'failed' ELSE 'pending' END,
+            CASE WHEN delivered THEN clock_timestamp() ELSE retry_at END,
+            CASE WHEN delivered OR retry_at > give_up_at THEN clock_timestamp() END
+          FROM outcome
+          -- a redelivery asked for while the attempt was in flight wrote the row: one more after it
+          ON CONFLICT (endpoint_id, event_id) DO UPDATE SET attempts = 1,
+            state = CASE WHEN EXCLUDED.state <> 'delivered' AND EXCLUDED.next_attempt_at > d.give_up_at THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = EXCLUDED.next_attempt_at,
+            finished_at = CASE WHEN EXCLUDED.state <> 'delivered' AND EXCLUDED.next_attempt_at > d.give_up_at THEN clock_timestamp() END
+          RETURNING d.id, d.endpoint_id, d.event_id
         ), attempt AS (
           INSERT INTO webhook_attempts (delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error)
-          SELECT delivery_id, endpoint_id, event_id, attempt, started_at, duration_ms, http_status, response_excerpt, error
-          FROM input i WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = i.endpoint_id) ORDER BY ord
+          SELECT r.row_id, r.endpoint_id, r.event_id, r.attempt, r.started_at, r.duration_ms, r.http_status, r.response_excerpt, r.error
+          FROM (
+            -- (a first attempt whose piece was reopened meanwhile: the row reopening wrote)
+            SELECT i.*, coalesce(i.delivery_id, f.id, (SELECT x.id FROM webhook_deliveries x
+              WHERE x.endpoint_id = i.endpoint_id AND x.event_id = i.event_id)) AS row_id
+            FROM input i LEFT JOIN first f ON f.endpoint_id = i.endpoint_id AND f.event_id = i.event_id
+            WHERE EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.id = i.endpoint_id)
+          ) r WHERE r.row_id IS NOT NULL ORDER BY r.ord
+        ), closed AS (
+          DELETE FROM webhook_pieces WHERE id = ANY(${closing}::bigint[])
         ), delivery AS (
           UPDATE webhook_deliveries d SET
             state = CASE WHEN i.delivered AND NOT d.resend THEN 'delivered' WHEN i.delivered THEN 'pending'
@@ -359,32 +443,6 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
 }
 
 /**
- * The event `event` (an alias of payment_events) not fanned out yet, with `st` the watermark's
- * row: its transaction is not below the watermark, nor is it among what the pass in progress did.
- */
-export function notFannedOut(event: string): string {
-  return `${event}.txid >= st.fanned_xmin AND NOT (${event}.txid < coalesce(st.pass_xmin, 0) AND ${event}.id <= st.pass_after_id)`;
-}
-
-/**
- * Planner settings for the claim's transaction: no sort and no bitmap scan, so the only plan
- * left for "the oldest `limit` due deliveries" is the due index read in order, stopping early;
- * and planned each time with its values: the generic plan of a prepared statement, which
- * Postgres switches to after five runs, knows neither the limit nor the watermark, and stalled
- * every piece once the tables were a backlog's size (bench/README.md, webhooks).
- */
-const FAST_START =
-  'SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL plan_cache_mode = force_custom_plan';
-
-/**
- * Planner settings for fan-out and recording: their every row is found by its key, but planned
- * from statistics taken while a table was (nearly) empty, as after a burst, each per-row probe
- * became a sequential scan of the table (a piece or a record cost time in proportion to the
- * backlog: bench/README.md, webhooks). No sequential scan, and, for the piece, FAST_START's walk.
- */
-const BY_KEY = `${FAST_START}; SET LOCAL enable_seqscan = off`;
-
-/**
  * A receiver's text as a Postgres text column (and the jsonb the record goes as) holds it: a NUL,
  * which a receiver may well answer, and half a surrogate pair (an error text cut at its length
  * limit) become U+FFFD. Stored as they came, either failed the statement recording the whole
@@ -392,70 +450,6 @@ const BY_KEY = `${FAST_START}; SET LOCAL enable_seqscan = off`;
  */
 function storable(text: string | null): string | null {
   return text === null ? null : text.toWellFormed().replaceAll('\0', '\uFFFD');
-}
-
-/** In payment order (ids are time-ordered), then by sequence. */
-function inPaymentOrder(a: ClaimedDelivery, b: ClaimedDelivery): number {
-  return a.payment.id < b.payment.id ? -1 : a.payment.id > b.payment.id ? 1 : a.seq - b.seq;
-}
-
-/** The claim statement (see claimDue). */
-function claim(sql: postgres.TransactionSql, limit: number, leaseMs: number) {
-  return sql<Array<{ claimed: ClaimedRow[] | null }>>`
-    WITH due AS (
-        SELECT d.id FROM webhook_deliveries d
-        JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
-        WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.leased_until IS NULL OR d.leased_until <= now())
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.endpoint_id = d.endpoint_id
-                            AND o.payment_id = d.payment_id AND o.state = 'pending' AND o.seq < d.seq)
-          -- nor while an earlier event of the payment is not fanned out yet: transaction ids
-          -- are taken at a first write, so a later event may carry the smaller one
-          AND NOT EXISTS (SELECT 1 FROM payment_events pe, webhook_state st WHERE st.name = 'webhooks'
-                            AND pe.payment_id = d.payment_id AND pe.seq < d.seq AND ${sql.unsafe(notFannedOut('pe'))})
-        ORDER BY d.next_attempt_at LIMIT ${limit}
-        FOR UPDATE OF d SKIP LOCKED
-      ), d AS (
-        UPDATE webhook_deliveries d SET attempts = d.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond',
-          resend = false
-        FROM due WHERE d.id = due.id RETURNING d.*
-      )
-      SELECT json_agg(${sql.unsafe(claimedJson('d', 'w', 'e', 'p'))}) AS claimed
-      FROM d JOIN webhook_endpoints w ON w.id = d.endpoint_id
-      JOIN payment_events e ON e.id = d.event_id JOIN payments p ON p.id = d.payment_id`;
-}
-
-/**
- * A leased delivery as one JSON object, from the aliases of its delivery, its endpoint, its
- * event and its payment (the payment's fixed fields). A batch of them is read as one JSON array,
- * which the client parses natively, where seventeen columns a row were each parsed by the driver
- * in JavaScript.
- */
-function claimedJson(d: string, w: string, e: string, p: string): string {
-  return `json_build_object('id', ${d}.id, 'attempts', ${d}.attempts, 'endpoint_id', ${d}.endpoint_id, 'url', ${w}.url,
-  'secrets', array_remove(ARRAY[${w}.secret, CASE WHEN ${w}.previous_secret_until > clock_timestamp() THEN ${w}.previous_secret END], NULL),
-  'event_id', ${e}.id, 'seq', ${e}.seq, 'to_status', ${e}.to_status, 'at', ${e}.at, 'snapshot', ${e}.snapshot,
-  'payment_id', ${e}.payment_id, 'amount', ${p}.amount::text, 'sender_account', ${p}.sender_account,
-  'receiver_account', ${p}.receiver_account, 'memo', ${p}.memo, 'created_at', ${p}.created_at)`;
-}
-
-/** A leased delivery as claimedJson has it (JSON: ids as numbers, times as ISO text). */
-interface ClaimedRow {
-  id: number;
-  attempts: number;
-  endpoint_id: string;
-  url: string;
-  secrets: string[];
-  event_id: number;
-  seq: number;
-  to_status: string;
-  at: string;
-  snapshot: EventSnapshot | null;
-  payment_id: string;
-  amount: string;
-  sender_account: string;
-  receiver_account: string;
-  memo: string | null;
-  created_at: string;
 }
 
 interface AttemptRow {
@@ -466,35 +460,6 @@ interface AttemptRow {
   http_status: number | null;
   response_excerpt: string | null;
   error: string | null;
-}
-
-/** The leased deliveries, in payment order (ids are time-ordered), then by sequence. */
-function toClaimed(rows: ClaimedRow[] | null): ClaimedDelivery[] {
-  if (rows === null) return [];
-  return rows
-    .map(
-      (row): ClaimedDelivery => ({
-        id: row.id,
-        attempt: row.attempts,
-        endpointId: row.endpoint_id,
-        url: row.url,
-        secrets: row.secrets,
-        eventId: row.event_id,
-        seq: row.seq,
-        toStatus: row.to_status,
-        at: new Date(row.at),
-        snapshot: row.snapshot,
-        payment: {
-          id: row.payment_id,
-          amount: row.amount,
-          sender_account: row.sender_account,
-          receiver_account: row.receiver_account,
-          memo: row.memo,
-          created_at: new Date(row.created_at),
-        },
-      }),
-    )
-    .sort(inPaymentOrder);
 }
 
 export type WebhookDeliveriesRepository = ReturnType<typeof createWebhookDeliveriesRepository>;

@@ -74,9 +74,12 @@ describe('webhook fan-out', () => {
    */
   async function fanOutAll(count: number, options: { limit?: number; leaseMs?: number }) {
     const calls: Array<{ fanned: number; done: boolean; leased: ClaimedDelivery[]; after: number[] }> = [];
+    const leased: number[] = [];
     for (let tries = 0; tries < 300; tries++) {
       const result = await createWebhookDeliveriesRepository(db.sql).fanOut(DAY_MS, options);
-      calls.push({ ...result, after: await fannedEventIds() });
+      // (leased first attempts have no row until they are recorded)
+      leased.push(...result.leased.filter((d) => d.endpointId === endpointId).map((d) => d.eventId));
+      calls.push({ ...result, after: [...(await fannedEventIds()), ...leased].sort((a, b) => a - b) });
       if ((calls.at(-1)?.after.length ?? 0) >= count) return calls;
       if (result.done) await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -154,6 +157,51 @@ describe('webhook fan-out', () => {
     expect(row).toEqual({ attempts: 0, state: 'pending' });
   });
 
+  it('makes a piece whose lease ran out pending again, its attempt counted; a late record of that attempt is only logged', async () => {
+    await newPayments(2);
+    const leased = (await fanOutAll(2, { leaseMs: 1 })).flatMap((call) => call.leased);
+    expect(leased.map((d) => [d.id, d.attempt])).toEqual([
+      [null, 1],
+      [null, 1],
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // the dispatcher that leased them stopped: the next claim takes them, as second attempts
+    const deliveries = createWebhookDeliveriesRepository(db.sql);
+    const again = await deliveries.claimDue(100, 60_000);
+    expect(again.map((d) => [d.eventId, d.attempt, d.piece])).toEqual(leased.map((d) => [d.eventId, 2, null]));
+    expect(await db.sql`SELECT 1 FROM webhook_pieces`).toHaveLength(0);
+    // the first dispatcher was only slow: its record is logged and changes nothing
+    await deliveries.recordAttempts(
+      leased.map((delivery) => ({ delivery, record: outcome(true) })),
+      DAY_MS,
+    );
+    const rows = await db.sql<Array<{ state: string; attempts: number; logged: number }>>`
+      SELECT d.state, d.attempts, (SELECT count(*)::int FROM webhook_attempts a WHERE a.delivery_id = d.id) AS logged
+      FROM webhook_deliveries d WHERE d.endpoint_id = ${endpointId} ORDER BY d.event_id`;
+    expect(rows).toEqual([
+      { state: 'pending', attempts: 2, logged: 1 },
+      { state: 'pending', attempts: 2, logged: 1 },
+    ]);
+  });
+
+  it('holds a redelivery of an event in flight in a piece until the piece is recorded, then sends it once more', async () => {
+    await newPayments(1);
+    const [inFlight] = (await fanOutAll(1, { leaseMs: 60_000 })).flatMap((call) => call.leased) as [ClaimedDelivery];
+    const deliveries = createWebhookDeliveriesRepository(db.sql);
+    expect(await deliveries.redeliverEvent(clientId, inFlight.eventId, DAY_MS)).toBe(1);
+    // never sent twice at once: the redelivery waits for the attempt in flight
+    expect(await deliveries.claimDue(100, 60_000)).toEqual([]);
+    // that attempt succeeded, but the receiver may have had it before the ask: once more
+    await deliveries.recordAttempts([{ delivery: inFlight, record: outcome(true) }], DAY_MS);
+    const [again, ...others] = await deliveries.claimDue(100, 60_000);
+    expect(others).toEqual([]);
+    expect([again?.eventId, again?.attempt]).toEqual([inFlight.eventId, 2]);
+    await deliveries.recordAttempts([{ delivery: again as ClaimedDelivery, record: outcome(true) }], DAY_MS);
+    const [row] = await db.sql<Array<{ state: string; attempts: number }>>`
+      SELECT state, attempts FROM webhook_deliveries WHERE endpoint_id = ${endpointId} AND event_id = ${inFlight.eventId}`;
+    expect(row).toEqual({ state: 'delivered', attempts: 2 });
+  });
+
   it('leases at most a batch, however many endpoints each event goes to', async () => {
     await createWebhookEndpointsRepository(db.sql).create({
       clientId,
@@ -167,9 +215,15 @@ describe('webhook fan-out', () => {
     const calls = await fanOutAll(3, { limit: 2, leaseMs: 60_000 }); // three to the first endpoint
     // a piece of two events goes to four deliveries: two leased, the others left for a claim
     for (const call of calls) expect(call.leased.length).toBeLessThanOrEqual(2);
-    const leased = calls.reduce((sum, call) => sum + call.leased.length, 0);
-    const claimed = await createWebhookDeliveriesRepository(db.sql).claimDue(100, 60_000);
-    expect(leased + claimed.length).toBe(6);
+    const leased = calls.flatMap((call) => call.leased);
+    // (the others wait while their event's piece is open: recorded, it closes)
+    const deliveries = createWebhookDeliveriesRepository(db.sql);
+    await deliveries.recordAttempts(
+      leased.map((delivery) => ({ delivery, record: outcome(true) })),
+      DAY_MS,
+    );
+    const claimed = await deliveries.claimDue(100, 60_000);
+    expect(leased.length + claimed.length).toBe(6);
   });
 
   it('deletes an endpoint’s deliveries and attempts with it, and records nothing for it afterwards', async () => {

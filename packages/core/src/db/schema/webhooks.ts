@@ -108,6 +108,28 @@ export const webhookAttempts = pgTable(
 );
 
 /**
+ * A piece's first attempts, leased to the dispatcher that fanned it out: their deliveries are
+ * written once, when their attempts are recorded, in their final state (a lease per delivery
+ * was three row writes a delivery: bench/README.md, webhooks). While the piece is open, every
+ * event of its range (ids in (after_id, last_id], transactions in [fanned_xmin, pass_xmin)) is
+ * in flight: a later event of the same payment waits for it, and a redelivery of it waits too.
+ * A piece whose lease ran out (its dispatcher stopped) becomes pending deliveries again, from
+ * the pairs it leased (endpoint_ids[i], event_ids[i]).
+ */
+export const webhookPieces = pgTable('webhook_pieces', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  afterId: bigint('after_id', { mode: 'number' }).notNull(),
+  lastId: bigint('last_id', { mode: 'number' }).notNull(),
+  fannedXmin: bigint('fanned_xmin', { mode: 'number' }).notNull(),
+  passXmin: bigint('pass_xmin', { mode: 'number' }).notNull(),
+  endpointIds: uuid('endpoint_ids').array().notNull(),
+  eventIds: bigint('event_ids', { mode: 'number' }).array().notNull(),
+  /** How long its deliveries are retried after their event (WEBHOOK_RETRY_FOR_MS at fan-out). */
+  retryForMs: bigint('retry_for_ms', { mode: 'number' }).notNull(),
+  leasedUntil: timestamp('leased_until', { withTimezone: true }).notNull(),
+});
+
+/**
  * The fan-out's watermark: events of transactions below `fanned_xmin` were turned into
  * deliveries. A pass fans out, a piece at a time in id order, the events of the transactions in
  * [fanned_xmin, pass_xmin), all ended when the pass began; those up to `pass_after_id` are done.
