@@ -1,16 +1,15 @@
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { ClaimedDelivery } from '../db/webhook-deliveries-repository.js';
-import { Deadline } from '../deadline.js';
 import { toPaymentResponse } from '../payments/payment-view.js';
 import { isPaymentStatus } from '../payments/status.js';
 import type { WebhookBody } from '../validators/webhooks.js';
 import { eventTypeOf, webhookIdOf } from './events.js';
+import { postForAnswer, type Target, targetOf } from './post-for-answer.js';
 import type { SecretBox } from './secret-box.js';
 import { guardedLookup, type TargetPolicy } from './target-policy.js';
 
-const EXCERPT_BYTES = 512;
 /** Bound of the per-secret and per-URL caches; past it the oldest entry goes. */
 const CACHE_LIMIT = 1024;
 
@@ -97,47 +96,38 @@ export function createWebhookSender(options: { policy: TargetPolicy; timeoutMs: 
     bodyTimeout: timeoutMs,
   });
 
-  /** Per URL: whether it names a literal IP the policy forbids. */
-  const refusedUrls = new Map<string, boolean>();
-  function refused(target: string): boolean {
-    let answer = refusedUrls.get(target);
-    if (answer === undefined) {
-      const host = new URL(target).hostname.replace(/^\[(.*)\]$/, '$1');
-      answer = isIP(host) !== 0 && !policy.permits(host);
-      remember(refusedUrls, target, answer);
+  /** Per URL: where it points, and whether it names a literal IP the policy forbids (null then). */
+  const targets = new Map<string, Target | null>();
+  function targetFor(url: string): Target | null {
+    let target = targets.get(url);
+    if (target === undefined) {
+      const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+      target = isIP(host) !== 0 && !policy.permits(host) ? null : targetOf(url);
+      remember(targets, url, target);
     }
-    return answer;
+    return target;
   }
 
   async function send(delivery: ClaimedDelivery): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    let deadline: Deadline | undefined;
     try {
-      if (refused(delivery.url))
+      const target = targetFor(delivery.url);
+      if (target === null)
         return failure(elapsed(), 'refused: the target is a loopback, private, link-local or metadata address');
       const body = JSON.stringify(webhookBodyOf(delivery));
-      deadline = new Deadline(timeoutMs);
-      const response = await request(delivery.url, {
-        method: 'POST',
-        body,
-        headers: signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets.map(signerFor)),
-        dispatcher: agent,
-        signal: deadline,
-      });
-      const excerpt = await readExcerpt(response.headers['content-length'], response.body);
-      const delivered = response.statusCode >= 200 && response.statusCode < 300;
+      const headers = signedHeaders(webhookIdOf(delivery.eventId), body, delivery.secrets.map(signerFor));
+      const answer = await postForAnswer(agent, target, headers, body, timeoutMs);
+      const delivered = answer.statusCode >= 200 && answer.statusCode < 300;
       return {
         delivered,
-        httpStatus: response.statusCode,
+        httpStatus: answer.statusCode,
         durationMs: elapsed(),
-        responseExcerpt: excerpt,
-        error: delivered ? null : `HTTP ${response.statusCode}`,
+        responseExcerpt: answer.excerpt,
+        error: delivered ? null : `HTTP ${answer.statusCode}`,
       };
     } catch (error) {
       return failure(elapsed(), describe(error));
-    } finally {
-      deadline?.clear();
     }
   }
 
@@ -150,39 +140,10 @@ function failure(durationMs: number, error: string): SendResult {
   return { delivered: false, httpStatus: null, durationMs, responseExcerpt: null, error };
 }
 
-/**
- * The first bytes of an answer; the rest is discarded, never buffered. An answer that says it is
- * empty, or short, is read whole in one go (most receivers answer a few bytes).
- */
-async function readExcerpt(
-  contentLength: string | string[] | undefined,
-  body: AsyncIterable<Buffer> & { destroy(): unknown; dump(): Promise<void>; text(): Promise<string> },
-): Promise<string | null> {
-  const length = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
-  if (length === 0) {
-    await body.dump();
-    return null;
-  }
-  // (undici ends the body at the declared length: a longer answer cannot be read past it)
-  if (length > 0 && length <= EXCERPT_BYTES) {
-    const text = await body.text();
-    return text.length > 0 ? text : null;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= EXCERPT_BYTES) break;
-  }
-  body.destroy();
-  const text = Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString('utf8');
-  return text.length > 0 ? text : null;
-}
-
 function describe(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    // (a system error's code, ECONNREFUSED; not a DOMException's number)
+    const code = typeof (error as NodeJS.ErrnoException).code === 'string' ? (error as NodeJS.ErrnoException).code : undefined;
     const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
     return `${code ? `${code} ` : ''}${error.message}${cause}`.slice(0, 300);
   }
