@@ -4,7 +4,9 @@ import {
   type ClaimedDelivery,
   type ClaimedRow,
   claim,
-  claimedJson,
+  claimedColumns,
+  type EndpointRow,
+  endpointColumns,
   FAST_START,
   inPiece,
   OPEN_PIECES,
@@ -113,7 +115,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       const [, , rows] = await sql.begin((tx) => [
         tx.unsafe(BY_KEY),
         tx`SELECT 1 FROM webhook_state WHERE name = 'webhooks' FOR UPDATE`,
-        tx<Array<{ fanned: number; done: boolean; leased: ClaimedRow[] | null }>>`
+        tx<Array<{ fanned: number; done: boolean; leased: ClaimedRow[] | null; endpoints: EndpointRow[] | null }>>`
           WITH st AS (
             SELECT fanned_xmin, greatest(fanned_xmin, coalesce(pass_xmin, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)) AS pass_xmin,
               CASE WHEN pass_xmin IS NULL THEN 0 ELSE pass_after_id END AS after_id
@@ -185,14 +187,19 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
               NOT m.more AS done FROM mark m
           )
           SELECT counts.fanned, counts.done, (
-            SELECT json_agg(${sql.unsafe(claimedJson({ id: 'NULL', attempts: '1', piece: 'k.id' }, 'ep', 'pp', 'pp'))})
-            FROM leasable l JOIN ep ON ep.id = l.endpoint_id JOIN pp ON pp.id = l.event_id, lease k
-            WHERE l.go
-          ) AS leased
+              SELECT json_agg(c) FROM (
+                SELECT ${sql.unsafe(claimedColumns({ id: 'NULL', attempts: '1', piece: 'k.id', endpointId: 'l.endpoint_id' }, 'pp', 'pp'))}
+                FROM leasable l JOIN pp ON pp.id = l.event_id, lease k WHERE l.go
+              ) c
+            ) AS leased, (
+              SELECT json_agg(x) FROM (
+                SELECT ${sql.unsafe(endpointColumns('ep'))} FROM ep WHERE ep.id IN (SELECT endpoint_id FROM leasable WHERE go)
+              ) x
+            ) AS endpoints
           FROM counts`,
       ]);
       const [piece] = rows;
-      const leased = toClaimed(piece?.leased ?? null);
+      const leased = toClaimed(piece?.leased ?? null, piece?.endpoints ?? null);
       const pieceId = leased[0]?.piece;
       if (pieceId != null) outstanding.set(pieceId, leased.length);
       return { fanned: piece?.fanned ?? 0, done: piece?.done ?? true, leased };
@@ -216,7 +223,7 @@ export function createWebhookDeliveriesRepository(sql: postgres.Sql) {
       const [, , [row]] = await sql.begin((tx) => [tx.unsafe(FAST_START), reopenExpiredPieces(tx), claim(tx, limit, leaseMs)]);
       // (in payment order: sorted by toClaimed, as a sort in the statement would be planned
       // without sorts, a walk of every payment in key order)
-      return toClaimed(row?.claimed ?? null);
+      return toClaimed(row?.claimed ?? null, row?.endpoints ?? null);
     },
 
     /**
